@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail;
+
+/** Command-line entry point; dispatches to the commands in org.secumail.cli. */
+public final class Main {
+    private Main() { }
+
+    public static void main(String[] args) {
+        System.exit(org.secumail.cli.SecumailCommand.execute(args));
+    }
+}

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The top-level "secumail" command; each sub-command is a class of its own in this package. */
+@Command(name = "secumail", mixinStandardHelpOptions = true, version = "SecuMail 0.1",
+        description = "A secure mail server that reads Postfix's main.cf and master.cf.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class SecumailCommand implements Runnable {
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    public static int execute(String[] args) {
+        return new CommandLine(new SecumailCommand()).execute(args);
+    }
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every main.cf parameter SecuMail understands, with Postfix's default value (postconf(5)).
+ * Defaults may refer to other parameters with $name; they are expanded when read, exactly
+ * like values from main.cf. A few defaults depend on the machine (myhostname, mydomain,
+ * mynetworks) and are computed by {@link MainConfig}.
+ *
+ * <p>Parameters that Postfix does not have carry the {@code secumail_} prefix, so that
+ * {@code secumail config -n} shows at a glance what Postfix would not understand.
+ * {@code dns_servers} is the one exception, named so by the project's issue.
+ */
+public final class Parameters {
+    private Parameters() { }
+
+    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    private static void p(String name, String value) { DEFAULTS.put(name, value); }
+
+    static {
+        // identity and paths
+        p("mail_name", "SecuMail");
+        p("mail_version", "0.1");
+        p("myhostname", "");               // computed: the machine's FQDN
+        p("mydomain", "");                 // computed: myhostname without its first label
+        p("myorigin", "$myhostname");
+        p("mydestination", "$myhostname, localhost.$mydomain, localhost");
+        p("mynetworks_style", "host");
+        p("mynetworks", "");               // computed from mynetworks_style
+        p("inet_interfaces", "all");
+        p("inet_protocols", "all");
+        p("config_directory", "/etc/secumail");
+        p("queue_directory", "/var/spool/secumail");
+        p("data_directory", "/var/lib/secumail");
+        p("compatibility_level", "3.6");
+        p("default_process_limit", "100");
+        p("dns_servers", "");              // empty: the servers in /etc/resolv.conf
+        p("secumail_dns_timeout", "5s");
+        p("secumail_log_file", "");        // empty: log to standard error
+
+        // address classes and tables
+        p("relay_domains", "");
+        p("relay_recipient_maps", "");
+        p("local_recipient_maps", "proxy:unix:passwd.byname $alias_maps");
+        p("alias_maps", "hash:/etc/aliases");
+        p("virtual_mailbox_domains", "$virtual_mailbox_maps");
+        p("virtual_mailbox_maps", "");
+        p("virtual_mailbox_base", "");
+        p("virtual_alias_domains", "$virtual_alias_maps");
+        p("virtual_alias_maps", "$virtual_maps");
+        p("virtual_maps", "");
+        p("mail_spool_directory", "/var/mail");
+        p("home_mailbox", "");
+        p("recipient_delimiter", "");
+        p("allow_percent_hack", "yes");
+        p("swap_bangpath", "yes");
+        p("resolve_dequoted_address", "yes");
+        p("append_at_myorigin", "yes");
+
+        // smtpd
+        p("smtpd_banner", "$myhostname ESMTP $mail_name");
+        p("message_size_limit", "10240000");
+        p("smtpd_recipient_limit", "1000");
+        p("smtpd_timeout", "300s");
+        p("smtpd_hard_error_limit", "20");
+        p("smtpd_soft_error_limit", "10");
+        p("smtpd_error_sleep_time", "1s");
+        p("smtpd_client_connection_count_limit", "50");
+        p("smtpd_client_event_limit_exceptions", "$mynetworks");
+        p("smtpd_authorized_xclient_hosts", "");
+        p("smtpd_forbid_bare_newline", "yes");
+        p("smtpd_forbid_bare_newline_exclusions", "$mynetworks");
+        p("smtpd_peername_lookup", "yes");
+        p("smtpd_helo_required", "no");
+        p("smtpd_delay_reject", "yes");
+        p("strict_rfc821_envelopes", "no");
+        p("smtpd_client_restrictions", "");
+        p("smtpd_helo_restrictions", "");
+        p("smtpd_sender_restrictions", "");
+        p("smtpd_relay_restrictions", "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination");
+        p("smtpd_recipient_restrictions", "");
+        p("smtpd_data_restrictions", "");
+        p("smtpd_end_of_data_restrictions", "");
+        p("smtpd_restriction_classes", "");
+        p("smtpd_reject_unlisted_sender", "no");
+        p("smtpd_reject_unlisted_recipient", "yes");
+        p("smtpd_sasl_auth_enable", "no");
+        p("disable_vrfy_command", "no");
+        p("smtpd_noop_commands", "");
+        p("smtpd_discard_ehlo_keywords", "");
+        p("smtputf8_enable", "yes");
+
+        // reply codes (postconf(5))
+        p("reject_code", "554");
+        p("defer_code", "450");
+        p("access_map_reject_code", "554");
+        p("access_map_defer_code", "450");
+        p("invalid_hostname_reject_code", "501");
+        p("non_fqdn_reject_code", "504");
+        p("unknown_address_reject_code", "450");
+        p("unknown_client_reject_code", "450");
+        p("unknown_hostname_reject_code", "450");
+        p("relay_domains_reject_code", "554");
+        p("unknown_local_recipient_reject_code", "550");
+        p("unknown_virtual_mailbox_reject_code", "550");
+        p("unknown_virtual_alias_reject_code", "550");
+        p("unknown_relay_recipient_reject_code", "550");
+        p("unverified_recipient_reject_code", "450");
+        p("reject_tempfail_action", "defer_if_permit");
+        p("unknown_address_tempfail_action", "$reject_tempfail_action");
+        p("unknown_helo_hostname_tempfail_action", "$reject_tempfail_action");
+        p("unverified_recipient_tempfail_action", "$reject_tempfail_action");
+        p("unknown_client_tempfail_action", "$reject_tempfail_action");
+
+        // queue manager and local delivery
+        p("queue_run_delay", "300s");
+        p("minimal_backoff_time", "300s");
+        p("maximal_backoff_time", "4000s");
+        p("maximal_queue_lifetime", "5d");
+        p("bounce_queue_lifetime", "$maximal_queue_lifetime");
+    }
+
+    /** Parameters SecuMail knows, in a stable order, with Postfix's defaults. */
+    public static Map<String, String> defaults() { return Collections.unmodifiableMap(DEFAULTS); }
+
+    public static boolean known(String name) { return DEFAULTS.containsKey(name); }
+}
