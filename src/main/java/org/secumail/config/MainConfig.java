@@ -196,8 +196,24 @@ public final class MainConfig {
         c.put("myhostname", host);
         int dot = host.indexOf('.');
         c.put("mydomain", dot > 0 && dot < host.length() - 1 ? host.substring(dot + 1) : "localdomain");
-        c.put("mynetworks", networksFor(explicit.getOrDefault("mynetworks_style", "host")));
+        // Postfix's compatibility_level (COMPATIBILITY_README): an unset level is 0, and some
+        // defaults keep their old values below a level, exactly as postconf -d shows them.
+        double level = compatibilityLevel(explicit.getOrDefault("compatibility_level", "0"));
+        c.put("mynetworks_style", level < 2 ? "subnet" : "host");
+        c.put("relay_domains", level < 2 ? "$mydestination" : "");
+        c.put("smtpd_relay_restrictions", level < 1 ? "" : "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination");
+        c.put("smtputf8_enable", level < 1 ? "no" : "yes");
+        c.put("mynetworks", networksFor(explicit.getOrDefault("mynetworks_style", c.get("mynetworks_style"))));
         return c;
+    }
+
+    private static double compatibilityLevel(String v) {
+        try {
+            String[] p = v.strip().split("\\.");
+            return Integer.parseInt(p[0]) + (p.length > 1 ? Integer.parseInt(p[1]) / 100.0 : 0);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("bad compatibility_level: " + v);
+        }
     }
 
     private static String hostname() {

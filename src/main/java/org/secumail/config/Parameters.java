@@ -30,21 +30,20 @@ public final class Parameters {
         p("mydomain", "");                 // computed: myhostname without its first label
         p("myorigin", "$myhostname");
         p("mydestination", "$myhostname, localhost.$mydomain, localhost");
-        p("mynetworks_style", "host");
+        p("mynetworks_style", "");          // computed: subnet below compatibility_level 2, else host
         p("mynetworks", "");               // computed from mynetworks_style
         p("inet_interfaces", "all");
         p("inet_protocols", "all");
         p("config_directory", "/etc/secumail");
         p("queue_directory", "/var/spool/secumail");
         p("data_directory", "/var/lib/secumail");
-        p("compatibility_level", "3.6");
+        p("compatibility_level", "0");
         p("default_process_limit", "100");
         p("dns_servers", "");              // empty: the servers in /etc/resolv.conf
         p("secumail_dns_timeout", "5s");
-        p("secumail_log_file", "");        // empty: log to standard error
 
         // address classes and tables
-        p("relay_domains", "");
+        p("relay_domains", "");             // computed: $mydestination below compatibility_level 2
         p("relay_recipient_maps", "");
         p("local_recipient_maps", "proxy:unix:passwd.byname $alias_maps");
         p("alias_maps", "hash:/etc/aliases");
@@ -73,7 +72,8 @@ public final class Parameters {
         p("smtpd_client_connection_count_limit", "50");
         p("smtpd_client_event_limit_exceptions", "$mynetworks");
         p("smtpd_authorized_xclient_hosts", "");
-        p("smtpd_forbid_bare_newline", "yes");
+        p("smtpd_forbid_bare_newline", "yes");  // Postfix 3.7: no; we refuse bare newlines by default (SMTP smuggling)
+        p("smtpd_forbid_bare_newline_reject_code", "550");
         p("smtpd_forbid_bare_newline_exclusions", "$mynetworks");
         p("smtpd_peername_lookup", "yes");
         p("smtpd_helo_required", "no");
@@ -82,7 +82,7 @@ public final class Parameters {
         p("smtpd_client_restrictions", "");
         p("smtpd_helo_restrictions", "");
         p("smtpd_sender_restrictions", "");
-        p("smtpd_relay_restrictions", "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination");
+        p("smtpd_relay_restrictions", "");  // computed: empty below compatibility_level 1
         p("smtpd_recipient_restrictions", "");
         p("smtpd_data_restrictions", "");
         p("smtpd_end_of_data_restrictions", "");
@@ -93,7 +93,9 @@ public final class Parameters {
         p("disable_vrfy_command", "no");
         p("smtpd_noop_commands", "");
         p("smtpd_discard_ehlo_keywords", "");
-        p("smtputf8_enable", "yes");
+        p("smtputf8_enable", "");           // computed: no below compatibility_level 1
+        p("smtpd_null_access_lookup_key", "<>");
+        p("parent_domain_matches_subdomains", "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps");
 
         // reply codes (postconf(5))
         p("reject_code", "554");

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.secumail.config.ConfigException;
+import org.secumail.config.MainConfig;
+import org.secumail.config.MasterConfig;
+import org.secumail.deliver.LocalTransport;
+import org.secumail.dns.CachingResolver;
+import org.secumail.dns.DnsjavaResolver;
+import org.secumail.dns.Resolver;
+import org.secumail.queue.QueueManager;
+import org.secumail.queue.QueueStore;
+import org.secumail.rewrite.AddressResolver;
+import org.secumail.rewrite.RecipientMaps;
+import org.secumail.smtpd.SmtpServer;
+import org.secumail.smtpd.SmtpdService;
+import org.secumail.smtpd.check.CheckSettings;
+import org.secumail.smtpd.check.RestrictionList;
+import org.secumail.smtpd.check.RestrictionRegistry;
+import org.secumail.smtpd.check.Restrictions;
+import org.secumail.smtpd.check.Stage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Assembles SecuMail by hand from main.cf and master.cf: DNS resolver, restriction registry,
+ * queue store and queue manager with local delivery, and one {@link SmtpServer} per smtpd
+ * service and listen address. Startup order: configuration checks first (any error stops
+ * startup before a port is opened), then queue recovery (mail left by a crash is delivered),
+ * then the listeners.
+ */
+public final class Server implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.master");
+    /** Restrictions that make a relay or recipient list safe against open relaying (Postfix's smtpd_check.c). */
+    private static final Set<String> RELAY_CONTROLS = Set.of("reject_unauth_destination", "defer_unauth_destination",
+            "reject", "defer", "defer_if_permit");
+
+    private final List<SmtpServer> listeners = new ArrayList<>();
+    private final QueueManager queueManager;
+
+    private Server(QueueManager queueManager) { this.queueManager = queueManager; }
+
+    public List<SmtpServer> listeners() { return listeners; }
+
+    public QueueManager queueManager() { return queueManager; }
+
+    public static Server start(MainConfig cfg, MasterConfig master) throws IOException {
+        for (String w : master.warnings()) LOG.warn("warning: {}", w);
+        for (String p : cfg.unknownParameters()) {
+            LOG.warn("warning: {}/main.cf: unused parameter: {}={} (unknown to SecuMail, or misspelled)", cfg.configDir(), p, cfg.raw(p));
+        }
+        if (master.services().isEmpty()) throw new ConfigException("master.cf defines no smtpd service of type inet");
+        Resolver dns = new CachingResolver(DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
+        RestrictionRegistry registry = Restrictions.builtin();
+        List<Prepared> prepared = new ArrayList<>();
+        for (MasterConfig.Service s : master.services()) {
+            MainConfig scfg = cfg.withOverrides(s.overrides());
+            CheckSettings checks = new CheckSettings(scfg, registry, dns);
+            requireRelayControl(checks, s);
+            prepared.add(new Prepared(s, scfg, checks));
+        }
+        QueueStore store = new QueueStore(cfg.path("queue_directory"));
+        LocalTransport local = new LocalTransport(cfg, new AddressResolver(cfg), new RecipientMaps(cfg));
+        QueueManager qmgr = QueueManager.forConfig(store, local, cfg);
+        qmgr.start();
+        Server server = new Server(qmgr);
+        try {
+            for (Prepared p : prepared) {
+                SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, store, qmgr::wake, p.service.maxproc());
+                for (InetSocketAddress bind : bindAddresses(p.service.endpoint(), p.cfg)) {
+                    SmtpServer l = new SmtpServer(svc, bind).start();
+                    server.listeners.add(l);
+                    LOG.info("daemon started -- version {}, listening on {}", cfg.get("mail_version"), l.address());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private record Prepared(MasterConfig.Service service, MainConfig cfg, CheckSettings checks) { }
+
+    /**
+     * Postfix refuses to run when neither smtpd_relay_restrictions nor smtpd_recipient_restrictions
+     * can refuse a recipient: such a server would be an open relay.
+     */
+    private static void requireRelayControl(CheckSettings checks, MasterConfig.Service s) {
+        for (Stage st : new Stage[] {Stage.RELAY, Stage.RECIPIENT}) {
+            RestrictionList list = checks.list(st);
+            for (RestrictionList.Entry e : list.entries()) {
+                String first = e.name().split(" ")[0].toLowerCase(java.util.Locale.ROOT);
+                if (RELAY_CONTROLS.contains(first) || first.startsWith("check_") || checks.restrictionClasses().contains(e.name())) return;
+            }
+        }
+        throw new ConfigException("service " + s.endpoint() + ": in parameters smtpd_relay_restrictions or smtpd_recipient_restrictions, "
+                + "specify at least one working instance of: reject_unauth_destination, defer_unauth_destination, reject, defer or defer_if_permit");
+    }
+
+    /** The listen addresses of a master.cf endpoint: "host:port", "[v6]:port", "port" or a service name. */
+    static List<InetSocketAddress> bindAddresses(String endpoint, MainConfig cfg) throws IOException {
+        String host = null;
+        String port = endpoint;
+        int colon = endpoint.lastIndexOf(':');
+        if (colon > 0) {
+            host = endpoint.substring(0, colon);
+            port = endpoint.substring(colon + 1);
+            if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        }
+        int p = switch (port) {
+            case "smtp" -> 25;
+            case "submission" -> 587;
+            case "smtps", "submissions" -> 465;
+            default -> {
+                try {
+                    yield Integer.parseInt(port);
+                } catch (NumberFormatException e) {
+                    throw new ConfigException("master.cf: unknown service port \"" + port + "\" in \"" + endpoint + "\"");
+                }
+            }
+        };
+        List<InetSocketAddress> out = new ArrayList<>();
+        if (host != null) {
+            out.add(new InetSocketAddress(InetAddress.getByName(host), p));
+            return out;
+        }
+        List<String> ifaces = cfg.list("inet_interfaces");
+        if (ifaces.contains("all") || ifaces.isEmpty()) {
+            out.add(new InetSocketAddress(p));
+        } else if (ifaces.contains("loopback-only")) {
+            out.add(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), p));
+        } else {
+            for (String i : ifaces) {
+                String h = i.startsWith("[") && i.endsWith("]") ? i.substring(1, i.length() - 1) : i;
+                out.add(new InetSocketAddress(InetAddress.getByName(h), p));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        for (SmtpServer l : listeners) l.close();
+        queueManager.close();
+    }
+
+    /** Loads CONFIG_DIR/main.cf and master.cf. */
+    public static Server start(Path configDir) throws IOException {
+        MainConfig cfg = MainConfig.load(configDir);
+        MasterConfig master = MasterConfig.load(configDir.resolve("master.cf"), cfg.integer("default_process_limit"));
+        return start(cfg, master);
+    }
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.rewrite;
+
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import org.secumail.config.MainConfig;
+import org.secumail.table.DomainMatchList;
+import org.secumail.table.LookupException;
+
+/**
+ * Resolves an envelope address to its delivery address and address class, as Postfix's
+ * trivial-rewrite(8) does for smtpd: drops an RFC 5321 source route ("@a,@b:user@dom", section
+ * 4.1.2 says to accept and ignore it), removes quotes from the local part
+ * (resolve_dequoted_address), and, only while the domain is one of ours, rewrites
+ * "user@remote@ours", "remote!user@ours" (swap_bangpath) and "user%remote@ours"
+ * (allow_percent_hack) and resolves again. An unqualified address gets @$myorigin.
+ *
+ * <p>Parameters: mydestination, virtual_alias_domains, virtual_mailbox_domains, relay_domains,
+ * myorigin, allow_percent_hack (yes), swap_bangpath (yes), resolve_dequoted_address (yes).
+ */
+public final class AddressResolver {
+    private static final int MAX_REWRITES = 10;
+
+    private final DomainMatchList mydestination;
+    private final DomainMatchList virtualAlias;
+    private final DomainMatchList virtualMailbox;
+    private final DomainMatchList relay;
+    private final String myorigin;
+    private final boolean percentHack;
+    private final boolean swapBangpath;
+    private final boolean dequote;
+    private final Set<String> ownAddresses;
+
+    public AddressResolver(MainConfig cfg) {
+        var dir = cfg.configDir();
+        this.mydestination = DomainMatchList.of(cfg.list("mydestination"), false, dir);
+        this.virtualAlias = DomainMatchList.of(cfg.list("virtual_alias_domains"), false, dir);
+        this.virtualMailbox = DomainMatchList.of(cfg.list("virtual_mailbox_domains"), false, dir);
+        this.relay = DomainMatchList.of(cfg.list("relay_domains"), true, dir);
+        this.myorigin = cfg.get("myorigin").toLowerCase(Locale.ROOT);
+        this.percentHack = cfg.bool("allow_percent_hack");
+        this.swapBangpath = cfg.bool("swap_bangpath");
+        this.dequote = cfg.bool("resolve_dequoted_address");
+        this.ownAddresses = interfaceAddresses();
+    }
+
+    public ResolvedAddress resolve(String address) throws LookupException {
+        String a = stripSourceRoute(address.strip());
+        for (int i = 0; ; i++) {
+            int at = lastAtOutsideQuotes(a);
+            String local = at < 0 ? a : a.substring(0, at);
+            String domain = at < 0 ? myorigin : a.substring(at + 1);
+            domain = normalizeDomain(domain);
+            if (dequote) local = unquote(local);
+            AddressClass cls = classify(domain);
+            if (cls == AddressClass.LOCAL && i < MAX_REWRITES) {
+                String rewritten = rewriteLocalRoute(local);
+                if (rewritten != null) {
+                    a = rewritten;
+                    continue;
+                }
+            }
+            boolean routed = local.indexOf('@') >= 0 || local.indexOf('!') >= 0 || local.indexOf('%') >= 0;
+            return new ResolvedAddress(local + "@" + domain, local, domain, cls, routed);
+        }
+    }
+
+    /** The class of a domain (lower case, no trailing dot), or of an address literal "[1.2.3.4]". */
+    public AddressClass classify(String domain) throws LookupException {
+        if (domain.startsWith("[") && domain.endsWith("]")) {
+            return isOwnAddress(domain.substring(1, domain.length() - 1)) ? AddressClass.LOCAL : AddressClass.DEFAULT;
+        }
+        if (mydestination.matches(domain)) return AddressClass.LOCAL;
+        if (virtualAlias.matches(domain)) return AddressClass.VIRTUAL_ALIAS;
+        if (virtualMailbox.matches(domain)) return AddressClass.VIRTUAL_MAILBOX;
+        if (relay.matches(domain)) return AddressClass.RELAY;
+        return AddressClass.DEFAULT;
+    }
+
+    private String rewriteLocalRoute(String local) {
+        int at = local.lastIndexOf('@');
+        if (at >= 0) return local;                                   // user@remote@ours
+        int bang = local.indexOf('!');
+        if (swapBangpath && bang > 0) {                              // remote!user@ours
+            return local.substring(bang + 1) + "@" + local.substring(0, bang);
+        }
+        int pct = local.lastIndexOf('%');
+        if (percentHack && pct > 0) {                                // user%remote@ours
+            return local.substring(0, pct) + "@" + local.substring(pct + 1);
+        }
+        return null;
+    }
+
+    static String stripSourceRoute(String a) {
+        if (!a.startsWith("@")) return a;
+        int colon = a.indexOf(':');
+        return colon > 0 ? a.substring(colon + 1) : a;
+    }
+
+    static int lastAtOutsideQuotes(String a) {
+        boolean quoted = false;
+        int last = -1;
+        for (int i = 0; i < a.length(); i++) {
+            char c = a.charAt(i);
+            if (c == '\\' && quoted) i++;
+            else if (c == '"') quoted = !quoted;
+            else if (c == '@' && !quoted) last = i;
+        }
+        return last;
+    }
+
+    /** Removes RFC 5321 quoting from a local part: "a b"@x -> a b. */
+    public static String unquote(String local) {
+        if (local.indexOf('"') < 0) return local;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < local.length(); i++) {
+            char c = local.charAt(i);
+            if (c == '"') continue;
+            if (c == '\\' && i + 1 < local.length()) c = local.charAt(++i);
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    /** Lower case, and one trailing dot dropped ("example.test." is "example.test"). */
+    public static String normalizeDomain(String domain) {
+        String d = domain.toLowerCase(Locale.ROOT);
+        return d.endsWith(".") && !d.endsWith("..") ? d.substring(0, d.length() - 1) : d;
+    }
+
+    private boolean isOwnAddress(String literal) {
+        String lit = literal.regionMatches(true, 0, "IPv6:", 0, 5) ? literal.substring(5) : literal;
+        if (!lit.matches("[0-9a-fA-F:.]+")) return false;
+        try {
+            InetAddress a = InetAddress.getByName(lit);
+            return a.isLoopbackAddress() || ownAddresses.contains(a.getHostAddress());
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static Set<String> interfaceAddresses() {
+        Set<String> out = new HashSet<>();
+        try {
+            for (NetworkInterface ni : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress a : java.util.Collections.list(ni.getInetAddresses())) out.add(a.getHostAddress());
+            }
+        } catch (java.io.IOException e) {
+            // loopback is recognised without the interface list
+        }
+        return out;
+    }
+}

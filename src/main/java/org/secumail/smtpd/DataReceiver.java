@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.smtpd;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.secumail.queue.Envelope;
+import org.secumail.smtpd.check.Stage;
+import org.secumail.smtpd.check.Verdict;
+
+/**
+ * The DATA phase (RFC 5321 section 4.1.1.4): answers 354, streams the message into the queue
+ * file with a Received: header first (section 4.4), removes dot-stuffing (section 4.5.2), and
+ * ends only at CRLF "." CRLF. It reads to the end even when the message is refused, so the
+ * client's next command is not taken from the message text, and refuses, after the end:
+ * a message over message_size_limit (552 5.3.4), a line over 1000 octets (section 4.5.3.1.6),
+ * a bare LF or CR (smtpd_forbid_bare_newline) and NUL bytes. Only after the queue file and its
+ * envelope are on disk (fsynced) does the client get "250 2.0.0 Ok: queued as QID".
+ */
+final class DataReceiver {
+    /** RFC 5321 section 4.5.3.1.6: a text line is at most 1000 octets with its CRLF. */
+    static final int TEXT_LINE_LIMIT = 998;
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final SmtpSession s;
+    private final MailTransaction tx;
+
+    DataReceiver(SmtpSession s, MailTransaction tx) {
+        this.s = s;
+        this.tx = tx;
+    }
+
+    void receive() throws IOException {
+        var svc = s.svc;
+        var ctx = s.ctx;
+        String qid = tx.queueId();
+        s.reply(Reply.of(354, "", "End data with <CR><LF>.<CR><LF>"));
+        s.out.flush();
+        s.in.discardBuffered();   // RFC 2920: nothing may be pipelined after DATA before the 354
+        OutputStream content = tx.writer.content();
+        long size = 0;
+        boolean tooBig = false;
+        boolean tooLong = false;
+        boolean bare = false;
+        boolean nul = false;
+        boolean inHeaders = true;
+        String messageId = null;
+        byte[] header = ReceivedHeader.build(svc, ctx, qid, tx.recipients, Instant.now()).getBytes(StandardCharsets.UTF_8);
+        content.write(header);
+        for (String p : ctx.prepends) content.write((p + "\r\n").getBytes(StandardCharsets.UTF_8));
+        size += header.length;
+        boolean forbidBare = BareNewline.forbidden(svc, ctx);
+        byte[] buf = new byte[TEXT_LINE_LIMIT + 2];
+        while (true) {
+            SmtpInput.Line line = s.in.readLine(buf, TEXT_LINE_LIMIT);
+            if (line.eof()) {
+                SmtpSession.LOG.info("lost connection after DATA ({} bytes) from {}", size, ctx.clientLabel());
+                throw new java.io.EOFException();
+            }
+            if (line.isDot()) break;
+            if (line.bareLf() || line.bareCr()) {
+                if (forbidBare) bare = true;
+            }
+            if (line.tooLong()) tooLong = true;
+            if (line.hasNul()) nul = true;
+            int off = line.length() > 0 && line.bytes()[0] == '.' ? 1 : 0;
+            int len = line.length() - off;
+            if (inHeaders) {
+                if (len == 0) inHeaders = false;
+                else if (messageId == null && len > 11 && new String(line.bytes(), off, 11, StandardCharsets.US_ASCII).equalsIgnoreCase("message-id:")) {
+                    messageId = new String(line.bytes(), off + 11, len - 11, StandardCharsets.UTF_8).strip();
+                }
+            }
+            size += len + 2;
+            if (svc.messageSizeLimit > 0 && size > svc.messageSizeLimit) tooBig = true;
+            if (!tooBig && !bare && !tooLong && !nul) {
+                content.write(line.bytes(), off, len);
+                content.write(CRLF);
+            }
+        }
+        Reply refuse = null;
+        if (tooBig) refuse = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
+        else if (bare) refuse = Reply.of(svc.bareNewlineCode, "5.5.2", "Error: bare <LF> received");
+        else if (tooLong) refuse = Reply.of(554, "5.6.0", "Error: message line longer than 1000 octets");
+        else if (nul) refuse = Reply.of(554, "5.6.0", "Error: message contains NUL characters");
+        if (refuse == null) {
+            ctx.clearModifiers();
+            refuse = tx.checkStage(Stage.END_OF_DATA);
+        }
+        if (refuse != null) {
+            tx.logReject("END-OF-MESSAGE", refuse, null);
+            tx.abort();
+            s.error(refuse);
+            return;
+        }
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("client_address", ctx.clientAddr);
+        attrs.put("client_name", ctx.clientName);
+        attrs.put("reverse_name", ctx.reverseName);
+        attrs.put("helo", ctx.helo == null ? "" : ctx.helo);
+        attrs.put("protocol", ctx.protocol);
+        if (ctx.saslUser != null) attrs.put("sasl_username", ctx.saslUser);
+        if (ctx.hold != null) attrs.put("hold", ctx.hold);
+        Envelope env = new Envelope(tx.sender, tx.recipients, Instant.now(), attrs);
+        tx.writer.commit(env);
+        SmtpSession.LOG.info("{}: message-id={}", qid, messageId == null ? "" : messageId);
+        tx.committed();
+        svc.queueWakeup.run();
+        s.reply(Reply.of(250, "2.0.0", "Ok: queued as " + qid));
+    }
+}

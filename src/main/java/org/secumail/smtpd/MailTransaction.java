@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.smtpd;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.secumail.queue.QueueStore;
+import org.secumail.smtpd.check.CheckContext;
+import org.secumail.smtpd.check.RestrictionList;
+import org.secumail.smtpd.check.Stage;
+import org.secumail.smtpd.check.Verdict;
+
+/**
+ * MAIL, RCPT and DATA of one session (RFC 5321 sections 3.3 and 4.1.1.2-4.1.1.4), with the
+ * restriction lists evaluated as Postfix does: with smtpd_delay_reject = yes the client, HELO
+ * and sender lists run at RCPT time, then smtpd_relay_restrictions, then
+ * smtpd_recipient_restrictions, then the implicit reject_unlisted_recipient
+ * (smtpd_reject_unlisted_recipient). The queue file is created at the first accepted RCPT, so
+ * rejections before that are logged as NOQUEUE, as Postfix logs them.
+ */
+final class MailTransaction {
+    private final SmtpSession s;
+    final List<String> recipients = new ArrayList<>();
+    String sender;
+    QueueStore.Writer writer;
+    Map<String, String> mailParams = Map.of();
+
+    MailTransaction(SmtpSession s) { this.s = s; }
+
+    boolean inTransaction() { return sender != null; }
+
+    String queueId() { return writer == null ? "NOQUEUE" : writer.id().toString(); }
+
+    void mail(String arg) throws IOException {
+        var svc = s.svc;
+        if (svc.heloRequired && !s.heloSeen) {
+            s.error(Reply.of(503, "5.5.1", "Error: send HELO/EHLO first"));
+            return;
+        }
+        if (sender != null) {
+            s.error(Reply.of(503, "5.5.1", "Error: nested MAIL command"));
+            return;
+        }
+        if (!arg.regionMatches(true, 0, "FROM:", 0, 5)) {
+            s.error(Reply.of(501, "5.5.4", "Syntax: MAIL FROM:<address>"));
+            return;
+        }
+        PathParser.Parsed p;
+        try {
+            p = PathParser.parse(arg.substring(5), svc.strictEnvelopes);
+        } catch (PathParser.SyntaxException e) {
+            s.error(Reply.of(501, "5.1.7", "Bad sender address syntax"));
+            return;
+        }
+        for (var e : p.parameters().entrySet()) {
+            String v = e.getValue();
+            switch (e.getKey()) {
+                case "SIZE" -> {
+                    if (v == null || !v.matches("\\d{1,18}")) {
+                        s.error(Reply.of(501, "5.5.4", "Bad message size syntax"));
+                        return;
+                    }
+                    if (svc.messageSizeLimit > 0 && Long.parseLong(v) > svc.messageSizeLimit) {
+                        s.error(Reply.of(552, "5.3.4", "Message size exceeds fixed limit"));
+                        return;
+                    }
+                }
+                case "BODY" -> {
+                    if (v == null || !(v.equalsIgnoreCase("7BIT") || v.equalsIgnoreCase("8BITMIME"))) {
+                        s.error(Reply.of(501, "5.5.4", "Unsupported BODY parameter value"));
+                        return;
+                    }
+                }
+                case "SMTPUTF8" -> {
+                    if (!svc.smtputf8) {
+                        s.error(Reply.of(555, "5.5.4", "Unsupported option: SMTPUTF8"));
+                        return;
+                    }
+                }
+                default -> {
+                    s.error(Reply.of(555, "5.5.4", "Unsupported option: " + e.getKey()));
+                    return;
+                }
+            }
+        }
+        s.ctx.sender = p.address();
+        if (!svc.delayReject) {
+            Reply r = checkStage(Stage.SENDER);
+            if (r != null) {
+                logReject("MAIL", r, null);
+                s.ctx.sender = null;
+                s.error(r);
+                return;
+            }
+        }
+        sender = p.address();
+        mailParams = p.parameters();
+        s.reply(Reply.of(250, "2.1.0", "Ok"));
+    }
+
+    void rcpt(String arg) throws IOException {
+        var svc = s.svc;
+        if (sender == null) {
+            s.error(Reply.of(503, "5.5.1", "Error: need MAIL command"));
+            return;
+        }
+        if (!arg.regionMatches(true, 0, "TO:", 0, 3)) {
+            s.error(Reply.of(501, "5.5.4", "Syntax: RCPT TO:<address>"));
+            return;
+        }
+        PathParser.Parsed p;
+        try {
+            p = PathParser.parse(arg.substring(3), svc.strictEnvelopes);
+        } catch (PathParser.SyntaxException e) {
+            s.error(Reply.of(501, "5.1.3", "Bad recipient address syntax"));
+            return;
+        }
+        if (p.address().isEmpty()) {
+            s.error(Reply.of(501, "5.1.3", "Bad recipient address syntax"));
+            return;
+        }
+        if (!p.parameters().isEmpty()) {
+            s.error(Reply.of(555, "5.5.4", "Unsupported option: " + p.parameters().keySet().iterator().next()));
+            return;
+        }
+        if (recipients.size() >= svc.recipientLimit) {
+            s.error(Reply.of(452, "4.5.3", "Error: too many recipients"));
+            return;
+        }
+        CheckContext ctx = s.ctx;
+        ctx.recipient = p.address();
+        ctx.clearModifiers();
+        Reply r = rcptChecks();
+        if (r != null) {
+            logReject("RCPT", r, p.address());
+            s.error(r);
+            ctx.recipient = null;
+            return;
+        }
+        if (writer == null) {
+            writer = svc.queue.create();
+            SmtpSession.LOG.info("{}: client={}", writer.id(), ctx.clientLabel());
+        }
+        recipients.add(p.address());
+        flushWarnings("RCPT", p.address());
+        s.reply(Reply.of(250, "2.1.5", "Ok"));
+    }
+
+    /** The RCPT-time checks; null when the recipient is accepted. */
+    private Reply rcptChecks() {
+        if (s.svc.delayReject) {
+            for (Stage st : new Stage[] {Stage.CLIENT, Stage.HELO, Stage.SENDER}) {
+                Reply r = checkStage(st);
+                if (r != null) return r;
+            }
+        }
+        Reply r = checkStage(Stage.RELAY);
+        if (r == null) r = checkStage(Stage.RECIPIENT);
+        CheckContext ctx = s.ctx;
+        if (r == null && s.svc.rejectUnlistedRecipient) {
+            ctx.replyName = ctx.recipient;
+            ctx.replyClass = CheckContext.RECIPIENT;
+            Verdict v = org.secumail.smtpd.check.AddressRestrictions.unlisted(ctx, false);
+            if (v instanceof Verdict.Reject rej) r = rej.reply();
+        }
+        if (r == null && ctx.deferIfPermit != null) r = ctx.deferIfPermit;
+        return r;
+    }
+
+    /** Evaluates one stage's list; returns the reject/defer reply, or null. */
+    Reply checkStage(Stage stage) {
+        CheckContext ctx = s.ctx;
+        RestrictionList list = s.svc.checks.list(stage);
+        if (list.isEmpty()) return null;
+        ctx.stage = stage;
+        switch (stage) {
+            case CLIENT -> { ctx.replyName = ctx.clientLabel(); ctx.replyClass = CheckContext.CLIENT; }
+            case HELO -> { ctx.replyName = ctx.helo == null ? "" : ctx.helo; ctx.replyClass = CheckContext.HELO; }
+            case SENDER -> { ctx.replyName = ctx.sender == null ? "" : ctx.sender; ctx.replyClass = CheckContext.SENDER; }
+            case RELAY, RECIPIENT -> { ctx.replyName = ctx.recipient; ctx.replyClass = CheckContext.RECIPIENT; }
+            case DATA -> { ctx.replyName = "DATA"; ctx.replyClass = CheckContext.DATA; }
+            case END_OF_DATA -> { ctx.replyName = "END-OF-MESSAGE"; ctx.replyClass = CheckContext.EOD; }
+        }
+        // HELO and sender lists are skipped until there is something to check (smtpd_check.c).
+        if (stage == Stage.HELO && ctx.helo == null && s.svc.delayReject) return null;
+        Verdict v = list.evaluate(ctx);
+        return v instanceof Verdict.Reject r ? r.reply() : null;
+    }
+
+    void data(String arg) throws IOException {
+        if (!arg.isEmpty()) {
+            s.error(Reply.of(501, "5.5.4", "Syntax: DATA"));
+            return;
+        }
+        if (recipients.isEmpty()) {
+            if (sender == null) s.error(Reply.of(503, "5.5.1", "Error: need RCPT command"));
+            else s.error(Reply.of(554, "5.5.1", "Error: no valid recipients"));
+            return;
+        }
+        s.ctx.recipient = recipients.size() == 1 ? recipients.get(0) : null;
+        s.ctx.clearModifiers();
+        Reply r = checkStage(Stage.DATA);
+        if (r == null && s.ctx.deferIfPermit != null) r = s.ctx.deferIfPermit;
+        if (r != null) {
+            logReject("DATA", r, null);
+            s.error(r);
+            return;
+        }
+        new DataReceiver(s, this).receive();
+    }
+
+    void logReject(String stage, Reply r, String rcpt) {
+        CheckContext ctx = s.ctx;
+        SmtpSession.LOG.info("{}: reject: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", queueId(), stage, ctx.clientLabel(),
+                r.line(), ctx.sender == null ? "" : ctx.sender, rcpt == null ? "" : " to=<" + rcpt + ">",
+                ctx.protocol, ctx.helo == null ? "" : ctx.helo);
+    }
+
+    void flushWarnings(String stage, String rcpt) {
+        CheckContext ctx = s.ctx;
+        for (String w : ctx.warnings) {
+            SmtpSession.LOG.info("{}: warn: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", queueId(), stage, ctx.clientLabel(),
+                    w, sender == null ? "" : sender, rcpt == null ? "" : " to=<" + rcpt + ">", ctx.protocol, ctx.helo == null ? "" : ctx.helo);
+        }
+        ctx.warnings.clear();
+    }
+
+    /** Ends the transaction (RSET, HELO, end of DATA, disconnect); an uncommitted queue file is removed. */
+    void abort() {
+        if (writer != null) {
+            writer.abort();
+            writer = null;
+        }
+        sender = null;
+        recipients.clear();
+        mailParams = Map.of();
+        s.ctx.sender = null;
+        s.ctx.recipient = null;
+        s.ctx.prepends.clear();
+        s.ctx.hold = null;
+        s.ctx.clearModifiers();
+    }
+
+    /** After a successful commit: forget the transaction without removing the queued files. */
+    void committed() {
+        writer = null;
+        abort();
+    }
+}

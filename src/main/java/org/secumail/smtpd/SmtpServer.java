@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.smtpd;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One listening socket of an smtpd service. Each accepted connection gets its own virtual
+ * thread running an {@link SmtpSession}. At most maxproc sessions run at once (master.cf);
+ * a connection beyond that is answered "421 4.3.2 Service currently unavailable" and closed,
+ * so a flood can never make the server queue unbounded work.
+ */
+public final class SmtpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.master");
+
+    private final SmtpdService svc;
+    private final ServerSocket socket;
+    private final Semaphore slots;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private Thread acceptor;
+
+    public SmtpServer(SmtpdService svc, InetSocketAddress bind) throws IOException {
+        this.svc = svc;
+        this.socket = new ServerSocket();
+        this.socket.setReuseAddress(true);
+        this.socket.bind(bind, 1024);
+        this.slots = new Semaphore(Math.max(1, svc.maxConnections));
+    }
+
+    public int port() { return socket.getLocalPort(); }
+
+    public InetSocketAddress address() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
+
+    public SmtpServer start() {
+        acceptor = Thread.ofPlatform().name("smtpd-accept-" + port()).daemon(true).start(this::acceptLoop);
+        return this;
+    }
+
+    private void acceptLoop() {
+        while (!closed.get()) {
+            Socket c;
+            try {
+                c = socket.accept();
+            } catch (IOException e) {
+                if (!closed.get()) LOG.warn("accept on {}: {}", address(), e.getMessage());
+                continue;
+            }
+            if (!slots.tryAcquire()) {
+                refuse(c);
+                continue;
+            }
+            try {
+                c.setTcpNoDelay(true);
+                SmtpSession session = new SmtpSession(svc, c);
+                Thread.ofVirtual().name("smtpd-" + c.getPort()).start(() -> {
+                    try {
+                        session.run();
+                    } finally {
+                        slots.release();
+                    }
+                });
+            } catch (IOException | RuntimeException e) {
+                slots.release();
+                LOG.warn("cannot start session for {}: {}", c.getRemoteSocketAddress(), e.toString());
+                closeQuietly(c);
+            }
+        }
+    }
+
+    private void refuse(Socket c) {
+        LOG.warn("warning: service {}: all {} connection slots busy; refusing {}", svc.name, svc.maxConnections, c.getRemoteSocketAddress());
+        Thread.ofVirtual().start(() -> {
+            try (c) {
+                c.setSoTimeout(5000);
+                c.getOutputStream().write(Reply.of(421, "4.3.2", "Service currently unavailable").wire());
+            } catch (IOException ignored) {
+                // the client went away first
+            }
+        });
+    }
+
+    private static void closeQuietly(Socket c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.smtpd;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.secumail.smtpd.check.CheckContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP session on its own virtual thread (RFC 5321). Lifecycle: {@link #run} greets, then
+ * reads one command line at a time, dispatches it by verb and writes one reply; it ends on
+ * QUIT, end of input, timeout (smtpd_timeout: 421 4.4.2) or too many errors
+ * (smtpd_hard_error_limit: 421 4.7.0). Replies are flushed only when the client has no more
+ * pipelined input (RFC 2920). Mail transaction commands live in {@link MailTransaction}.
+ */
+public final class SmtpSession implements Runnable {
+    static final Logger LOG = LoggerFactory.getLogger("secumail.smtpd");
+    /** RFC 5321 section 4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
+    static final int COMMAND_LIMIT = 510;
+
+    final SmtpdService svc;
+    final Socket socket;
+    final SmtpInput in;
+    final OutputStream out;
+    final CheckContext ctx;
+    final MailTransaction tx;
+    final byte[] lineBuf = new byte[1024];
+    final Map<String, Integer> counts = new LinkedHashMap<>();
+    final String connectAddr;
+    boolean esmtp;
+    boolean heloSeen;
+    int errors;
+    String lastCommand = "CONNECT";
+    private boolean quit;
+
+    public SmtpSession(SmtpdService svc, Socket socket) throws IOException {
+        this.svc = svc;
+        this.socket = socket;
+        this.in = new SmtpInput(socket.getInputStream());
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 4096);
+        this.ctx = new CheckContext(svc.checks);
+        this.tx = new MailTransaction(this);
+        InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+        ClientIdentity.fromSocket(ctx, remote.getAddress(), svc);
+        this.connectAddr = ctx.clientAddr;
+    }
+
+    @Override
+    public void run() {
+        LOG.info("connect from {}", ctx.clientLabel());
+        try (socket) {
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, svc.timeout.toMillis()));
+            if (!greet()) return;
+            while (!quit && !socket.isClosed()) {
+                SmtpInput.Line line = in.readLine(lineBuf, COMMAND_LIMIT);
+                if (line.eof() && line.length() == 0) {
+                    LOG.info("lost connection after {} from {}", lastCommand, ctx.clientLabel());
+                    break;
+                }
+                handle(line);
+                if (errors >= svc.hardErrorLimit && !quit) {
+                    reply(Reply.of(421, "4.7.0", svc.hostname + " Error: too many errors"));
+                    LOG.info("too many errors after {} from {}", lastCommand, ctx.clientLabel());
+                    break;
+                }
+                if (!in.hasBufferedInput()) out.flush();
+            }
+            out.flush();
+        } catch (SocketTimeoutException e) {
+            LOG.info("timeout after {} from {}", lastCommand, ctx.clientLabel());
+            try {
+                out.write(Reply.of(421, "4.4.2", svc.hostname + " Error: timeout exceeded").wire());
+                out.flush();
+            } catch (IOException ignored) {
+                // the client is gone; nothing more to tell it
+            }
+        } catch (IOException e) {
+            LOG.info("lost connection after {} from {}", lastCommand, ctx.clientLabel());
+        } catch (RuntimeException e) {
+            // A bug must cost one session, never the server: log it and tell the client to retry.
+            LOG.error("fatal error in session with {} after {}", ctx.clientLabel(), lastCommand, e);
+            try {
+                out.write(Reply.of(421, "4.3.0", svc.hostname + " Error: internal error").wire());
+                out.flush();
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+        } finally {
+            tx.abort();
+            ConnectionLimits.release(svc, connectAddr);
+            LOG.info("disconnect from {}{}", ctx.clientLabel(), countsText());
+        }
+    }
+
+    private boolean greet() throws IOException {
+        String refuse = ConnectionLimits.refusal(svc, ctx);
+        if (refuse != null) {
+            reply(Reply.of(421, "4.7.0", svc.hostname + " Error: " + refuse));
+            LOG.warn("{} from {}", refuse, ctx.clientLabel());
+            out.flush();
+            return false;
+        }
+        reply(Reply.of(220, "", svc.banner));
+        out.flush();
+        return true;
+    }
+
+    private void handle(SmtpInput.Line line) throws IOException {
+        if (line.tooLong()) {
+            count("unknown");
+            error(Reply.of(500, "5.5.2", "Error: line too long"));
+            return;
+        }
+        if ((line.bareLf() || line.bareCr()) && BareNewline.forbidden(svc, ctx)) {
+            count("unknown");
+            LOG.info("warning: bare {} received from {} in command", line.bareLf() ? "<LF>" : "<CR>", ctx.clientLabel());
+            error(Reply.of(svc.bareNewlineCode, "5.5.2", "Error: bare " + (line.bareLf() ? "<LF>" : "<CR>") + " received"));
+            return;
+        }
+        if (line.hasNul()) {
+            count("unknown");
+            error(Reply.of(500, "5.5.2", "Error: NUL character in command"));
+            return;
+        }
+        String text = line.text();
+        String trimmed = text.strip();
+        if (trimmed.isEmpty()) {
+            count("unknown");
+            error(Reply.of(500, "5.5.2", "Error: bad syntax"));
+            return;
+        }
+        int sp = trimmed.indexOf(' ');
+        String verb = (sp < 0 ? trimmed : trimmed.substring(0, sp)).toUpperCase(Locale.ROOT);
+        String arg = sp < 0 ? "" : trimmed.substring(sp + 1).strip();
+        if (!esmtp && !verb.equals("EHLO") && !verb.equals("QUIT") && in.hasBufferedInput()) {
+            ctx.illegalPipelining = true;   // RFC 2920: only clients that saw PIPELINING may send ahead
+        }
+        lastCommand = verb;
+        switch (verb) {
+            case "HELO", "EHLO" -> { count(verb); helo(verb, arg); }
+            case "MAIL" -> { count(verb); tx.mail(arg); }
+            case "RCPT" -> { count(verb); tx.rcpt(arg); }
+            case "DATA" -> { count(verb); tx.data(arg); }
+            case "RSET" -> { count(verb); rset(arg); }
+            case "NOOP" -> { count(verb); reply(Reply.of(250, "2.0.0", "Ok")); }
+            case "QUIT" -> { count(verb); reply(Reply.of(221, "2.0.0", "Bye")); quit = true; }
+            case "VRFY" -> { count(verb); vrfy(arg); }
+            case "HELP" -> { count(verb); reply(Reply.of(214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP")); }
+            case "XCLIENT" -> { count(verb); Xclient.handle(this, arg); }
+            default -> {
+                count("unknown");
+                lastCommand = "UNKNOWN";
+                error(Reply.of(502, "5.5.2", "Error: command not recognized"));
+            }
+        }
+    }
+
+    private void helo(String verb, String arg) throws IOException {
+        if (arg.isEmpty()) {
+            error(Reply.of(501, "5.5.4", "Syntax: " + verb + " hostname"));
+            return;
+        }
+        tx.abort();
+        ctx.helo = arg;
+        heloSeen = true;
+        esmtp = verb.equals("EHLO");
+        ctx.protocol = esmtp ? "ESMTP" : "SMTP";
+        if (!svc.delayReject) {
+            Reply r = tx.checkStage(org.secumail.smtpd.check.Stage.HELO);
+            if (r != null) {
+                ctx.helo = null;
+                error(r);
+                return;
+            }
+        }
+        if (!esmtp) {
+            reply(Reply.of(250, "", svc.hostname));
+            return;
+        }
+        StringBuilder sb = new StringBuilder(svc.hostname);
+        sb.append("\nPIPELINING");
+        sb.append("\nSIZE ").append(svc.messageSizeLimit);
+        if (!svc.disableVrfy) sb.append("\nVRFY");
+        if (Xclient.authorized(this)) sb.append("\nXCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT");
+        sb.append("\nENHANCEDSTATUSCODES");
+        sb.append("\n8BITMIME");
+        if (svc.smtputf8) sb.append("\nSMTPUTF8");
+        reply(Reply.of(250, "", sb.toString()));
+    }
+
+    private void rset(String arg) throws IOException {
+        if (!arg.isEmpty()) {
+            error(Reply.of(501, "5.5.4", "Syntax: RSET"));
+            return;
+        }
+        tx.abort();
+        reply(Reply.of(250, "2.0.0", "Ok"));
+    }
+
+    /** VRFY never tells whether an address exists (no address harvesting; RFC 5321 section 3.5.3). */
+    private void vrfy(String arg) throws IOException {
+        if (svc.disableVrfy) {
+            error(Reply.of(502, "5.5.1", "VRFY command is disabled"));
+            return;
+        }
+        if (arg.isEmpty()) {
+            error(Reply.of(501, "5.5.4", "Syntax: VRFY address"));
+            return;
+        }
+        reply(Reply.of(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"));
+    }
+
+    /** Resets HELO and the transaction, as XCLIENT requires (XCLIENT_README). */
+    void resetSession() {
+        tx.abort();
+        ctx.helo = null;
+        heloSeen = false;
+        esmtp = false;
+        ctx.illegalPipelining = false;
+    }
+
+    void reply(Reply r) throws IOException {
+        out.write(r.wire());
+    }
+
+    /** An error reply: counted for smtpd_soft_error_limit / smtpd_hard_error_limit. */
+    void error(Reply r) throws IOException {
+        errors++;
+        if (errors > svc.softErrorLimit && !svc.errorSleep.isZero()) {
+            out.flush();
+            try {
+                Thread.sleep(svc.errorSleep);   // tarpit a client that keeps making errors, as Postfix does
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        reply(r);
+    }
+
+    void count(String verb) {
+        counts.merge(verb.toLowerCase(Locale.ROOT), 1, Integer::sum);
+    }
+
+    private String countsText() {
+        StringBuilder sb = new StringBuilder();
+        int total = 0;
+        for (var e : counts.entrySet()) {
+            sb.append(' ').append(e.getKey()).append('=').append(e.getValue());
+            total += e.getValue();
+        }
+        return sb.append(" commands=").append(total).toString();
+    }
+}

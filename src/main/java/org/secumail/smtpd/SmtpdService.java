@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.smtpd;
+
+import java.time.Duration;
+import org.secumail.config.MainConfig;
+import org.secumail.queue.QueueStore;
+import org.secumail.smtpd.check.CheckSettings;
+import org.secumail.table.NetworkMatchList;
+
+/**
+ * The settings of one smtpd service (one master.cf "inet" entry after its -o overrides),
+ * read once at startup and shared by every session of the service.
+ */
+public final class SmtpdService {
+    public final String name;
+    public final MainConfig cfg;
+    public final CheckSettings checks;
+    public final QueueStore queue;
+    public final Runnable queueWakeup;
+    public final String hostname;
+    public final String banner;
+    public final long messageSizeLimit;
+    public final int recipientLimit;
+    public final Duration timeout;
+    public final int softErrorLimit;
+    public final int hardErrorLimit;
+    public final Duration errorSleep;
+    public final boolean heloRequired;
+    public final boolean delayReject;
+    public final boolean strictEnvelopes;
+    public final boolean rejectUnlistedRecipient;
+    public final boolean rejectUnlistedSender;
+    public final boolean disableVrfy;
+    public final boolean smtputf8;
+    public final boolean forbidBareNewline;
+    public final int bareNewlineCode;
+    public final boolean peernameLookup;
+    public final NetworkMatchList xclientHosts;
+    public final NetworkMatchList bareNewlineExclusions;
+    public final NetworkMatchList connectionLimitExceptions;
+    public final int clientConnectionLimit;
+    public final int maxConnections;
+
+    public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections) {
+        this.name = name;
+        this.cfg = cfg;
+        this.checks = checks;
+        this.queue = queue;
+        this.queueWakeup = queueWakeup;
+        this.hostname = cfg.get("myhostname");
+        this.banner = cfg.get("smtpd_banner");
+        this.messageSizeLimit = cfg.longValue("message_size_limit");
+        this.recipientLimit = cfg.integer("smtpd_recipient_limit");
+        this.timeout = cfg.duration("smtpd_timeout");
+        this.softErrorLimit = cfg.integer("smtpd_soft_error_limit");
+        this.hardErrorLimit = cfg.integer("smtpd_hard_error_limit");
+        this.errorSleep = cfg.duration("smtpd_error_sleep_time");
+        this.heloRequired = cfg.bool("smtpd_helo_required");
+        this.delayReject = cfg.bool("smtpd_delay_reject");
+        this.strictEnvelopes = cfg.bool("strict_rfc821_envelopes");
+        this.rejectUnlistedRecipient = cfg.bool("smtpd_reject_unlisted_recipient");
+        this.rejectUnlistedSender = cfg.bool("smtpd_reject_unlisted_sender");
+        this.disableVrfy = cfg.bool("disable_vrfy_command");
+        this.smtputf8 = cfg.bool("smtputf8_enable");
+        String bare = cfg.get("smtpd_forbid_bare_newline").strip().toLowerCase(java.util.Locale.ROOT);
+        this.forbidBareNewline = !(bare.equals("no") || bare.equals("false") || bare.equals("off") || bare.isEmpty());
+        this.bareNewlineCode = cfg.integer("smtpd_forbid_bare_newline_reject_code");
+        this.peernameLookup = cfg.bool("smtpd_peername_lookup");
+        this.xclientHosts = NetworkMatchList.of(cfg.list("smtpd_authorized_xclient_hosts"), cfg.configDir());
+        this.bareNewlineExclusions = NetworkMatchList.of(cfg.list("smtpd_forbid_bare_newline_exclusions"), cfg.configDir());
+        this.connectionLimitExceptions = NetworkMatchList.of(cfg.list("smtpd_client_event_limit_exceptions"), cfg.configDir());
+        this.clientConnectionLimit = cfg.integer("smtpd_client_connection_count_limit");
+        this.maxConnections = maxConnections;
+    }
+}

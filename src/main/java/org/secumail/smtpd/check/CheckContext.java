@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.smtpd.check;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.secumail.smtpd.Reply;
+
+/**
+ * What restrictions see of an SMTP session: the client, HELO, sender and current recipient,
+ * plus the name and class used in reply text ("<name>: Class rejected: ..."). The session owns
+ * one context and updates it as commands arrive; the evaluator sets {@link #replyName} and
+ * {@link #replyClass} per list. Modifier verdicts (defer_if_permit, prepend, hold) accumulate
+ * here until the session reads and clears them.
+ */
+public final class CheckContext {
+    /** Postfix's reply classes (smtpd_check.c SMTPD_NAME_*). */
+    public static final String CLIENT = "Client host";
+    public static final String HELO = "Helo command";
+    public static final String SENDER = "Sender address";
+    public static final String RECIPIENT = "Recipient address";
+    public static final String DATA = "Data command";
+    public static final String EOD = "End-of-data";
+
+    public final CheckSettings settings;
+
+    // client identity (XCLIENT may change it)
+    public InetAddress clientAddress;
+    public String clientAddr = "";
+    /** Verified (forward-confirmed) client name, or "unknown". */
+    public String clientName = "unknown";
+    /** The PTR name, verified or not, or "unknown". */
+    public String reverseName = "unknown";
+    /** 2 = name known, 4 = temporary lookup failure, 5 = permanent failure (Postfix's peer_code). */
+    public int clientNameStatus = 5;
+    public int reverseNameStatus = 5;
+
+    public String helo;
+    public String sender;
+    public String recipient;
+    public String saslUser;
+    public String protocol = "SMTP";
+    public boolean illegalPipelining;
+
+    // set by the evaluator for the list being evaluated
+    public Stage stage;
+    public String replyName = "";
+    public String replyClass = CLIENT;
+
+    // accumulated modifiers
+    public Reply deferIfPermit;
+    public Reply deferIfReject;
+    public final List<String> prepends = new ArrayList<>();
+    public final List<String> warnings = new ArrayList<>();
+    public String hold;
+
+    public CheckContext(CheckSettings settings) { this.settings = settings; }
+
+    /** "name[addr]" as Postfix logs and replies it. */
+    public String clientLabel() { return clientName + "[" + clientAddr + "]"; }
+
+    /** Postfix's generic rejection: "<name>: Class rejected: text". */
+    public Verdict reject(int code, String dsn, String text) {
+        return new Verdict.Reject(Reply.of(code, dsn, "<" + replyName + ">: " + replyClass + " rejected: " + text));
+    }
+
+    /**
+     * A rejection that depends on a lookup which failed temporarily: Postfix's
+     * "tempfail action" (defer_if_permit by default, or defer). Never a 5xx.
+     */
+    public Verdict tempfail(String action, int code, String dsn, String text) {
+        int c = code / 100 == 4 ? code : 450;
+        Reply r = Reply.of(c, dsn, "<" + replyName + ">: " + replyClass + " rejected: " + text);
+        return "defer".equals(action) ? new Verdict.Reject(r) : new Verdict.DeferIfPermit(r);
+    }
+
+    /** Clears the per-step modifiers (called by the session before each RCPT, DATA, end of data). */
+    public void clearModifiers() {
+        deferIfPermit = null;
+        deferIfReject = null;
+    }
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.smtpd.check;
+
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A parsed restriction list. Evaluation follows Postfix's generic_checks(): restrictions run in
+ * order; the first Permit, Reject or Discard ends the list; Dunno goes on; modifiers (WARN,
+ * PREPEND, HOLD, defer_if_permit, defer_if_reject) are recorded in the context and evaluation
+ * goes on. {@code warn_if_reject} turns a reject by the next restriction into a logged
+ * "reject_warning". An empty list is a Dunno.
+ */
+public final class RestrictionList {
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.smtpd");
+
+    /** One restriction with its main.cf spelling, for logs. */
+    public record Entry(String name, Restriction restriction, boolean warnIfReject) { }
+
+    private final String source;
+    private final List<Entry> entries;
+
+    public RestrictionList(String source, List<Entry> entries) {
+        this.source = source;
+        this.entries = List.copyOf(entries);
+    }
+
+    public String source() { return source; }
+
+    public List<Entry> entries() { return entries; }
+
+    public boolean isEmpty() { return entries.isEmpty(); }
+
+    public Verdict evaluate(CheckContext ctx) {
+        for (Entry e : entries) {
+            Verdict v = e.restriction().check(ctx);
+            switch (v) {
+                case Verdict.Dunno d -> { }
+                case Verdict.Warn w -> ctx.warnings.add(w.text());
+                case Verdict.Prepend p -> ctx.prepends.add(p.header());
+                case Verdict.Hold h -> ctx.hold = h.text();
+                case Verdict.DeferIfPermit d -> { if (ctx.deferIfPermit == null) ctx.deferIfPermit = d.reply(); }
+                case Verdict.DeferIfReject d -> { if (ctx.deferIfReject == null) ctx.deferIfReject = d.reply(); }
+                case Verdict.Reject r -> {
+                    if (e.warnIfReject()) {
+                        ctx.warnings.add("reject_warning: " + r.reply().line());
+                        continue;
+                    }
+                    if (ctx.deferIfReject != null && r.reply().permanent()) {
+                        LOG.debug("{}: defer_if_reject turns {} into {}", source, r.reply(), ctx.deferIfReject);
+                        return new Verdict.Reject(ctx.deferIfReject, r.logDetail());
+                    }
+                    return r;
+                }
+                case Verdict.Permit p -> { return p; }
+                case Verdict.Discard d -> { return d; }
+            }
+        }
+        return Verdict.DUNNO;
+    }
+}

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.smtpd.check;
+
+/** The registry with every built-in restriction; feature packages add theirs to the same registry. */
+public final class Restrictions {
+    private Restrictions() { }
+
+    public static RestrictionRegistry builtin() {
+        RestrictionRegistry r = new RestrictionRegistry();
+        GenericRestrictions.register(r);
+        HeloRestrictions.register(r);
+        AddressRestrictions.register(r);
+        AccessRestrictions.register(r);
+        return r;
+    }
+}
