@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.secumail.loadgen.LoadGenerator;
+import org.secumail.loadgen.LoadReport;
+import org.secumail.loadgen.LoadSettings;
+import org.secumail.loadgen.LoopbackGuard;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * "secumail loadgen": an SMTP load generator like Postfix's smtp-source(1), for loopback
+ * servers only. Exit status 0 when every message was accepted (and delivered, when a Maildir
+ * was given) or every idle connection held; 1 otherwise; 2 for bad options, including a host
+ * that is not loopback.
+ */
+@Command(name = "loadgen", mixinStandardHelpOptions = true,
+        description = {"Send SMTP load to a loopback server, like Postfix's smtp-source(1).",
+                "Reports accepted/rejected/error counts, latency percentiles and messages/second."})
+public final class LoadgenCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Server address: 127.0.0.0/8, ::1 or localhost only (default: ${DEFAULT-VALUE}).")
+    private String host;
+
+    @Option(names = "--port", defaultValue = "2525", description = "Server port (default: ${DEFAULT-VALUE}).")
+    private int port;
+
+    @Option(names = {"-m", "--messages"}, defaultValue = "100", description = "Messages to send (default: ${DEFAULT-VALUE}).")
+    private int messages;
+
+    @Option(names = {"-c", "--concurrency"}, defaultValue = "10",
+            description = "Parallel SMTP sessions; in --idle mode, parallel connection attempts (default: ${DEFAULT-VALUE}).")
+    private int concurrency;
+
+    @Option(names = {"-s", "--size"}, defaultValue = "5000",
+            description = "Message size in bytes, headers included (default: ${DEFAULT-VALUE}).")
+    private int size;
+
+    @Option(names = "--recipients", defaultValue = "1", description = "Recipients per message (default: ${DEFAULT-VALUE}).")
+    private int recipients;
+
+    @Option(names = "--from", defaultValue = "loadgen@example.test",
+            description = "Sender; %%d as for --to, counted per message (default: ${DEFAULT-VALUE}).")
+    private String from;
+
+    @Option(names = "--to", defaultValue = "user%d@example.test",
+            description = "Recipient; %%d becomes 1 + (counter mod --users), or counter + 1 with --users 0 (default: ${DEFAULT-VALUE}).")
+    private String to;
+
+    @Option(names = "--users", defaultValue = "5", description = "Mailboxes that %%d spreads over; 0 for no limit (default: ${DEFAULT-VALUE}).")
+    private int users;
+
+    @Option(names = "--helo", defaultValue = "loadgen.example.test", description = "EHLO/HELO name (default: ${DEFAULT-VALUE}).")
+    private String helo;
+
+    @Option(names = "--per-session", defaultValue = "1",
+            description = "Messages per SMTP session, sent back to back without RSET (default: ${DEFAULT-VALUE}).")
+    private int perSession;
+
+    @Option(names = "--xclient-addr", description = "Send XCLIENT ADDR=<addr> after EHLO to play that client address.")
+    private String xclientAddr;
+
+    @Option(names = "--idle", defaultValue = "0",
+            description = "Instead of mail: open this many connections, read the greeting and hold them idle.")
+    private int idle;
+
+    @Option(names = "--hold", defaultValue = "20", description = "Seconds to hold --idle connections open (default: ${DEFAULT-VALUE}).")
+    private long holdSeconds;
+
+    @Option(names = "--maildir", description = "After sending, wait for the deliveries to appear in the new/ directories below DIR.")
+    private Path maildir;
+
+    @Option(names = "--maildir-glob", description = "Like --maildir, for the new/ directories matching a glob, e.g. '/srv/mail/*/new'.")
+    private String maildirGlob;
+
+    @Option(names = "--wait-timeout", defaultValue = "120", description = "Seconds to wait for Maildir delivery (default: ${DEFAULT-VALUE}).")
+    private long waitTimeoutSeconds;
+
+    @Option(names = "--timeout", defaultValue = "300", description = "Bound on the whole run, in seconds (default: ${DEFAULT-VALUE}).")
+    private long timeoutSeconds;
+
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    private boolean json;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        LoadSettings settings;
+        try {
+            if (holdSeconds < 0 || waitTimeoutSeconds <= 0 || timeoutSeconds <= 0) {
+                throw new IllegalArgumentException("--hold must not be negative; --wait-timeout and --timeout must be positive");
+            }
+            settings = LoadSettings.builder().host(host).port(port).messages(messages).concurrency(concurrency)
+                    .size(size).recipients(recipients).from(from).to(to).users(users).helo(helo)
+                    .perSession(perSession).xclientAddr(xclientAddr).idle(idle)
+                    .hold(Duration.ofSeconds(holdSeconds)).maildirRoot(maildir).maildirGlob(maildirGlob)
+                    .waitTimeout(Duration.ofSeconds(waitTimeoutSeconds)).timeout(Duration.ofSeconds(timeoutSeconds))
+                    .build();
+            LoopbackGuard.require(settings.host());
+        } catch (IllegalArgumentException e) {
+            err.println("loadgen: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        LoadReport report = new LoadGenerator(settings, line -> {
+            err.println(line);
+            err.flush();
+        }).run();
+        out.print(json ? report.toJson() + System.lineSeparator() : report.toText());
+        out.flush();
+        return report.success() ? 0 : 1;
+    }
+
+    /** Lets scripts run the load generator straight from the jar's class path. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LoadgenCommand()).execute(args));
+    }
+}
