@@ -87,7 +87,7 @@ public final class AddressRestrictions {
         });
     }
 
-    static Verdict unlisted(CheckContext ctx, boolean sender) {
+    public static Verdict unlisted(CheckContext ctx, boolean sender) {
         return as(ctx, sender, addr -> {
             try {
                 ResolvedAddress r = ctx.settings.addressResolver().resolve(addr);

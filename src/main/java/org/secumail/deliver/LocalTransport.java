@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.deliver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.secumail.config.MainConfig;
+import org.secumail.queue.DeliveryResult;
+import org.secumail.queue.QueuedMessage;
+import org.secumail.queue.Transport;
+import org.secumail.rewrite.AddressClass;
+import org.secumail.rewrite.AddressResolver;
+import org.secumail.rewrite.RecipientMaps;
+import org.secumail.rewrite.ResolvedAddress;
+import org.secumail.table.LookupException;
+
+/**
+ * Final delivery for our own domains, like Postfix's local(8) and virtual(8):
+ * <ul>
+ * <li>mydestination: the local part (address extension removed) is looked up in alias_maps
+ *     and expanded (recursively, at most {@value #MAX_DEPTH} levels); each resulting local user
+ *     gets mail in home_mailbox under the user's home directory when home_mailbox is set, else
+ *     in mail_spool_directory/USER. A path ending in '/' is a Maildir, else an mbox file.</li>
+ * <li>virtual_mailbox_domains: virtual_mailbox_maps gives the mailbox path below
+ *     virtual_mailbox_base, with the same '/' rule.</li>
+ * <li>virtual_alias_maps rewrite an address before delivery.</li>
+ * </ul>
+ * Not built yet (the outbound issue): delivery to remote domains and to aliases that point to
+ * remote addresses; such recipients are deferred with a log line that says so, never dropped.
+ * Alias targets that are files, commands or :include: lists are bounced as unsupported.
+ */
+public final class LocalTransport implements Transport {
+    static final int MAX_DEPTH = 10;
+
+    private final AddressResolver resolver;
+    private final RecipientMaps maps;
+    private final Path spool;
+    private final boolean spoolIsMaildir;
+    private final String homeMailbox;
+    private final Path virtualBase;
+
+    public LocalTransport(MainConfig cfg, AddressResolver resolver, RecipientMaps maps) {
+        this.resolver = resolver;
+        this.maps = maps;
+        String spoolDir = cfg.get("mail_spool_directory");
+        this.spool = Path.of(spoolDir);
+        this.spoolIsMaildir = spoolDir.endsWith("/");
+        this.homeMailbox = cfg.get("home_mailbox");
+        this.virtualBase = Path.of(cfg.get("virtual_mailbox_base").isEmpty() ? "." : cfg.get("virtual_mailbox_base"));
+    }
+
+    @Override
+    public String name() { return "local"; }
+
+    @Override
+    public DeliveryResult deliver(QueuedMessage msg, String recipient, Content content) throws IOException {
+        List<Mailbox> mailboxes = new ArrayList<>();
+        DeliveryResult problem;
+        try {
+            problem = expand(recipient, 0, mailboxes, new java.util.HashSet<>());
+        } catch (LookupException e) {
+            return DeliveryResult.deferred("4.3.0", "local", "table lookup failed: " + e.getMessage());
+        }
+        if (problem != null) return problem;
+        String sender = msg.envelope().sender();
+        List<String> where = new ArrayList<>();
+        for (Mailbox box : mailboxes) {
+            try (InputStream in = content.open()) {
+                if (box.maildir()) {
+                    MaildirWriter.deliver(box.path(), in, recipient, sender);
+                    where.add("maildir");
+                } else {
+                    MboxWriter.deliver(box.path(), in, recipient, sender);
+                    where.add("mailbox");
+                }
+            }
+        }
+        return DeliveryResult.sent("2.0.0", "local", "delivered to " + String.join(", ", where.stream().distinct().toList()));
+    }
+
+    /** A mailbox: a Maildir directory or an mbox file. */
+    private record Mailbox(Path path, boolean maildir) { }
+
+    /** Adds the mailboxes of {@code address} to {@code out}; returns a final result for failures. */
+    private DeliveryResult expand(String address, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
+        if (depth > MAX_DEPTH) return DeliveryResult.bounced("5.4.6", "local", "mail forwarding loop for " + address);
+        ResolvedAddress r = resolver.resolve(address);
+        Optional<String> valias = r.cls() == AddressClass.LOCAL || r.cls() == AddressClass.VIRTUAL_ALIAS
+                || r.cls() == AddressClass.VIRTUAL_MAILBOX ? maps.virtualAlias(r) : Optional.empty();
+        if (valias.isPresent() && seen.add(r.address())) return expandList(valias.get(), depth, out, seen);
+        switch (r.cls()) {
+            case LOCAL -> {
+                String user = maps.stripExtension(r.localPart().toLowerCase(Locale.ROOT));
+                Optional<String> alias = maps.alias(user);
+                // local(8): an alias that names itself (root: root, other) delivers to the user's own mailbox
+                if (alias.isPresent() && seen.add(user)) return expandList(alias.get(), depth, out, seen);
+                return localMailbox(user, out);
+            }
+            case VIRTUAL_MAILBOX -> {
+                Optional<String> box = maps.virtualMailbox(r);
+                if (box.isEmpty()) return DeliveryResult.bounced("5.1.1", "virtual", "unknown user: \"" + r.address() + "\"");
+                String rel = box.get().strip();
+                if (rel.startsWith("/") || rel.contains("..")) {
+                    return DeliveryResult.bounced("5.3.5", "virtual", "bad mailbox path \"" + rel + "\" in virtual_mailbox_maps");
+                }
+                out.add(new Mailbox(virtualBase.resolve(rel), rel.endsWith("/")));
+                return null;
+            }
+            case VIRTUAL_ALIAS -> {
+                return DeliveryResult.bounced("5.1.1", "local", "unknown user: \"" + r.address() + "\"");
+            }
+            default -> {
+                return DeliveryResult.deferred("4.3.0", "none", "delivery to " + r.domain()
+                        + " needs outbound SMTP delivery, which this SecuMail does not have yet");
+            }
+        }
+    }
+
+    private DeliveryResult expandList(String targets, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
+        for (String t : MainConfig.splitList(targets.replace('\n', ','))) {
+            if (t.startsWith("|") || t.startsWith("/") || t.regionMatches(true, 0, ":include:", 0, 9)) {
+                return DeliveryResult.bounced("5.3.0", "local", "alias target \"" + t + "\" (file, command or :include:) is not supported");
+            }
+            DeliveryResult r = expand(t, depth + 1, out, seen);
+            if (r != null) return r;
+        }
+        return null;
+    }
+
+    private DeliveryResult localMailbox(String user, List<Mailbox> out) {
+        if (user.isEmpty() || user.startsWith(".") || user.contains("/") || user.chars().anyMatch(c -> c < 33 || c == 127)) {
+            return DeliveryResult.bounced("5.1.3", "local", "bad local user name \"" + user + "\"");
+        }
+        Path p;
+        boolean maildir;
+        if (!homeMailbox.isEmpty()) {
+            Optional<Path> home = UnixUsers.home(user);
+            if (home.isEmpty()) return DeliveryResult.bounced("5.1.1", "local", "unknown user: \"" + user + "\"");
+            p = home.get().resolve(homeMailbox);
+            maildir = homeMailbox.endsWith("/");
+        } else {
+            p = spool.resolve(user);
+            maildir = spoolIsMaildir;
+        }
+        out.add(new Mailbox(p, maildir));
+        return null;
+    }
+}
