@@ -68,7 +68,7 @@ public final class Server implements AutoCloseable {
         }
         QueueStore store = new QueueStore(cfg.path("queue_directory"));
         LocalTransport local = new LocalTransport(cfg, new AddressResolver(cfg), new RecipientMaps(cfg));
-        QueueManager qmgr = QueueManager.forConfig(store, local, cfg);
+        QueueManager qmgr = QueueManager.fromConfig(cfg, store, local, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
         qmgr.start();
         Server server = new Server(qmgr);
         try {

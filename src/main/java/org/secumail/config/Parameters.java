@@ -120,6 +120,7 @@ public final class Parameters {
         p("unknown_client_tempfail_action", "$reject_tempfail_action");
 
         // queue manager and local delivery
+        p("secumail_delivery_concurrency", "20");  // deliveries running at once
         p("queue_run_delay", "300s");
         p("minimal_backoff_time", "300s");
         p("maximal_backoff_time", "4000s");

@@ -31,7 +31,7 @@ class TranscriptTest {
 
     @BeforeAll
     static void startDns() throws IOException {
-        dns = TestDnsServer.fromZone(Files.readString(DIR.resolve("zone.txt")));
+        dns = TestDnsServer.start(Files.readString(DIR.resolve("zone.txt")));
     }
 
     @AfterAll
