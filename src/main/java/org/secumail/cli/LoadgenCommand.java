@@ -28,65 +28,65 @@ public final class LoadgenCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1",
+    @Option(names = "--host", paramLabel = "<addr>", defaultValue = "127.0.0.1",
             description = "Server address: 127.0.0.0/8, ::1 or localhost only (default: ${DEFAULT-VALUE}).")
     private String host;
 
-    @Option(names = "--port", defaultValue = "2525", description = "Server port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "<port>", defaultValue = "2525", description = "Server port (default: ${DEFAULT-VALUE}).")
     private int port;
 
-    @Option(names = {"-m", "--messages"}, defaultValue = "100", description = "Messages to send (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-m", "--messages"}, paramLabel = "<n>", defaultValue = "100", description = "Messages to send (default: ${DEFAULT-VALUE}).")
     private int messages;
 
-    @Option(names = {"-c", "--concurrency"}, defaultValue = "10",
+    @Option(names = {"-c", "--concurrency"}, paramLabel = "<n>", defaultValue = "10",
             description = "Parallel SMTP sessions; in --idle mode, parallel connection attempts (default: ${DEFAULT-VALUE}).")
     private int concurrency;
 
-    @Option(names = {"-s", "--size"}, defaultValue = "5000",
+    @Option(names = {"-s", "--size"}, paramLabel = "<bytes>", defaultValue = "5000",
             description = "Message size in bytes, headers included (default: ${DEFAULT-VALUE}).")
     private int size;
 
-    @Option(names = "--recipients", defaultValue = "1", description = "Recipients per message (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--recipients", paramLabel = "<n>", defaultValue = "1", description = "Recipients per message (default: ${DEFAULT-VALUE}).")
     private int recipients;
 
-    @Option(names = "--from", defaultValue = "loadgen@example.test",
+    @Option(names = "--from", paramLabel = "<addr>", defaultValue = "loadgen@example.test",
             description = "Sender; %%d as for --to, counted per message (default: ${DEFAULT-VALUE}).")
     private String from;
 
-    @Option(names = "--to", defaultValue = "user%d@example.test",
+    @Option(names = "--to", paramLabel = "<addr>", defaultValue = "user%d@example.test",
             description = "Recipient; %%d becomes 1 + (counter mod --users), or counter + 1 with --users 0 (default: ${DEFAULT-VALUE}).")
     private String to;
 
-    @Option(names = "--users", defaultValue = "5", description = "Mailboxes that %%d spreads over; 0 for no limit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--users", paramLabel = "<n>", defaultValue = "5", description = "Mailboxes that %%d spreads over; 0 for no limit (default: ${DEFAULT-VALUE}).")
     private int users;
 
-    @Option(names = "--helo", defaultValue = "loadgen.example.test", description = "EHLO/HELO name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--helo", paramLabel = "<name>", defaultValue = "loadgen.example.test", description = "EHLO/HELO name (default: ${DEFAULT-VALUE}).")
     private String helo;
 
-    @Option(names = "--per-session", defaultValue = "1",
+    @Option(names = "--per-session", paramLabel = "<k>", defaultValue = "1",
             description = "Messages per SMTP session, sent back to back without RSET (default: ${DEFAULT-VALUE}).")
     private int perSession;
 
-    @Option(names = "--xclient-addr", description = "Send XCLIENT ADDR=<addr> after EHLO to play that client address.")
+    @Option(names = "--xclient-addr", paramLabel = "<addr>", description = "Send XCLIENT ADDR=<addr> after EHLO to play that client address.")
     private String xclientAddr;
 
-    @Option(names = "--idle", defaultValue = "0",
+    @Option(names = "--idle", paramLabel = "<n>", defaultValue = "0",
             description = "Instead of mail: open this many connections, read the greeting and hold them idle.")
     private int idle;
 
-    @Option(names = "--hold", defaultValue = "20", description = "Seconds to hold --idle connections open (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hold", paramLabel = "<seconds>", defaultValue = "20", description = "Seconds to hold --idle connections open (default: ${DEFAULT-VALUE}).")
     private long holdSeconds;
 
-    @Option(names = "--maildir", description = "After sending, wait for the deliveries to appear in the new/ directories below DIR.")
+    @Option(names = "--maildir", paramLabel = "<dir>", description = "After sending, wait for the deliveries to appear in the new/ directories below DIR.")
     private Path maildir;
 
-    @Option(names = "--maildir-glob", description = "Like --maildir, for the new/ directories matching a glob, e.g. '/srv/mail/*/new'.")
+    @Option(names = "--maildir-glob", paramLabel = "<glob>", description = "Like --maildir, for the new/ directories matching a glob, e.g. '/srv/mail/*/new'.")
     private String maildirGlob;
 
-    @Option(names = "--wait-timeout", defaultValue = "120", description = "Seconds to wait for Maildir delivery (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--wait-timeout", paramLabel = "<seconds>", defaultValue = "120", description = "Seconds to wait for Maildir delivery (default: ${DEFAULT-VALUE}).")
     private long waitTimeoutSeconds;
 
-    @Option(names = "--timeout", defaultValue = "300", description = "Bound on the whole run, in seconds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "300", description = "Bound on the whole run, in seconds (default: ${DEFAULT-VALUE}).")
     private long timeoutSeconds;
 
     @Option(names = "--json", description = "Print the result as one JSON object.")
