@@ -12,7 +12,6 @@ import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
 import org.secumail.config.MasterConfig;
 import org.secumail.deliver.LocalTransport;
-import org.secumail.dns.CachingResolver;
 import org.secumail.dns.DnsjavaResolver;
 import org.secumail.dns.Resolver;
 import org.secumail.queue.QueueManager;
@@ -57,7 +56,7 @@ public final class Server implements AutoCloseable {
             LOG.warn("warning: {}/main.cf: unused parameter: {}={} (unknown to SecuMail, or misspelled)", cfg.configDir(), p, cfg.raw(p));
         }
         if (master.services().isEmpty()) throw new ConfigException("master.cf defines no smtpd service of type inet");
-        Resolver dns = new CachingResolver(DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
+        Resolver dns = (DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
         RestrictionRegistry registry = Restrictions.builtin();
         List<Prepared> prepared = new ArrayList<>();
         for (MasterConfig.Service s : master.services()) {
@@ -149,7 +148,11 @@ public final class Server implements AutoCloseable {
     @Override
     public void close() {
         for (SmtpServer l : listeners) l.close();
-        queueManager.close();
+        try {
+            queueManager.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Loads CONFIG_DIR/main.cf and master.cf. */

@@ -42,6 +42,8 @@ public final class LocalTransport implements Transport {
     private final boolean spoolIsMaildir;
     private final String homeMailbox;
     private final Path virtualBase;
+    private final MaildirWriter maildirWriter;
+    private final MboxWriter mboxWriter;
 
     public LocalTransport(MainConfig cfg, AddressResolver resolver, RecipientMaps maps) {
         this.resolver = resolver;
@@ -51,6 +53,8 @@ public final class LocalTransport implements Transport {
         this.spoolIsMaildir = spoolDir.endsWith("/");
         this.homeMailbox = cfg.get("home_mailbox");
         this.virtualBase = Path.of(cfg.get("virtual_mailbox_base").isEmpty() ? "." : cfg.get("virtual_mailbox_base"));
+        this.maildirWriter = new MaildirWriter(java.time.Clock.systemUTC(), cfg.get("myhostname"));
+        this.mboxWriter = new MboxWriter(java.time.Clock.systemUTC());
     }
 
     @Override
@@ -71,10 +75,10 @@ public final class LocalTransport implements Transport {
         for (Mailbox box : mailboxes) {
             try (InputStream in = content.open()) {
                 if (box.maildir()) {
-                    MaildirWriter.deliver(box.path(), in, recipient, sender);
+                    maildirWriter.deliver(box.path(), in, recipient, sender);
                     where.add("maildir");
                 } else {
-                    MboxWriter.deliver(box.path(), in, recipient, sender);
+                    mboxWriter.deliver(box.path(), in, recipient, sender);
                     where.add("mailbox");
                 }
             }

@@ -56,7 +56,7 @@ public final class SmtpSession implements Runnable {
     @Override
     public void run() {
         LOG.info("connect from {}", ctx.clientLabel());
-        try (socket) {
+        try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, svc.timeout.toMillis()));
             if (!greet()) return;
             while (!quit && !socket.isClosed()) {
@@ -94,6 +94,11 @@ public final class SmtpSession implements Runnable {
                 // nothing more to do
             }
         } finally {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
             tx.abort();
             ConnectionLimits.release(svc, connectAddr);
             LOG.info("disconnect from {}{}", ctx.clientLabel(), countsText());

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: finds a JDK >= 21, installs what the tests need, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/jdk.sh
+echo "test.sh: using JAVA_HOME=$JAVA_HOME"
+if [ -f scripts/install-test-deps.sh ]; then bash scripts/install-test-deps.sh; fi
+mvn -B -ntp verify
