@@ -2,27 +2,36 @@
 package org.secumail.dns;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
 import org.secumail.config.MainConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Address;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.ReverseMap;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.WireParseException;
@@ -117,7 +126,7 @@ public final class DnsjavaResolver implements Resolver {
     @Override
     public DnsAnswer<MxRecord> mx(String name) {
         return query(name, Type.MX, r -> {
-            org.xbill.DNS.MXRecord mx = (org.xbill.DNS.MXRecord) r;
+            MXRecord mx = (MXRecord) r;
             // RFC 7505: an exchange of "." (the root) is the null MX, "accepts no mail".
             String exchange = mx.getTarget().equals(Name.root) ? "" : presentation(mx.getTarget());
             return new MxRecord(mx.getPriority(), exchange);
@@ -132,7 +141,7 @@ public final class DnsjavaResolver implements Resolver {
     @Override
     public DnsAnswer<String> ptr(InetAddress address) {
         return query(ReverseMap.fromAddress(address), Type.PTR,
-                r -> presentation(((org.xbill.DNS.PTRRecord) r).getTarget()));
+                r -> presentation(((PTRRecord) r).getTarget()));
     }
 
     private <T> DnsAnswer<T> query(String name, int type, Function<Record, T> decode) {
@@ -189,7 +198,7 @@ public final class DnsjavaResolver implements Resolver {
         // SERVFAIL, REFUSED, NOTIMP, FORMERR and anything else: the server could not answer.
         if (rcode != Rcode.NOERROR) return DnsAnswer.of(DnsStatus.SERVFAIL);
 
-        List<Record> answer = response.getSection(org.xbill.DNS.Section.ANSWER);
+        List<Record> answer = response.getSection(Section.ANSWER);
         Name current = qname;
         long ttl = Long.MAX_VALUE;
         for (int hop = 0; hop <= MAX_CNAME_CHAIN; hop++) {
@@ -202,7 +211,7 @@ public final class DnsjavaResolver implements Resolver {
                     records.add(decode.apply(r));
                     rrsetTtl = Math.min(rrsetTtl, r.getTTL());
                 } else if (r.getType() == Type.CNAME) {
-                    alias = ((org.xbill.DNS.CNAMERecord) r).getTarget();
+                    alias = ((CNAMERecord) r).getTarget();
                     ttl = Math.min(ttl, r.getTTL());
                 }
             }
@@ -216,8 +225,8 @@ public final class DnsjavaResolver implements Resolver {
 
     /** RFC 2308 section 5: the negative TTL is the smaller of the SOA's own TTL and its MINIMUM field. */
     static long negativeTtl(Message response) {
-        for (Record r : response.getSection(org.xbill.DNS.Section.AUTHORITY)) {
-            if (r instanceof org.xbill.DNS.SOARecord soa) return Math.min(soa.getTTL(), soa.getMinimum());
+        for (Record r : response.getSection(Section.AUTHORITY)) {
+            if (r instanceof SOARecord soa) return Math.min(soa.getTTL(), soa.getMinimum());
         }
         return DEFAULT_NEGATIVE_TTL;
     }
@@ -227,7 +236,7 @@ public final class DnsjavaResolver implements Resolver {
         try {
             // Built from bytes, without the owner name as "host name", and kept as IPv6 for
             // AAAA even when IPv4-mapped (InetAddress.getByAddress would turn it into IPv4).
-            return bytes.length == 16 ? java.net.Inet6Address.getByAddress(null, bytes, -1) : InetAddress.getByAddress(bytes);
+            return bytes.length == 16 ? Inet6Address.getByAddress(null, bytes, -1) : InetAddress.getByAddress(bytes);
         } catch (UnknownHostException e) {
             throw new IllegalStateException("bad address length " + bytes.length, e);
         }
@@ -240,15 +249,15 @@ public final class DnsjavaResolver implements Resolver {
      */
     private static String txtOf(Record r) {
         StringBuilder sb = new StringBuilder();
-        for (byte[] s : ((org.xbill.DNS.TXTRecord) r).getStringsAsByteArrays()) {
-            sb.append(new String(s, java.nio.charset.StandardCharsets.UTF_8));
+        for (byte[] s : ((TXTRecord) r).getStringsAsByteArrays()) {
+            sb.append(new String(s, StandardCharsets.UTF_8));
         }
         return sb.toString();
     }
 
     /** Lower case, without the trailing dot. */
     static String presentation(Name name) {
-        return name.toString(true).toLowerCase(java.util.Locale.ROOT);
+        return name.toString(true).toLowerCase(Locale.ROOT);
     }
 
     static List<InetSocketAddress> parseServers(List<String> servers) {

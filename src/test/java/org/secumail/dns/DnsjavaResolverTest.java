@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.secumail.config.MainConfig;
 
 class DnsjavaResolverTest {
     private static final String ZONE = """
@@ -266,5 +268,17 @@ class DnsjavaResolverTest {
         DnsjavaResolver explicit = DnsjavaResolver.fromConfig(List.of(server.serverSpec()), Duration.ofSeconds(3));
         assertThat(explicit.servers()).containsExactly(new InetSocketAddress("127.0.0.1", server.port()));
         assertThat(explicit.timeout()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void parametersFromMainCf() throws Exception {
+        MainConfig cfg = MainConfig.fromText("dns_servers = 127.0.0.1:5353, [::1]\nsecumail_dns_timeout = 2s\n",
+                "main.cf", Path.of("/etc/secumail"));
+        DnsjavaResolver r = DnsjavaResolver.fromConfig(cfg);
+        assertThat(r.servers()).containsExactly(
+                new InetSocketAddress(ip("127.0.0.1"), 5353), new InetSocketAddress(ip("::1"), 53));
+        assertThat(r.timeout()).isEqualTo(Duration.ofSeconds(2));
+        MainConfig defaults = MainConfig.fromText("", "main.cf", Path.of("/etc/secumail"));
+        assertThat(DnsjavaResolver.fromConfig(defaults).timeout()).isEqualTo(Duration.ofSeconds(5));
     }
 }

@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -24,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
 
 /**
  * A small authoritative DNS server for tests, on 127.0.0.1, UDP and TCP on the same
@@ -159,7 +161,7 @@ public final class TestDnsServer implements AutoCloseable {
         }
         Message response = zone.respond(query);
         log.debug("test DNS {}: {} -> {}", transport, query.getQuestion(),
-                response == null ? "dropped" : org.xbill.DNS.Rcode.string(response.getRcode()));
+                response == null ? "dropped" : Rcode.string(response.getRcode()));
         return response;
     }
 
@@ -169,7 +171,7 @@ public final class TestDnsServer implements AutoCloseable {
             DatagramPacket p = new DatagramPacket(buf, buf.length);
             try {
                 udp.receive(p);
-                byte[] wire = java.util.Arrays.copyOfRange(p.getData(), p.getOffset(), p.getOffset() + p.getLength());
+                byte[] wire = Arrays.copyOfRange(p.getData(), p.getOffset(), p.getOffset() + p.getLength());
                 Message query = parse(wire, "udp");
                 Message response = query == null ? null : handle(query, "udp");
                 if (response == null) continue;
