@@ -12,6 +12,7 @@ import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
 import org.secumail.config.MasterConfig;
 import org.secumail.deliver.LocalTransport;
+import org.secumail.dns.CachingResolver;
 import org.secumail.dns.DnsjavaResolver;
 import org.secumail.dns.Resolver;
 import org.secumail.queue.QueueManager;
@@ -56,7 +57,7 @@ public final class Server implements AutoCloseable {
             LOG.warn("warning: {}/main.cf: unused parameter: {}={} (unknown to SecuMail, or misspelled)", cfg.configDir(), p, cfg.raw(p));
         }
         if (master.services().isEmpty()) throw new ConfigException("master.cf defines no smtpd service of type inet");
-        Resolver dns = (DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
+        Resolver dns = new CachingResolver(DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
         RestrictionRegistry registry = Restrictions.builtin();
         List<Prepared> prepared = new ArrayList<>();
         for (MasterConfig.Service s : master.services()) {

@@ -168,9 +168,12 @@ class LoadGeneratorTest {
         LoadReport r = new LoadGenerator(base().messages(50).concurrency(2).timeout(Duration.ofSeconds(1)).build()).run();
 
         assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5);
-        assertThat(r.errors()).isEqualTo(2);
-        assertThat(r.notAttempted()).isEqualTo(48);
-        assertThat(r.toText()).contains("not attempted (run timeout): 48");
+        // Each of the 2 sessions times out; a session may start just before the deadline and
+        // time out too, so the split between errors and not-attempted can move by one or two.
+        assertThat(r.accepted()).isZero();
+        assertThat(r.errors()).isBetween(2L, 4L);
+        assertThat(r.errors() + r.notAttempted()).isEqualTo(50);
+        assertThat(r.toText()).contains("not attempted (run timeout): " + r.notAttempted());
     }
 
     @Test
