@@ -55,11 +55,19 @@ final class TranscriptFile {
         try (Socket s = new Socket(host, port)) {
             s.setSoTimeout(readTimeoutMillis);
             InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
+            OutputStream sock = s.getOutputStream();
+            // Consecutive C:/R: lines go out in one write, so a pipelined group reaches the
+            // server together, as a pipelining client sends it (RFC 2920).
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (Step st : steps) {
+                if (!st.kind().equals("C:") && !st.kind().equals("R:") && out.size() > 0) {
+                    sock.write(out.toByteArray());
+                    sock.flush();
+                    out.reset();
+                }
                 switch (st.kind()) {
-                    case "C:" -> { out.write((st.text() + "\r\n").getBytes(StandardCharsets.UTF_8)); log.append("C: ").append(st.text()).append('\n'); }
-                    case "R:" -> { out.write(unescape(st.text())); log.append("R: ").append(st.text()).append('\n'); }
+                    case "C:" -> { out.writeBytes((st.text() + "\r\n").getBytes(StandardCharsets.UTF_8)); log.append("C: ").append(st.text()).append('\n'); }
+                    case "R:" -> { out.writeBytes(unescape(st.text())); log.append("R: ").append(st.text()).append('\n'); }
                     case "W:" -> Thread.sleep(Long.parseLong(st.text().strip()));
                     default -> {
                         if (st.text().equals("<closed>")) {
