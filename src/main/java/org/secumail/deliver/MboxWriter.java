@@ -50,7 +50,8 @@ public final class MboxWriter {
         Path key = mboxFile.toAbsolutePath().normalize();
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(key, k -> new ReentrantLock());
         local.lock();
-        try (FileChannel ch = open(key); FileLock lock = ch.lock()) {
+        try (FileChannel ch = open(key)) {
+            FileLock lock = ch.lock();
             long start = ch.size();
             try {
                 ch.position(start);
@@ -69,6 +70,8 @@ public final class MboxWriter {
                     e.addSuppressed(undo);
                 }
                 throw e;
+            } finally {
+                lock.release();
             }
         } finally {
             local.unlock();

@@ -117,18 +117,23 @@ public final class QueueManager implements AutoCloseable {
 
     /** Stops scanning and waits for deliveries under way; unfinished messages stay queued. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         Thread t;
         synchronized (this) {
             closed = true;
             t = loop;
         }
         wake();
-        if (t != null) t.join();
         executor.shutdown();
-        if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
-            // Interrupted deliveries leave their message in active/; recovery requeues it.
+        try {
+            if (t != null) t.join();
+            if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+                // Interrupted deliveries leave their message in active/; recovery requeues it.
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
             executor.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -61,7 +61,7 @@ class QueueManagerTest {
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
+    void tearDown() {
         qmgr.close();
         log.close();
     }
