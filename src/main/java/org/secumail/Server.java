@@ -67,6 +67,10 @@ public final class Server implements AutoCloseable {
             prepared.add(new Prepared(s, scfg, checks));
         }
         QueueStore store = new QueueStore(cfg.path("queue_directory"));
+        // Mail accepted before a crash or stop is in incoming/, active/ or deferred/: put it back
+        // in line before anything new arrives (tmp/ leftovers were never acknowledged: removed).
+        int recovered = store.recover().size();
+        if (recovered > 0) LOG.info("queue recovery: {} message(s) to deliver", recovered);
         LocalTransport local = new LocalTransport(cfg, new AddressResolver(cfg), new RecipientMaps(cfg));
         QueueManager qmgr = QueueManager.fromConfig(cfg, store, local, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
         qmgr.start();
@@ -149,11 +153,7 @@ public final class Server implements AutoCloseable {
     @Override
     public void close() {
         for (SmtpServer l : listeners) l.close();
-        try {
-            queueManager.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        queueManager.close();
     }
 
     /** Loads CONFIG_DIR/main.cf and master.cf. */
