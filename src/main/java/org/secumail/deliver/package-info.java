@@ -23,12 +23,19 @@
  * "Maildir/" (trailing '/') means a Maildir, otherwise an mbox file.</dd>
  * </dl>
  *
+ * <h2>LOCAL TRANSPORT</h2>
+ * {@link org.secumail.deliver.LocalTransport} is the delivery agent for our own domains:
+ * for mydestination it strips the address extension, expands alias_maps (recursively; an
+ * alias naming itself delivers to the user's mailbox) and delivers to home_mailbox or
+ * mail_spool_directory/USER; for virtual_mailbox_domains to virtual_mailbox_base plus the
+ * virtual_mailbox_maps result; virtual_alias_maps rewrite first.
+ *
  * <h2>NOT BUILT YET</h2>
- * The local(8) transport itself, which looks up the user, expands aliases and .forward,
- * runs mailbox_command, chooses between these writers and sets file ownership: these
- * classes write as the current process user. Dot-locking of mbox files (Postfix's
- * mailbox_delivery_lock also uses dotlock on Linux), mailbox_size_limit, and mail loop
- * detection with Delivered-To.
+ * Delivery to remote domains (the outbound issue): such recipients are deferred with a log
+ * line saying so, never dropped. Alias targets that are files, commands or :include: lists
+ * (bounced as unsupported), .forward files, mailbox_command, file ownership (these classes
+ * write as the current process user), dot-locking of mbox files, mailbox_size_limit, and mail
+ * loop detection with Delivered-To.
  *
  * <h2>SEE ALSO</h2>
  * Postfix local(8), virtual(8); cr.yp.to/proto/maildir.html; mbox(5) (mboxo quoting);

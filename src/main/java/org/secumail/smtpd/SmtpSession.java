@@ -38,6 +38,8 @@ public final class SmtpSession implements Runnable {
     boolean esmtp;
     boolean heloSeen;
     int errors;
+    /** With smtpd_delay_reject = no: the client list's rejection, given to MAIL and RCPT. */
+    Reply clientReject;
     String lastCommand = "CONNECT";
     private boolean quit;
 
@@ -113,6 +115,7 @@ public final class SmtpSession implements Runnable {
             out.flush();
             return false;
         }
+        checkClientNow();
         reply(Reply.of(220, "", svc.banner));
         out.flush();
         return true;
@@ -221,6 +224,17 @@ public final class SmtpSession implements Runnable {
             return;
         }
         reply(Reply.of(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"));
+    }
+
+    /**
+     * With smtpd_delay_reject = no the client list runs at connect time (and again after
+     * XCLIENT); its rejection answers every MAIL and RCPT, as in Postfix.
+     */
+    void checkClientNow() {
+        clientReject = svc.delayReject ? null : tx.checkStage(org.secumail.smtpd.check.Stage.CLIENT);
+        if (clientReject != null) {
+            LOG.info("NOQUEUE: reject: CONNECT from {}: {}; proto={}", ctx.clientLabel(), clientReject.line(), ctx.protocol);
+        }
     }
 
     /** Resets HELO and the transaction, as XCLIENT requires (XCLIENT_README). */

@@ -100,6 +100,7 @@ final class Xclient {
         if (proto != null && !unavailable(proto)) ctx.protocol = proto;
         if (login != null) ctx.saslUser = unavailable(login) ? null : login;
         SmtpSession.LOG.info("client={}, orig_client={}", ctx.clientLabel(), s.connectAddr);
+        s.checkClientNow();
         s.reply(Reply.of(220, "", s.svc.banner));
     }
 
