@@ -22,6 +22,9 @@ final class MessageCopier {
     private boolean atLineStart = true;
     private boolean pendingCr;
     private int last = '\n';
+    /** Output is gathered here and written in blocks: one virtual call per byte was the hot spot. */
+    private final byte[] outBuf = new byte[64 * 1024];
+    private int outLength;
 
     private MessageCopier(OutputStream out, boolean quoteFrom) {
         this.out = out;
@@ -72,8 +75,14 @@ final class MessageCopier {
     }
 
     private void write(int b) throws IOException {
-        out.write(b);
+        if (outLength == outBuf.length) drain();
+        outBuf[outLength++] = (byte) b;
         last = b;
+    }
+
+    private void drain() throws IOException {
+        out.write(outBuf, 0, outLength);
+        outLength = 0;
     }
 
     private void finish() throws IOException {
@@ -84,5 +93,6 @@ final class MessageCopier {
         for (int i = 0; i < prefixLength; i++) write(prefix[i] & 0xff);
         prefixLength = 0;
         if (last != '\n') write('\n');
+        drain();
     }
 }
