@@ -47,7 +47,7 @@ public final class ConfigCommand implements Callable<Integer> {
         MainConfig dflt = MainConfig.fromText("", "(defaults)", cfg.configDir());
         List<String> show = new ArrayList<>(names);
         if (show.isEmpty()) {
-            if (nonDefault) show.addAll(cfg.explicitNames());
+            if (nonDefault) show.addAll(new java.util.TreeSet<>(cfg.explicitNames()));   // postconf sorts by name
             else {
                 show.addAll(new java.util.TreeSet<>(Parameters.defaults().keySet()));
             }

@@ -49,8 +49,9 @@ public final class MainConfig {
 
     public static MainConfig fromText(String text, String source, Path configDir) {
         Map<String, String> explicit = new LinkedHashMap<>(MainCfParser.parse(text, source));
-        explicit.putIfAbsent("config_directory", configDir.toAbsolutePath().toString());
-        return new MainConfig(explicit, computeDefaults(explicit), configDir);
+        Map<String, String> computed = computeDefaults(explicit);
+        computed.put("config_directory", configDir.toAbsolutePath().normalize().toString());
+        return new MainConfig(explicit, computed, configDir);
     }
 
     /** The view of this configuration for one master.cf service ("-o name=value" overrides win). */
