@@ -65,16 +65,27 @@ greeting() {
     ' 2>/dev/null || true
 }
 
+# wait_for_220 PORT [DIR OFFSET]: with DIR, give up early when a daemon logged a fatal
+# error after byte OFFSET of DIR/maillog (smtpd rejecting main.cf would otherwise only
+# show as silence while the master throttles it).
 wait_for_220() {
-    local port=$1 deadline=$(( $(now_ms) + 15000 )) line
+    local port=$1 dir=${2:-} offset=${3:-0} deadline=$(( $(now_ms) + 15000 )) line
     while [ "$(now_ms)" -lt "$deadline" ]; do
         line=$(greeting "$port")
         case "$line" in
             220*) return 0 ;;
         esac
+        if [ -n "$dir" ] && [ -f "$dir/maillog" ] \
+                && tail -c +"$((offset + 1))" "$dir/maillog" | grep -q ': fatal: '; then
+            return 1
+        fi
         sleep 0.1
     done
     return 1
+}
+
+maillog_size() {
+    if [ -f "$1/maillog" ]; then stat -c %s "$1/maillog"; else echo 0; fi
 }
 
 master_pid() {
@@ -211,16 +222,16 @@ cmd_start() {
     write_main_cf "$dir" "$extra"
     pf postfix -c "$dir/etc" check || die "postfix check failed for $dir/etc"
     pf postfix -c "$dir/etc" start || die "postfix start failed (see $dir/maillog)"
-    if ! wait_for_220 "$port"; then
+    if ! wait_for_220 "$port" "$dir" 0; then
         tail -n 20 "$dir/maillog" >&2 2>/dev/null || true
-        die "no 220 greeting on 127.0.0.1:$port within 15 s"
+        die "no 220 greeting on 127.0.0.1:$port"
     fi
     log "$(postconf -c "$dir/etc" -h mail_version 2>/dev/null | sed 's/^/Postfix /') ready on 127.0.0.1:$port in $(( $(now_ms) - t0 )) ms"
 }
 
 cmd_reload() {
     [ $# -ge 1 ] || die "usage: reload DIR [MAINCF_EXTRA_FILE]"
-    local dir extra=${2:-} m port before old p deadline t0
+    local dir extra=${2:-} m port before logpos old p deadline t0
     dir=$(cd "$1" && pwd -P) || die "no such directory: $1"
     # Exit status 3: nothing to reload (never started, or the master died, e.g. on a
     # main.cf it could not accept); the caller may start a fresh instance instead.
@@ -229,6 +240,7 @@ cmd_reload() {
     t0=$(now_ms)
     write_main_cf "$dir" "$extra"
     before=$(reload_count "$dir")
+    logpos=$(maillog_size "$dir")
     old=$(smtpd_children "$m")
     pf postfix -c "$dir/etc" reload || die "postfix reload failed (see $dir/maillog)"
     deadline=$(( $(now_ms) + 15000 ))
@@ -244,7 +256,12 @@ cmd_reload() {
             sleep 0.02
         done
     done
-    wait_for_220 "$port" || die "no 220 greeting on 127.0.0.1:$port after reload"
+    if ! wait_for_220 "$port" "$dir" "$logpos"; then
+        # Typically smtpd rejected the new main.cf ("fatal: bad parameter value") and the
+        # master now throttles it; the log says which setting.
+        tail -c +"$((logpos + 1))" "$dir/maillog" | tail -n 20 >&2 2>/dev/null || true
+        die "no 220 greeting on 127.0.0.1:$port after reload"
+    fi
     log "reloaded $dir in $(( $(now_ms) - t0 )) ms"
 }
 

@@ -111,9 +111,28 @@ final class PostfixInstance implements AutoCloseable {
         }
     }
 
-    /** The maillog written after mark, for failure messages. */
+    /**
+     * The maillog written after mark, for failure messages. postlogd writes asynchronously,
+     * so first wait (at most 1 s) until the file has stopped growing for 150 ms.
+     */
     String maillogSince(long mark) {
         Path log = dir.resolve("maillog");
+        long size = maillogSize();
+        long stableSince = System.nanoTime();
+        long deadline = stableSince + 1_000_000_000L;
+        while (System.nanoTime() < deadline && System.nanoTime() - stableSince < 150_000_000L) {
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            long now = maillogSize();
+            if (now != size) {
+                size = now;
+                stableSince = System.nanoTime();
+            }
+        }
         try {
             byte[] all = Files.exists(log) ? Files.readAllBytes(log) : new byte[0];
             int from = (int) Math.min(Math.max(0, mark), all.length);
