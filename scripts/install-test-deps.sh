@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# Installs the Debian packages the test suite needs, only those that are missing:
+#   postfix  - the reference MTA for the differential test (scripts/postfix-instance.sh)
+#   swaks    - SMTP client used by end-to-end tests
+# Idempotent: with everything present it changes nothing and runs no apt-get at all.
+# Postfix is installed unconfigured ("No configuration") and its system instance is
+# never started: a temporary /usr/sbin/policy-rc.d (exit 101) forbids service starts
+# while apt runs, and is removed afterwards only if this script created it.
+# Without root or apt-get it explains why and exits 0; the tests that need Postfix
+# then skip with a visible reason (or fail under CI=true).
+set -eu
+
+PACKAGES="postfix swaks"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing="$missing $p"
+    fi
+done
+missing=${missing# }
+
+if [ -z "$missing" ]; then
+    echo "install-test-deps: all present ($PACKAGES)"
+    exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-test-deps: missing packages: $missing; not root, so not installing them." >&2
+    echo "install-test-deps: run as root: apt-get install $missing (tests needing them will be skipped)" >&2
+    exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-test-deps: missing packages: $missing; apt-get not available, install them by hand." >&2
+    echo "install-test-deps: tests needing them will be skipped" >&2
+    exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+# Unconfigured Postfix: the package then writes no /etc/postfix/main.cf and has no
+# mail system to start; our private instances bring their own configuration.
+if command -v debconf-set-selections >/dev/null 2>&1; then
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
+
+POLICY=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$POLICY" ]; then
+    printf '#!/bin/sh\n# temporary, from secumail scripts/install-test-deps.sh\nexit 101\n' > "$POLICY"
+    chmod 755 "$POLICY"
+    created_policy=1
+fi
+cleanup() {
+    if [ "$created_policy" = 1 ]; then rm -f "$POLICY"; fi
+}
+trap cleanup EXIT INT TERM
+
+echo "install-test-deps: installing: $missing"
+apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing
+
+# Belt and braces: should anything have started the system instance anyway
+# (e.g. a policy-rc.d we did not own allowed it), stop it so port 25 stays free.
+if [ -f /etc/postfix/main.cf ] && postfix status >/dev/null 2>&1; then
+    echo "install-test-deps: stopping the system Postfix instance started by the install"
+    postfix stop || true
+fi
+echo "install-test-deps: done"
