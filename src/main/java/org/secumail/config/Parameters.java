@@ -72,7 +72,7 @@ public final class Parameters {
         p("smtpd_client_connection_count_limit", "50");
         p("smtpd_client_event_limit_exceptions", "$mynetworks");
         p("smtpd_authorized_xclient_hosts", "");
-        p("smtpd_forbid_bare_newline", "yes");  // Postfix 3.7: no; we refuse bare newlines by default (SMTP smuggling)
+        p("smtpd_forbid_bare_newline", "reject");  // Postfix 3.7: no; we refuse bare newlines by default (SMTP smuggling)
         p("smtpd_forbid_bare_newline_reject_code", "550");
         p("smtpd_forbid_bare_newline_exclusions", "$mynetworks");
         p("smtpd_peername_lookup", "yes");

@@ -45,6 +45,7 @@ final class DataReceiver {
         boolean tooBig = false;
         boolean tooLong = false;
         boolean bare = false;
+        String bareWhat = "<LF>";
         boolean nul = false;
         boolean inHeaders = true;
         String messageId = null;
@@ -62,7 +63,10 @@ final class DataReceiver {
             }
             if (line.isDot()) break;
             if (line.bareLf() || line.bareCr()) {
-                if (forbidBare) bare = true;
+                if (forbidBare && !bare) {
+                    bare = true;
+                    bareWhat = line.bareLf() ? "<LF>" : "<CR>";
+                }
             }
             if (line.tooLong()) tooLong = true;
             if (line.hasNul()) nul = true;
@@ -83,7 +87,7 @@ final class DataReceiver {
         }
         Reply refuse = null;
         if (tooBig) refuse = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
-        else if (bare) refuse = Reply.of(svc.bareNewlineCode, "5.5.2", "Error: bare <LF> received");
+        else if (bare) refuse = Reply.of(svc.bareNewlineCode, "5.5.2", svc.hostname + " Error: bare " + bareWhat + " received");
         else if (tooLong) refuse = Reply.of(554, "5.6.0", "Error: message line longer than 1000 octets");
         else if (nul) refuse = Reply.of(554, "5.6.0", "Error: message contains NUL characters");
         if (refuse == null) {

@@ -42,11 +42,6 @@ final class MailTransaction {
             s.error(Reply.of(503, "5.5.1", "Error: nested MAIL command"));
             return;
         }
-        if (s.clientReject != null) {
-            logReject("MAIL", s.clientReject, null);
-            s.error(s.clientReject);
-            return;
-        }
         if (!arg.regionMatches(true, 0, "FROM:", 0, 5)) {
             s.error(Reply.of(501, "5.5.4", "Syntax: MAIL FROM:<address>"));
             return;
@@ -154,7 +149,6 @@ final class MailTransaction {
 
     /** The RCPT-time checks; null when the recipient is accepted. */
     private Reply rcptChecks() {
-        if (!s.svc.delayReject && s.clientReject != null) return s.clientReject;
         if (s.svc.delayReject) {
             for (Stage st : new Stage[] {Stage.CLIENT, Stage.HELO, Stage.SENDER}) {
                 Reply r = checkStage(st);

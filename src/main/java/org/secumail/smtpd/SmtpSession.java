@@ -116,7 +116,8 @@ public final class SmtpSession implements Runnable {
             return false;
         }
         checkClientNow();
-        reply(Reply.of(220, "", svc.banner));
+        if (clientReject != null) error(clientReject);   // smtpd_delay_reject = no: the rejection is the greeting
+        else reply(Reply.of(220, "", svc.banner));
         out.flush();
         return true;
     }
@@ -130,7 +131,8 @@ public final class SmtpSession implements Runnable {
         if ((line.bareLf() || line.bareCr()) && BareNewline.forbidden(svc, ctx)) {
             count("unknown");
             LOG.info("warning: bare {} received from {} in command", line.bareLf() ? "<LF>" : "<CR>", ctx.clientLabel());
-            error(Reply.of(svc.bareNewlineCode, "5.5.2", "Error: bare " + (line.bareLf() ? "<LF>" : "<CR>") + " received"));
+            error(Reply.of(svc.bareNewlineCode, "5.5.2", svc.hostname + " Error: bare " + (line.bareLf() ? "<LF>" : "<CR>") + " received"));
+            quit = true;   // as Postfix: after a bare newline in a command the session is not trusted further
             return;
         }
         if (line.hasNul()) {
@@ -152,6 +154,12 @@ public final class SmtpSession implements Runnable {
             ctx.illegalPipelining = true;   // RFC 2920: only clients that saw PIPELINING may send ahead
         }
         lastCommand = verb;
+        if (clientReject != null && !verb.equals("QUIT") && !verb.equals("NOOP") && !verb.equals("RSET") && !verb.equals("HELP")) {
+            // after a client rejection (smtpd_delay_reject = no) Postfix refuses every other command
+            count(verb);
+            error(Reply.of(503, "5.7.0", "Error: access denied for " + ctx.clientLabel()));
+            return;
+        }
         switch (verb) {
             case "HELO", "EHLO" -> { count(verb); helo(verb, arg); }
             case "MAIL" -> { count(verb); tx.mail(arg); }
@@ -166,7 +174,7 @@ public final class SmtpSession implements Runnable {
             default -> {
                 count("unknown");
                 lastCommand = "UNKNOWN";
-                error(Reply.of(502, "5.5.2", "Error: command not recognized"));
+                error(Reply.of(500, "5.5.2", "Error: command not recognized"));
             }
         }
     }

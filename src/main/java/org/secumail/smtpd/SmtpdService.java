@@ -62,8 +62,13 @@ public final class SmtpdService {
         this.rejectUnlistedSender = cfg.bool("smtpd_reject_unlisted_sender");
         this.disableVrfy = cfg.bool("disable_vrfy_command");
         this.smtputf8 = cfg.bool("smtputf8_enable");
+        // Postfix 3.7.11+: no | yes (= normalize) | normalize | reject. Only "reject" refuses;
+        // with the others a bare LF is taken as a line end, but "." ends DATA only after CRLF.
         String bare = cfg.get("smtpd_forbid_bare_newline").strip().toLowerCase(java.util.Locale.ROOT);
-        this.forbidBareNewline = !(bare.equals("no") || bare.equals("false") || bare.equals("off") || bare.isEmpty());
+        if (!java.util.Set.of("no", "yes", "normalize", "reject").contains(bare)) {
+            throw new org.secumail.config.ConfigException("smtpd_forbid_bare_newline: bad value \"" + bare + "\" (expected no, yes, normalize or reject)");
+        }
+        this.forbidBareNewline = bare.equals("reject");
         this.bareNewlineCode = cfg.integer("smtpd_forbid_bare_newline_reject_code");
         this.peernameLookup = cfg.bool("smtpd_peername_lookup");
         this.xclientHosts = NetworkMatchList.of(cfg.list("smtpd_authorized_xclient_hosts"), cfg.configDir());

@@ -15,10 +15,14 @@ import org.secumail.table.LookupException;
 final class Xclient {
     private Xclient() { }
 
+    /**
+     * As in Postfix, the client as it is now is checked: after one XCLIENT the session speaks
+     * for the client it names, which is normally not itself an authorized proxy.
+     */
     static boolean authorized(SmtpSession s) {
         try {
-            return s.svc.xclientHosts.matches(InetAddress.getByName(s.connectAddr), null);
-        } catch (LookupException | IOException e) {
+            return s.ctx.clientAddress != null && s.svc.xclientHosts.matches(s.ctx.clientAddress, s.ctx.clientName);
+        } catch (LookupException e) {
             return false;
         }
     }
@@ -101,6 +105,10 @@ final class Xclient {
         if (login != null) ctx.saslUser = unavailable(login) ? null : login;
         SmtpSession.LOG.info("client={}, orig_client={}", ctx.clientLabel(), s.connectAddr);
         s.checkClientNow();
+        if (s.clientReject != null) {
+            s.error(s.clientReject);   // Postfix answers XCLIENT with the client list's rejection
+            return;
+        }
         s.reply(Reply.of(220, "", s.svc.banner));
     }
 

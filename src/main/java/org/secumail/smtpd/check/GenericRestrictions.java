@@ -19,7 +19,7 @@ final class GenericRestrictions {
         r.register("permit", false, "accept: end this list", (s, a) -> c -> Verdict.PERMIT);
         r.register("dunno", false, "no decision: go on", (s, a) -> c -> Verdict.DUNNO);
         r.register("reject", false, "reject with reject_code (554)", (s, a) -> c -> c.reject(s.code("reject_code"), "5.7.1", "Access denied"));
-        r.register("defer", false, "defer with defer_code (450)", (s, a) -> c -> c.reject(s.code("defer_code"), "4.7.1", "Access denied"));
+        r.register("defer", false, "defer with defer_code (450)", (s, a) -> c -> c.reject(s.code("defer_code"), "4.3.2", "Try again later"));
         r.register("defer_if_permit", false, "defer if the lists end up permitting", (s, a) -> c ->
                 new Verdict.DeferIfPermit(Reply.of(s.code("defer_code"), "4.7.1", "<" + c.replyName + ">: " + c.replyClass + " rejected: defer_if_permit requested")));
         r.register("defer_if_reject", false, "turn a later reject into a defer", (s, a) -> c ->
