@@ -63,7 +63,7 @@ public final class MaildirWriter {
                 out.write(headers);
                 MessageCopier.copy(content, out, false);
                 out.flush();
-                ch.force(true);
+                ch.force(false);   // fdatasync: data and size of the new file
             }
             publish(tmp, target);
             linked = true;
@@ -118,8 +118,6 @@ public final class MaildirWriter {
     }
 
     static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+        org.secumail.queue.DirectorySync.sync(dir);
     }
 }

@@ -250,7 +250,9 @@ public final class QueueManager implements AutoCloseable {
                 envl.recipients().size());
         boolean pending = false;
         boolean bounced = false;
-        for (QueuedMessage.Recipient r : msg.pending()) {
+        java.util.List<QueuedMessage.Recipient> todo = msg.pending();
+        for (int i = 0; i < todo.size(); i++) {
+            QueuedMessage.Recipient r = todo.get(i);
             Instant start = clock.instant();
             DeliveryResult res = attempt(msg, r.address());
             Instant end = clock.instant();
@@ -260,6 +262,12 @@ public final class QueueManager implements AutoCloseable {
                 continue;
             }
             bounced |= res.status() == DeliveryResult.Status.BOUNCED;
+            if (!pending && i == todo.size() - 1) {
+                // The last recipient, and all before it are final: the files are removed next,
+                // so a done record would be written and fsynced only to be deleted. A crash in
+                // between repeats just this in-flight delivery.
+                continue;
+            }
             try {
                 store.markDone(msg, r.index(), res.status().logName() + " " + res.dsn());
             } catch (IOException e) {

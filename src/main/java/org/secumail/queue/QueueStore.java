@@ -98,8 +98,9 @@ public final class QueueStore {
     /** Starts a new message in tmp/ under a fresh queue ID. */
     public Writer create() throws IOException {
         for (int attempt = 0; attempt < 100; attempt++) {
+            // QueueId.next() never repeats within the process and carries microseconds plus
+            // random bits across restarts; CREATE_NEW in tmp/ catches what is left.
             QueueId id = QueueId.next();
-            if (existsAnywhere(id)) continue;
             try {
                 return new QueueWriter(this, id);
             } catch (FileAlreadyExistsException e) {
@@ -107,14 +108,6 @@ public final class QueueStore {
             }
         }
         throw new IOException("cannot allocate a unique queue ID in " + dir);
-    }
-
-    private boolean existsAnywhere(QueueId id) {
-        for (String q : List.of(TMP, INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT)) {
-            if (Files.exists(dir.resolve(q).resolve(id + ENVELOPE_SUFFIX))
-                    || Files.exists(dir.resolve(q).resolve(id + CONTENT_SUFFIX))) return true;
-        }
-        return false;
     }
 
     /** Reads a committed message from its envelope file; its content file must be beside it. */
@@ -153,7 +146,7 @@ public final class QueueStore {
             ch.position(ch.size());
             ByteBuffer buf = ByteBuffer.wrap(record);
             while (buf.hasRemaining()) ch.write(buf);
-            ch.force(true);
+            ch.force(false);   // fdatasync: the appended bytes and the new size
         }
     }
 
@@ -274,8 +267,6 @@ public final class QueueStore {
 
     /** Makes renames and new names in a directory durable (fsync on the directory itself). */
     static void fsyncDirectory(Path directory) throws IOException {
-        try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+        DirectorySync.sync(directory);
     }
 }

@@ -68,12 +68,12 @@ final class QueueWriter implements QueueStore.Writer {
         boolean envelopeMoved = false;
         try {
             contentStream.flush();
-            channel.force(true);
+            channel.force(false);   // fdatasync: data and size (a new file: that is all we need)
             channel.close();
             try (FileChannel env = createPrivate(tmpEnvelope)) {
                 ByteBuffer buf = ByteBuffer.wrap(EnvelopeFormat.encode(envelope).getBytes(StandardCharsets.UTF_8));
                 while (buf.hasRemaining()) env.write(buf);
-                env.force(true);
+                env.force(false);
             }
             Files.move(tmpContent, inContent, StandardCopyOption.ATOMIC_MOVE);
             contentMoved = true;
