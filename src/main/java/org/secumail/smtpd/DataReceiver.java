@@ -55,13 +55,18 @@ final class DataReceiver {
         size += header.length;
         boolean forbidBare = BareNewline.forbidden(svc, ctx);
         byte[] buf = new byte[TEXT_LINE_LIMIT + 2];
+        // RFC 5321 section 4.1.1.4: the end is CRLF "." CRLF. A "." line counts only when the
+        // line before it also ended in CRLF (the DATA command's own CRLF for the first line):
+        // "text<LF>.<CR><LF>" is message text, or SMTP smuggling would work.
+        boolean afterCrlf = true;
         while (true) {
             SmtpInput.Line line = s.in.readLine(buf, TEXT_LINE_LIMIT);
             if (line.eof()) {
                 SmtpSession.LOG.info("lost connection after DATA ({} bytes) from {}", size, ctx.clientLabel());
                 throw new java.io.EOFException();
             }
-            if (line.isDot()) break;
+            if (line.isDot() && afterCrlf) break;
+            afterCrlf = !line.bareLf();   // a CR inside the line does not end it; the terminator counts
             if (line.bareLf() || line.bareCr()) {
                 if (forbidBare && !bare) {
                     bare = true;
