@@ -28,7 +28,9 @@
 #   PER_SESSION     messages per SMTP session [1]
 #   USERS           mailboxes user1..userN the recipients spread over [5]
 #   ROUNDS          rounds per server, interleaved [2]
-#   WARMUP          unmeasured messages sent to each server first, for the JIT [300]
+#   WARMUP          unmeasured messages sent to each server first [10000]: on 2 cores the
+#                   JIT (C2) needs about that many messages (30 s) before SecuMail runs at
+#                   steady state; WARMUP=300 shows the cold server
 #   WAIT_TIMEOUT    seconds to wait for delivery in each round [120]
 #   LOADGEN_TIMEOUT bound on each loadgen run, seconds [300]
 #   IDLE            idle connections for the memory round, 0 to skip [10000]
@@ -64,7 +66,7 @@ RECIPIENTS=${RECIPIENTS:-1}
 PER_SESSION=${PER_SESSION:-1}
 USERS=${USERS:-5}
 ROUNDS=${ROUNDS:-2}
-WARMUP=${WARMUP:-300}
+WARMUP=${WARMUP:-10000}
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-120}
 LOADGEN_TIMEOUT=${LOADGEN_TIMEOUT:-300}
 IDLE=${IDLE:-10000}
