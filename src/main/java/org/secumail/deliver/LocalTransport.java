@@ -78,6 +78,8 @@ public final class LocalTransport implements Transport {
                     maildirWriter.deliver(box.path(), in, recipient, sender);
                     where.add("maildir");
                 } else {
+                    java.nio.file.Path parent = box.path().toAbsolutePath().getParent();
+                    if (parent != null) java.nio.file.Files.createDirectories(parent);
                     mboxWriter.deliver(box.path(), in, recipient, sender);
                     where.add("mailbox");
                 }
@@ -98,11 +100,7 @@ public final class LocalTransport implements Transport {
         if (valias.isPresent() && seen.add(r.address())) return expandList(valias.get(), depth, out, seen);
         switch (r.cls()) {
             case LOCAL -> {
-                String user = maps.stripExtension(r.localPart().toLowerCase(Locale.ROOT));
-                Optional<String> alias = maps.alias(user);
-                // local(8): an alias that names itself (root: root, other) delivers to the user's own mailbox
-                if (alias.isPresent() && seen.add(user)) return expandList(alias.get(), depth, out, seen);
-                return localMailbox(user, out);
+                return expandLocal(maps.stripExtension(r.localPart().toLowerCase(Locale.ROOT)), depth, out, seen);
             }
             case VIRTUAL_MAILBOX -> {
                 Optional<String> box = maps.virtualMailbox(r);
@@ -124,12 +122,22 @@ public final class LocalTransport implements Transport {
         }
     }
 
+    /** A local user: its alias if it has one (an alias naming itself delivers to the user's own mailbox), else its mailbox. */
+    private DeliveryResult expandLocal(String user, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
+        if (depth > MAX_DEPTH) return DeliveryResult.bounced("5.4.6", "local", "mail forwarding loop for " + user);
+        Optional<String> alias = maps.alias(user);
+        if (alias.isPresent() && seen.add(user)) return expandList(alias.get(), depth, out, seen);
+        return localMailbox(user, out);
+    }
+
     private DeliveryResult expandList(String targets, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
         for (String t : MainConfig.splitList(targets.replace('\n', ','))) {
             if (t.startsWith("|") || t.startsWith("/") || t.regionMatches(true, 0, ":include:", 0, 9)) {
                 return DeliveryResult.bounced("5.3.0", "local", "alias target \"" + t + "\" (file, command or :include:) is not supported");
             }
-            DeliveryResult r = expand(t, depth + 1, out, seen);
+            // local(8): a name without @domain in an alias is a local user, whatever myorigin is
+            DeliveryResult r = t.indexOf('@') < 0 ? expandLocal(AddressResolver.unquote(t).toLowerCase(Locale.ROOT), depth + 1, out, seen)
+                    : expand(t, depth + 1, out, seen);
             if (r != null) return r;
         }
         return null;

@@ -227,6 +227,17 @@ public final class QueueManager implements AutoCloseable {
             QMGR.warn("{}: cannot read queue file: {}", id, e.getMessage());
             return;
         }
+        String hold = msg.envelope().attributes().get("hold");
+        if (hold != null && msg.queue().equals(QueueStore.INCOMING)) {
+            // An access(5) HOLD action: the message waits in hold/ until an administrator releases it.
+            try {
+                store.moveTo(msg, QueueStore.HOLD);
+                QMGR.info("{}: hold: {}", id, hold);
+            } catch (IOException e) {
+                QMGR.warn("{}: cannot move to queue hold: {}", id, e.getMessage());
+            }
+            return;
+        }
         try {
             msg = store.moveTo(msg, QueueStore.ACTIVE);
         } catch (NoSuchFileException e) {

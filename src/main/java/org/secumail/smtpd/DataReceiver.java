@@ -105,6 +105,14 @@ final class DataReceiver {
             s.error(refuse);
             return;
         }
+        if (ctx.discard != null) {
+            // access(5) DISCARD: claim delivery, keep nothing (the log says so).
+            SmtpSession.LOG.info("{}: discard: END-OF-MESSAGE from {}: {}; from=<{}> proto={} helo=<{}>", qid, ctx.clientLabel(),
+                    ctx.discard, tx.sender, ctx.protocol, ctx.helo == null ? "" : ctx.helo);
+            tx.abort();
+            s.reply(Reply.of(250, "2.0.0", "Ok: queued as " + qid));
+            return;
+        }
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("client_address", ctx.clientAddr);
         attrs.put("client_name", ctx.clientName);

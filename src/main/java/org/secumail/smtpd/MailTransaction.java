@@ -239,6 +239,7 @@ final class MailTransaction {
         s.ctx.recipient = null;
         s.ctx.prepends.clear();
         s.ctx.hold = null;
+        s.ctx.discard = null;
         s.ctx.clearModifiers();
     }
 

@@ -53,6 +53,8 @@ public final class CheckContext {
     public final List<String> prepends = new ArrayList<>();
     public final List<String> warnings = new ArrayList<>();
     public String hold;
+    /** Set by a DISCARD action: the message is accepted and thrown away. */
+    public String discard;
 
     public CheckContext(CheckSettings settings) { this.settings = settings; }
 

@@ -54,7 +54,10 @@ public final class RestrictionList {
                     return r;
                 }
                 case Verdict.Permit p -> { return p; }
-                case Verdict.Discard d -> { return d; }
+                case Verdict.Discard d -> {
+                    ctx.discard = d.text();
+                    return d;
+                }
             }
         }
         return Verdict.DUNNO;

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.deliver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secumail.Server;
+import org.secumail.config.MainConfig;
+import org.secumail.config.MasterConfig;
+
+/**
+ * End to end through SMTP, the queue and the local transport: aliases, address extensions,
+ * virtual mailboxes, mbox files, and the DISCARD and HOLD actions.
+ */
+class LocalDeliveryTest {
+    @TempDir
+    Path dir;
+
+    private Server start(String extra) throws IOException {
+        String main = String.join("\n", "compatibility_level = 3.6", "myhostname = mx.example.test",
+                "mydestination = example.test", "mynetworks = 127.0.0.0/8", "recipient_delimiter = +",
+                "local_recipient_maps = inline:{ user1=ok, user2=ok } $alias_maps",
+                "alias_maps = inline:{ {postmaster=user1}, {team=user1, user2}, {root=root} }",
+                "virtual_mailbox_domains = virtual.test", "virtual_mailbox_base = " + dir.resolve("vmail"),
+                "virtual_mailbox_maps = inline:{ {v1@virtual.test=virtual.test/v1/}, {v2@virtual.test=virtual.test/v2.mbox} }",
+                "queue_directory = " + dir.resolve("queue"), "dns_servers = 127.0.0.1:9", extra, "");
+        return Server.start(MainConfig.fromText(main, "main.cf", dir),
+                MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100));
+    }
+
+    private static String send(int port, String from, String to, String subject) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = s.getOutputStream();
+            String msg = "EHLO client.example\r\nMAIL FROM:<" + from + ">\r\nRCPT TO:<" + to + ">\r\nDATA\r\n";
+            out.write(msg.getBytes(StandardCharsets.US_ASCII));
+            StringBuilder replies = new StringBuilder();
+            String line;
+            while ((line = in.readLine()) != null) {
+                replies.append(line).append('\n');
+                if (line.startsWith("354")) {
+                    out.write(("Subject: " + subject + "\r\n\r\nFrom the start of a line\r\nbody\r\n.\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                if (line.startsWith("221") || line.startsWith("5")) break;
+            }
+            return replies.toString();
+        }
+    }
+
+    private static String waitForText(Path place, String needle) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            String all = readTree(place);
+            if (all.contains(needle)) return all;
+            Thread.sleep(100);
+        }
+        return readTree(place);
+    }
+
+    private static String readTree(Path place) throws IOException {
+        if (!Files.exists(place)) return "";
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> s = Files.walk(place)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) sb.append(Files.readString(p, StandardCharsets.ISO_8859_1)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void aliasesExtensionsAndMaildir() throws Exception {
+        try (Server server = start("mail_spool_directory = " + dir.resolve("mail") + "/")) {
+            int port = server.listeners().get(0).port();
+            assertThat(send(port, "a@example.test", "postmaster@example.test", "to postmaster")).contains("queued as");
+            assertThat(send(port, "a@example.test", "team@example.test", "to the team")).contains("queued as");
+            assertThat(send(port, "a@example.test", "user2+lists@example.test", "with extension")).contains("queued as");
+            assertThat(waitForText(dir.resolve("mail/user1/new"), "to the team")).contains("Subject: to postmaster")
+                    .contains("Delivered-To: postmaster@example.test");
+            assertThat(waitForText(dir.resolve("mail/user2/new"), "with extension")).contains("Subject: to the team")
+                    .contains("Delivered-To: user2+lists@example.test");
+        }
+    }
+
+    @Test
+    void virtualMailboxesAndMboxFiles() throws Exception {
+        try (Server server = start("mail_spool_directory = " + dir.resolve("spool"))) {
+            int port = server.listeners().get(0).port();
+            assertThat(send(port, "a@example.test", "v1@virtual.test", "virtual maildir")).contains("queued as");
+            assertThat(send(port, "a@example.test", "v2@virtual.test", "virtual mbox")).contains("queued as");
+            assertThat(send(port, "a@example.test", "user1@example.test", "local mbox")).contains("queued as");
+            assertThat(waitForText(dir.resolve("vmail/virtual.test/v1/new"), "virtual maildir")).contains("virtual maildir");
+            String mbox = waitForText(dir.resolve("vmail/virtual.test/v2.mbox"), "virtual mbox");
+            assertThat(mbox).startsWith("From a@example.test ").contains(">From the start of a line");
+            assertThat(waitForText(dir.resolve("spool/user1"), "local mbox")).contains("Subject: local mbox");
+        }
+    }
+
+    @Test
+    void discardAndHoldActions() throws Exception {
+        try (Server server = start("mail_spool_directory = " + dir.resolve("mail") + "/\n"
+                + "smtpd_sender_restrictions = check_sender_access inline:{ {drop@example.test=DISCARD}, {keep@example.test=HOLD review} }")) {
+            int port = server.listeners().get(0).port();
+            assertThat(send(port, "drop@example.test", "user1@example.test", "discarded")).contains("queued as");
+            assertThat(send(port, "keep@example.test", "user1@example.test", "held")).contains("queued as");
+            assertThat(send(port, "ok@example.test", "user1@example.test", "normal")).contains("queued as");
+            String delivered = waitForText(dir.resolve("mail/user1/new"), "normal");
+            assertThat(delivered).contains("Subject: normal").doesNotContain("Subject: discarded").doesNotContain("Subject: held");
+            assertThat(waitForText(dir.resolve("queue/hold"), "held")).contains("Subject: held");
+        }
+    }
+}
