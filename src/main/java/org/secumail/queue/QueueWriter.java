@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.queue;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The one implementation of {@link QueueStore.Writer}: Postfix's cleanup(8) step of writing
+ * a queue file and handing it to the queue manager, minus the header rewriting.
+ */
+final class QueueWriter implements QueueStore.Writer {
+    private enum State { OPEN, COMMITTED, ABORTED }
+
+    private final QueueStore store;
+    private final QueueId id;
+    private final Path tmpContent;
+    private final Path tmpEnvelope;
+    private final FileChannel channel;
+    private final OutputStream contentStream;
+    private State state = State.OPEN;
+
+    QueueWriter(QueueStore store, QueueId id) throws IOException {
+        this.store = store;
+        this.id = id;
+        Path tmp = store.queue(QueueStore.TMP);
+        this.tmpContent = tmp.resolve(id + QueueStore.CONTENT_SUFFIX);
+        this.tmpEnvelope = tmp.resolve(id + QueueStore.ENVELOPE_SUFFIX);
+        this.channel = createPrivate(tmpContent);
+        // Closing the caller's stream must not close the channel: commit still has to fsync it.
+        this.contentStream = new FilterOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
+            @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
+            @Override public void close() throws IOException { out.flush(); }
+        };
+    }
+
+    /** Creates a file that must not exist yet, readable by the owner only (mail is private). */
+    private static FileChannel createPrivate(Path p) throws IOException {
+        Set<StandardOpenOption> opts = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return FileChannel.open(p, opts, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        return FileChannel.open(p, opts);
+    }
+
+    @Override public QueueId id() { return id; }
+
+    @Override public OutputStream content() { return contentStream; }
+
+    @Override
+    public synchronized void commit(Envelope envelope) throws IOException {
+        if (state != State.OPEN) throw new IllegalStateException(id + ": writer already " + state.name().toLowerCase());
+        Path incoming = store.queue(QueueStore.INCOMING);
+        Path inContent = incoming.resolve(tmpContent.getFileName());
+        Path inEnvelope = incoming.resolve(tmpEnvelope.getFileName());
+        boolean contentMoved = false;
+        boolean envelopeMoved = false;
+        try {
+            contentStream.flush();
+            channel.force(true);
+            channel.close();
+            try (FileChannel env = createPrivate(tmpEnvelope)) {
+                ByteBuffer buf = ByteBuffer.wrap(EnvelopeFormat.encode(envelope).getBytes(StandardCharsets.UTF_8));
+                while (buf.hasRemaining()) env.write(buf);
+                env.force(true);
+            }
+            Files.move(tmpContent, inContent, StandardCopyOption.ATOMIC_MOVE);
+            contentMoved = true;
+            // The envelope's arrival in incoming/ is the commit point.
+            Files.move(tmpEnvelope, inEnvelope, StandardCopyOption.ATOMIC_MOVE);
+            envelopeMoved = true;
+            QueueStore.fsyncDirectory(incoming);
+            state = State.COMMITTED;
+        } catch (IOException | RuntimeException e) {
+            // Un-commit in the same order as removal (envelope first), so that no half is left
+            // that recovery would have to guess about; the client gets a 4xx and retries.
+            if (envelopeMoved) deleteQuietly(inEnvelope);
+            if (contentMoved) deleteQuietly(inContent);
+            discard();
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized void abort() {
+        if (state == State.OPEN) discard();
+    }
+
+    @Override public void close() { abort(); }
+
+    private void discard() {
+        state = State.ABORTED;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            QueueStore.LOG.warn("{}: cannot close {}: {}", id, tmpContent, e.getMessage());
+        }
+        deleteQuietly(tmpContent);
+        deleteQuietly(tmpEnvelope);
+    }
+
+    private void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // recovery at the next start deletes what is left in tmp/ or without an envelope
+            QueueStore.LOG.warn("{}: cannot remove {}: {}", id, p, e.getMessage());
+        }
+    }
+}
