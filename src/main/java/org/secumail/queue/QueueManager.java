@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.queue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.secumail.config.MainConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue manager, after Postfix's qmgr(8): takes committed messages from incoming/
+ * (at once, when {@link #wake} is called after a commit) and due messages from deferred/
+ * (every queue_run_delay), moves each to active/, hands every pending recipient to the
+ * {@link Transport}, records each final result with a done record, then removes the
+ * message or moves it to deferred/ with its next attempt time.
+ *
+ * <p>Backoff is Postfix's: the time to the next attempt is the message's age in the queue,
+ * clamped to [minimal_backoff_time, maximal_backoff_time], so the interval doubles with
+ * every attempt until it reaches the maximum.
+ *
+ * <p>Each message is handled on its own virtual thread; a semaphore of {@code concurrency}
+ * permits is taken before a message is moved to active/, which bounds both the active
+ * queue and the number of deliveries running at once.
+ */
+public final class QueueManager implements AutoCloseable {
+    private static final Logger QMGR = LoggerFactory.getLogger("secumail.qmgr");
+
+    private final QueueStore store;
+    private final Transport transport;
+    private final Logger agentLog;
+    private final Clock clock;
+    private final Semaphore slots;
+    private final Duration minimalBackoff;
+    private final Duration maximalBackoff;
+    private final Duration queueRunDelay;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Set<QueueId> inFlight = ConcurrentHashMap.newKeySet();
+    private final Object dispatchLock = new Object();
+    private final Object signal = new Object();
+    private boolean woken;
+    private volatile boolean closed;
+    private Thread loop;
+
+    public QueueManager(QueueStore store, Transport transport, Clock clock, int concurrency,
+                        Duration minimalBackoff, Duration maximalBackoff, Duration queueRunDelay) {
+        this.store = Objects.requireNonNull(store);
+        this.transport = Objects.requireNonNull(transport);
+        this.agentLog = LoggerFactory.getLogger("secumail." + transport.name());
+        this.clock = Objects.requireNonNull(clock);
+        if (concurrency < 1) throw new IllegalArgumentException("concurrency must be at least 1");
+        this.slots = new Semaphore(concurrency);
+        if (minimalBackoff.isNegative() || minimalBackoff.isZero() || queueRunDelay.isNegative() || queueRunDelay.isZero()) {
+            throw new IllegalArgumentException("backoff and queue run delay must be positive");
+        }
+        if (maximalBackoff.compareTo(minimalBackoff) < 0) {
+            QMGR.warn("maximal_backoff_time is smaller than minimal_backoff_time; using {}s", minimalBackoff.toSeconds());
+            maximalBackoff = minimalBackoff;
+        }
+        this.minimalBackoff = minimalBackoff;
+        this.maximalBackoff = maximalBackoff;
+        this.queueRunDelay = queueRunDelay;
+    }
+
+    /** A queue manager with minimal_backoff_time, maximal_backoff_time and queue_run_delay from main.cf. */
+    public static QueueManager fromConfig(MainConfig cfg, QueueStore store, Transport transport, Clock clock, int concurrency) {
+        return new QueueManager(store, transport, clock, concurrency, cfg.duration("minimal_backoff_time"),
+                cfg.duration("maximal_backoff_time"), cfg.duration("queue_run_delay"));
+    }
+
+    /** Starts the background scan loop; the first pass looks at incoming/ and deferred/. */
+    public synchronized void start() {
+        if (loop != null || closed) throw new IllegalStateException("queue manager already started or closed");
+        loop = Thread.ofVirtual().name("secumail-qmgr").start(this::runLoop);
+    }
+
+    /** Tells the loop that incoming/ has a new message (call after each commit). */
+    public void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    /**
+     * One synchronous pass: handles every message in incoming/ and every deferred message
+     * whose next attempt time (by the Clock) has come, and waits until they are done.
+     * Returns how many messages were handled.
+     */
+    public int runDue() throws IOException, InterruptedException {
+        List<Future<?>> tasks = dispatch(true);
+        for (Future<?> f : tasks) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("queue manager task failed", e.getCause());
+            }
+        }
+        return tasks.size();
+    }
+
+    /** Stops scanning and waits for deliveries under way; unfinished messages stay queued. */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            closed = true;
+            t = loop;
+        }
+        wake();
+        executor.shutdown();
+        try {
+            if (t != null) t.join();
+            if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+                // Interrupted deliveries leave their message in active/; recovery requeues it.
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void runLoop() {
+        long lastDeferredScan = 0;
+        boolean first = true;
+        long delayNanos = queueRunDelay.toNanos();
+        while (!closed) {
+            boolean scanDeferred = first || System.nanoTime() - lastDeferredScan >= delayNanos;
+            try {
+                dispatch(scanDeferred);
+            } catch (IOException e) {
+                QMGR.warn("queue scan failed: {}", e.getMessage());
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (scanDeferred) {
+                lastDeferredScan = System.nanoTime();
+                first = false;
+            }
+            long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos - (System.nanoTime() - lastDeferredScan)));
+            synchronized (signal) {
+                try {
+                    if (!woken && !closed) signal.wait(waitMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                woken = false;
+            }
+        }
+    }
+
+    /** Starts a task for each message due now; blocks while all concurrency slots are taken. */
+    private List<Future<?>> dispatch(boolean includeDeferred) throws IOException, InterruptedException {
+        List<Future<?>> tasks = new ArrayList<>();
+        synchronized (dispatchLock) {
+            for (Path env : store.list(QueueStore.INCOMING)) submit(env, tasks);
+            if (includeDeferred) {
+                Instant now = clock.instant();
+                for (Path env : store.list(QueueStore.DEFERRED)) {
+                    try {
+                        if (!store.nextAttempt(env).isAfter(now)) submit(env, tasks);
+                    } catch (NoSuchFileException e) {
+                        // moved or removed since the listing
+                    }
+                }
+            }
+        }
+        return tasks;
+    }
+
+    private void submit(Path env, List<Future<?>> tasks) throws InterruptedException {
+        if (closed) return;
+        QueueId id = QueueStore.idOf(env, QueueStore.ENVELOPE_SUFFIX);
+        if (!inFlight.add(id)) return;
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            inFlight.remove(id);
+            throw e;
+        }
+        try {
+            tasks.add(executor.submit(() -> {
+                try {
+                    handle(env);
+                } finally {
+                    inFlight.remove(id);
+                    slots.release();
+                }
+            }));
+        } catch (RejectedExecutionException e) {
+            inFlight.remove(id);
+            slots.release();
+        }
+    }
+
+    private void handle(Path env) {
+        QueueId id = QueueStore.idOf(env, QueueStore.ENVELOPE_SUFFIX);
+        QueuedMessage msg;
+        try {
+            if (!Files.exists(env)) return;   // stale listing: already handled
+            msg = store.load(env);
+        } catch (CorruptQueueFileException e) {
+            quarantine(env, "corrupt envelope: " + e.getMessage());
+            return;
+        } catch (NoSuchFileException e) {
+            // The envelope was there, so the content is missing: nothing can be delivered.
+            if (Files.exists(env)) quarantine(env, "missing content file");
+            return;
+        } catch (IOException e) {
+            QMGR.warn("{}: cannot read queue file: {}", id, e.getMessage());
+            return;
+        }
+        try {
+            msg = store.moveTo(msg, QueueStore.ACTIVE);
+        } catch (NoSuchFileException e) {
+            return;   // another pass took it
+        } catch (IOException e) {
+            QMGR.warn("{}: cannot move to queue active: {}", id, e.getMessage());
+            return;
+        }
+        try {
+            deliverAll(msg);
+        } catch (IOException | RuntimeException e) {
+            // The message stays in active/ and is requeued by recovery at the next start.
+            QMGR.error("{}: queue file update failed, left in queue active: {}", id, e.toString());
+        }
+    }
+
+    private void deliverAll(QueuedMessage msg) throws IOException {
+        Instant activeAt = clock.instant();
+        Envelope envl = msg.envelope();
+        QMGR.info("{}: from=<{}>, size={}, nrcpt={} (queue active)", msg.id(), printable(envl.sender()), msg.size(),
+                envl.recipients().size());
+        boolean pending = false;
+        boolean bounced = false;
+        for (QueuedMessage.Recipient r : msg.pending()) {
+            Instant start = clock.instant();
+            DeliveryResult res = attempt(msg, r.address());
+            Instant end = clock.instant();
+            logDelivery(msg, r.address(), res, activeAt, start, end);
+            if (!res.status().isFinal()) {
+                pending = true;
+                continue;
+            }
+            bounced |= res.status() == DeliveryResult.Status.BOUNCED;
+            try {
+                store.markDone(msg, r.index(), res.status().logName() + " " + res.dsn());
+            } catch (IOException e) {
+                // Without the record the recipient stays pending: a later retry delivers it twice
+                // rather than never.
+                QMGR.warn("{}: cannot record final status for <{}>: {}", msg.id(), r.address(), e.getMessage());
+                pending = true;
+            }
+        }
+        if (bounced) {
+            QMGR.warn("{}: sender non-delivery notification not sent: bounce messages are not implemented", msg.id());
+        }
+        if (!pending) {
+            store.remove(msg);
+            QMGR.info("{}: removed", msg.id());
+            return;
+        }
+        Instant now = clock.instant();
+        store.defer(msg, now.plus(backoff(Duration.between(envl.arrival(), now))));
+    }
+
+    /** Postfix's rule: wait as long as the message has been queued, within the backoff limits. */
+    Duration backoff(Duration age) {
+        if (age.compareTo(minimalBackoff) < 0) return minimalBackoff;
+        if (age.compareTo(maximalBackoff) > 0) return maximalBackoff;
+        return age;
+    }
+
+    private DeliveryResult attempt(QueuedMessage msg, String rcpt) {
+        try {
+            DeliveryResult res = transport.deliver(msg, rcpt, msg::openContent);
+            if (res != null) return res;
+            return DeliveryResult.deferred("4.3.0", "none", "delivery agent returned no result");
+        } catch (IOException | RuntimeException e) {
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return DeliveryResult.deferred("4.3.0", "none", "delivery temporarily suspended: " + why);
+        }
+    }
+
+    private void logDelivery(QueuedMessage msg, String rcpt, DeliveryResult res, Instant activeAt, Instant start, Instant end) {
+        Instant arrival = msg.envelope().arrival();
+        String delays = DelayFormat.format(Duration.between(arrival, activeAt)) + "/"
+                + DelayFormat.format(Duration.between(activeAt, start)) + "/0/"
+                + DelayFormat.format(Duration.between(start, end));
+        String line = msg.id() + ": to=<" + printable(rcpt) + ">, relay=" + printable(res.relay())
+                + ", delay=" + DelayFormat.format(Duration.between(arrival, end))
+                + ", delays=" + delays + ", dsn=" + res.dsn() + ", status=" + res.status().logName() + " (" + printable(res.text()) + ")";
+        agentLog.info(line);
+    }
+
+    /** As Postfix's printable(): control characters become '?', so no value can forge a log line. */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return sb.toString();
+    }
+
+    private void quarantine(Path env, String reason) {
+        try {
+            store.quarantine(env, reason);
+        } catch (IOException e) {
+            QMGR.warn("{}: cannot move to queue corrupt: {}", env.getFileName(), e.getMessage());
+        }
+    }
+}
