@@ -51,7 +51,7 @@ import org.xbill.DNS.WireParseException;
  * blocks its (virtual) thread on a future, which parks without pinning a carrier.
  */
 public final class DnsjavaResolver implements Resolver {
-    private static final Logger log = LoggerFactory.getLogger(DnsjavaResolver.class);
+    private static final Logger log = LoggerFactory.getLogger("secumail.dns");
 
     /** Negative-answer TTL when the response carries no SOA (RFC 2308 section 5 gives none). */
     static final long DEFAULT_NEGATIVE_TTL = 60;

@@ -40,11 +40,28 @@ public final class AddressResolver {
         this.virtualAlias = DomainMatchList.of(cfg.list("virtual_alias_domains"), false, dir);
         this.virtualMailbox = DomainMatchList.of(cfg.list("virtual_mailbox_domains"), false, dir);
         this.relay = DomainMatchList.of(cfg.list("relay_domains"), true, dir);
-        this.myorigin = cfg.get("myorigin").toLowerCase(Locale.ROOT);
+        this.myorigin = myorigin(cfg);
         this.percentHack = cfg.bool("allow_percent_hack");
         this.swapBangpath = cfg.bool("swap_bangpath");
         this.dequote = cfg.bool("resolve_dequoted_address");
         this.ownAddresses = interfaceAddresses();
+    }
+
+    /**
+     * myorigin, where a value starting with '/' names a file whose first line is the domain
+     * (Debian's "myorigin = /etc/mailname").
+     */
+    static String myorigin(MainConfig cfg) {
+        String v = cfg.get("myorigin").strip();
+        if (v.startsWith("/")) {
+            try {
+                v = java.nio.file.Files.readAllLines(java.nio.file.Path.of(v)).stream().map(String::strip)
+                        .filter(l -> !l.isEmpty()).findFirst().orElse(cfg.get("myhostname"));
+            } catch (java.io.IOException e) {
+                throw new org.secumail.config.ConfigException("myorigin = " + v + ": cannot read the file: " + e.getMessage());
+            }
+        }
+        return v.toLowerCase(Locale.ROOT);
     }
 
     public ResolvedAddress resolve(String address) throws LookupException {

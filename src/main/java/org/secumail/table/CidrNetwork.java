@@ -47,6 +47,11 @@ public record CidrNetwork(byte[] network, int prefix) {
         String mask = search.substring(slash + 1);
         InetAddress a = IpAddresses.parse(addr).orElse(null);
         int bits = mask.matches("\\d{1,3}") ? Integer.parseInt(mask) : -1;
+        if (a != null && a.getAddress().length == 4 && addr.contains(":") && bits >= 96) {
+            // An IPv4-mapped IPv6 network ([::ffff:127.0.0.0]/104, in Debian's default mynetworks):
+            // clients with such addresses are seen as IPv4, so match them as the IPv4 network.
+            bits -= 96;
+        }
         if (a == null || bits < 0 || bits > a.getAddress().length * 8) {
             throw new IllegalArgumentException("bad net/mask pattern: \"" + addr + "/" + mask + "\"");
         }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * java.util.regex would otherwise silently read them as a set of characters.
  */
 final class RegexpRuleParser {
-    private static final Logger log = LoggerFactory.getLogger(RegexpRuleParser.class);
+    private static final Logger log = LoggerFactory.getLogger("secumail.table");
 
     enum Dialect { REGEXP, PCRE }
 

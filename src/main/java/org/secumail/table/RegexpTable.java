@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * may nest. The table matches the whole input: callers look it up once, with the full key.
  */
 final class RegexpTable implements LookupTable {
-    private static final Logger log = LoggerFactory.getLogger(RegexpTable.class);
+    private static final Logger log = LoggerFactory.getLogger("secumail.table");
 
     private final String spec;
     private final List<Rule> rules;

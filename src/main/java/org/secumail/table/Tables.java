@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * configuration works unchanged; remember that edits take effect on reload, with no postmap run.
  */
 public final class Tables {
-    private static final Logger log = LoggerFactory.getLogger(Tables.class);
+    private static final Logger log = LoggerFactory.getLogger("secumail.table");
 
     private static final Set<String> INDEXED_TYPES = Set.of("hash", "btree", "lmdb", "dbm", "sdbm", "cdb");
 

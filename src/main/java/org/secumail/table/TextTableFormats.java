@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * mail through that the administrator meant to reject.
  */
 final class TextTableFormats {
-    private static final Logger log = LoggerFactory.getLogger(TextTableFormats.class);
+    private static final Logger log = LoggerFactory.getLogger("secumail.table");
 
     private TextTableFormats() { }
 

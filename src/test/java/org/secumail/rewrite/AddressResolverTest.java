@@ -29,6 +29,15 @@ class AddressResolverTest {
     }
 
     @Test
+    void myoriginFromAFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("mailname"), "\nmail.example.test\n");
+        AddressResolver fromFile = new AddressResolver(MainConfig.fromText("myorigin = " + dir.resolve("mailname")
+                + "\nmydestination = mail.example.test\n", "main.cf", dir));
+        assertThat(fromFile.resolve("root").address()).isEqualTo("root@mail.example.test");
+        assertThat(fromFile.resolve("root").cls()).isEqualTo(AddressClass.LOCAL);
+    }
+
+    @Test
     void relayTricksResolveToTheRemoteDomain() throws Exception {
         for (String trick : new String[] {"user%remote.test@example.test", "remote.test!user@example.test",
                 "\"user@remote.test\"@example.test", "@example.test:user@remote.test", "user%remote.test@EXAMPLE.TEST."}) {

@@ -22,6 +22,16 @@ class NetworkMatchListTest {
     private static InetAddress ip(String s) { return IpAddresses.parse(s).orElseThrow(); }
 
     @Test
+    void debiansDefaultMynetworksWithAnIpv4MappedRange() throws Exception {
+        NetworkMatchList l = list("127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128");
+        assertThat(l.matches(ip("127.0.0.1"), null)).isTrue();
+        assertThat(l.matches(ip("::ffff:127.0.0.2"), null)).isTrue();
+        assertThat(l.matches(ip("::1"), null)).isTrue();
+        assertThat(l.matches(ip("128.0.0.1"), null)).isFalse();
+        assertThat(list("[::ffff:192.0.2.0]/120").matches(ip("192.0.2.77"), null)).isTrue();
+    }
+
+    @Test
     void mynetworksStyleAddressesAndNetworks() throws Exception {
         NetworkMatchList l = list("127.0.0.0/8 [::1]/128, 192.0.2.5 [2001:db8::]/32 2001:db8:ff::/48 [fe80::1]");
         assertThat(l.matches(ip("127.0.0.1"), null)).isTrue();
