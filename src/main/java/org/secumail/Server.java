@@ -54,7 +54,9 @@ public final class Server implements AutoCloseable {
     public static Server start(MainConfig cfg, MasterConfig master) throws IOException {
         for (String w : master.warnings()) LOG.warn("warning: {}", w);
         for (String p : cfg.unknownParameters()) {
-            LOG.warn("warning: {}/main.cf: unused parameter: {}={} (unknown to SecuMail, or misspelled)", cfg.configDir(), p, cfg.raw(p));
+            LOG.warn("warning: {}/main.cf: unused parameter: {}={} ({})", cfg.configDir(), p, cfg.raw(p),
+                    org.secumail.config.Parameters.isPostfixParameter(p) ? "a Postfix parameter SecuMail does not support yet; ignored"
+                            : "unknown: misspelled?");
         }
         if (master.services().isEmpty()) throw new ConfigException("master.cf defines no smtpd service of type inet");
         Resolver dns = new CachingResolver(DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));

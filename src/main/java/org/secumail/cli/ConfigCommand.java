@@ -64,7 +64,10 @@ public final class ConfigCommand implements Callable<Integer> {
             System.out.println(n + " = " + (expand ? src.get(n) : raw));
         }
         if (names.isEmpty() && !defaults) {
-            for (String u : cfg.unknownParameters()) System.err.println("secumail: warning: main.cf: unused parameter: " + u + "=" + cfg.raw(u));
+            for (String u : cfg.unknownParameters()) {
+                System.err.println("secumail: warning: main.cf: unused parameter: " + u + "=" + cfg.raw(u) + " ("
+                        + (Parameters.isPostfixParameter(u) ? "a Postfix parameter SecuMail does not support yet" : "unknown: misspelled?") + ")");
+            }
         }
         return rc;
     }

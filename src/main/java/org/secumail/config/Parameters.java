@@ -132,4 +132,19 @@ public final class Parameters {
     public static Map<String, String> defaults() { return Collections.unmodifiableMap(DEFAULTS); }
 
     public static boolean known(String name) { return DEFAULTS.containsKey(name); }
+
+    private static final java.util.Set<String> POSTFIX = loadPostfixNames();
+
+    /** True for a parameter Postfix 3.7 has (whether or not SecuMail supports it). */
+    public static boolean isPostfixParameter(String name) { return POSTFIX.contains(name); }
+
+    private static java.util.Set<String> loadPostfixNames() {
+        try (var in = Parameters.class.getResourceAsStream("postfix-parameters.txt")) {
+            if (in == null) return java.util.Set.of();
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .filter(l -> !l.isBlank() && !l.startsWith("#")).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        } catch (java.io.IOException e) {
+            return java.util.Set.of();
+        }
+    }
 }

@@ -58,6 +58,8 @@ class MainConfigTest {
                 strict = reject
                 """);
         assertThat(c.unknownParameters()).containsExactly("smtpd_recipient_restrictons");
+        assertThat(Parameters.isPostfixParameter("smtpd_recipient_restrictons")).isFalse();
+        assertThat(Parameters.isPostfixParameter("biff")).isTrue();
     }
 
     @Test
