@@ -89,7 +89,13 @@ public final class MainConfig {
         if (depth > MAX_DEPTH) throw new ConfigException("parameter expansion too deep (recursion?) in \"" + value + "\"");
         Matcher m = REF.matcher(value);
         StringBuilder sb = new StringBuilder();
+        int expectedAt = value.indexOf('$');
         while (m.find()) {
+            if (m.start() > expectedAt && value.lastIndexOf('$', m.start() - 1) >= expectedAt) {
+                throw new ConfigException("empty macro name in \"" + value + "\" (write $$ for a literal $)");
+            }
+            expectedAt = value.indexOf('$', m.end());
+            if (expectedAt < 0) expectedAt = Integer.MAX_VALUE;
             String rep;
             if (m.group().equals("$$")) {
                 rep = "$";
@@ -103,6 +109,10 @@ public final class MainConfig {
                 else rep = v.isEmpty() ? expand(text, depth + 1) : "";
             }
             m.appendReplacement(sb, Matcher.quoteReplacement(rep));
+        }
+        if (expectedAt != Integer.MAX_VALUE && expectedAt >= 0) {
+            // a '$' after the last reference that starts none (Postfix: "empty macro name", fatal)
+            throw new ConfigException("empty macro name in \"" + value + "\" (write $$ for a literal $)");
         }
         m.appendTail(sb);
         return sb.toString();

@@ -13,10 +13,11 @@ import org.secumail.table.LookupException;
 /**
  * Resolves an envelope address to its delivery address and address class, as Postfix's
  * trivial-rewrite(8) does for smtpd: drops an RFC 5321 source route ("@a,@b:user@dom", section
- * 4.1.2 says to accept and ignore it), removes quotes from the local part
+ * 4.1.2 says to accept and ignore it), treats an address without a domain as local (and
+ * qualifies it with $myorigin), removes quotes from the local part
  * (resolve_dequoted_address), and, only while the domain is one of ours, rewrites
  * "user@remote@ours", "remote!user@ours" (swap_bangpath) and "user%remote@ours"
- * (allow_percent_hack) and resolves again. An unqualified address gets @$myorigin.
+ * (allow_percent_hack) and resolves again.
  *
  * <p>Parameters: mydestination, virtual_alias_domains, virtual_mailbox_domains, relay_domains,
  * myorigin, allow_percent_hack (yes), swap_bangpath (yes), resolve_dequoted_address (yes).
@@ -72,7 +73,8 @@ public final class AddressResolver {
             String domain = at < 0 ? myorigin : a.substring(at + 1);
             domain = normalizeDomain(domain);
             if (dequote) local = unquote(local);
-            AddressClass cls = classify(domain);
+            // trivial-rewrite: an address without a domain is a local one (postmaster, root ...)
+            AddressClass cls = at < 0 ? AddressClass.LOCAL : classify(domain);
             if (cls == AddressClass.LOCAL && i < MAX_REWRITES) {
                 String rewritten = rewriteLocalRoute(local);
                 if (rewritten != null) {

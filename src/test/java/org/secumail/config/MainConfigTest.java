@@ -67,5 +67,8 @@ class MainConfigTest {
         assertThatThrownBy(() -> cfg("  leading = space\n")).hasMessageContaining("line 1");
         assertThatThrownBy(() -> cfg("novalue\n")).hasMessageContaining("missing '='");
         assertThatThrownBy(() -> cfg("a = $a\n").get("a")).hasMessageContaining("too deep");
+        assertThatThrownBy(() -> cfg("a = /x$/\n").get("a")).hasMessageContaining("empty macro name");
+        assertThatThrownBy(() -> cfg("a = $ b\n").get("a")).hasMessageContaining("empty macro name");
+        org.assertj.core.api.Assertions.assertThat(cfg("a = /x$$/ ${b:c}\n").get("a")).isEqualTo("/x$/ c");
     }
 }
