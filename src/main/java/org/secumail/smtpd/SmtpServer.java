@@ -48,7 +48,13 @@ public final class SmtpServer implements AutoCloseable {
             try {
                 c = socket.accept();
             } catch (IOException e) {
-                if (!closed.get()) LOG.warn("accept on {}: {}", address(), e.getMessage());
+                if (closed.get()) return;
+                LOG.warn("warning: accept on {}: {}", address(), e.getMessage());
+                try {
+                    Thread.sleep(100);   // e.g. out of file descriptors: don't spin, let sessions finish
+                } catch (InterruptedException ie) {
+                    return;
+                }
                 continue;
             }
             if (!slots.tryAcquire()) {
