@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
  * Immutable; {@link #withOverrides} makes the per-service view for a master.cf entry.
  */
 public final class MainConfig {
-    private static final Pattern REF = Pattern.compile("\\$(?:\\$|\\{([A-Za-z0-9_.\\-]+)(?:([?:])([^}]*))?\\}|\\(([A-Za-z0-9_.\\-]+)(?:([?:])([^)]*))?\\)|([A-Za-z0-9_]+))");
     private static final int MAX_DEPTH = 100;
 
     private final Map<String, String> explicit;
@@ -84,38 +83,9 @@ public final class MainConfig {
     public String expand(String value) { return expand(value, 0); }
 
     private String expand(String value, int depth) {
-        if (value == null) return "";
-        if (value.indexOf('$') < 0) return value;
+        if (value == null || value.indexOf('$') < 0) return value == null ? "" : value;
         if (depth > MAX_DEPTH) throw new ConfigException("parameter expansion too deep (recursion?) in \"" + value + "\"");
-        Matcher m = REF.matcher(value);
-        StringBuilder sb = new StringBuilder();
-        int expectedAt = value.indexOf('$');
-        while (m.find()) {
-            if (m.start() > expectedAt && value.lastIndexOf('$', m.start() - 1) >= expectedAt) {
-                throw new ConfigException("empty macro name in \"" + value + "\" (write $$ for a literal $)");
-            }
-            expectedAt = value.indexOf('$', m.end());
-            if (expectedAt < 0) expectedAt = Integer.MAX_VALUE;
-            String rep;
-            if (m.group().equals("$$")) {
-                rep = "$";
-            } else {
-                String name = m.group(1) != null ? m.group(1) : m.group(4) != null ? m.group(4) : m.group(7);
-                String op = m.group(2) != null ? m.group(2) : m.group(5);
-                String text = m.group(3) != null ? m.group(3) : m.group(6);
-                String v = expand(raw(name), depth + 1);
-                if (op == null) rep = v;
-                else if (op.equals("?")) rep = v.isEmpty() ? "" : expand(text, depth + 1);
-                else rep = v.isEmpty() ? expand(text, depth + 1) : "";
-            }
-            m.appendReplacement(sb, Matcher.quoteReplacement(rep));
-        }
-        if (expectedAt != Integer.MAX_VALUE && expectedAt >= 0) {
-            // a '$' after the last reference that starts none (Postfix: "empty macro name", fatal)
-            throw new ConfigException("empty macro name in \"" + value + "\" (write $$ for a literal $)");
-        }
-        m.appendTail(sb);
-        return sb.toString();
+        return Macros.expand(value, name -> expand(raw(name), depth + 1), text -> expand(text, depth + 1));
     }
 
     /** A list value split on commas and whitespace, Postfix style. Braced {...} groups stay whole. */
