@@ -97,6 +97,11 @@ public final class Parameters {
         p("smtpd_null_access_lookup_key", "<>");
         p("parent_domain_matches_subdomains", "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps");
 
+        // DNS lists (postconf(5))
+        p("rbl_code", "554");
+        p("rbl_reply_maps", "");
+        p("default_rbl_reply", "$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}");
+
         // reply codes (postconf(5))
         p("reject_code", "554");
         p("defer_code", "450");

@@ -11,6 +11,7 @@ public final class Restrictions {
         HeloRestrictions.register(r);
         AddressRestrictions.register(r);
         AccessRestrictions.register(r);
+        org.secumail.dnsbl.DnsblRestrictions.register(r);
         return r;
     }
 }
