@@ -4,7 +4,7 @@ package org.secumail.smtpd.check;
 /**
  * Writes docs/restrictions.md from the registry, so the list of supported restrictions cannot
  * drift from the code: a test compares the file with {@link #markdown()}. Regenerate with
- * {@code java -cp target/classes org.secumail.smtpd.check.RestrictionsDoc > docs/restrictions.md}.
+ * {@code java -cp target/secumail.jar org.secumail.smtpd.check.RestrictionsDoc > docs/restrictions.md}.
  */
 public final class RestrictionsDoc {
     private RestrictionsDoc() { }
