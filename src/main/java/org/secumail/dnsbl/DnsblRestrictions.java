@@ -9,6 +9,7 @@ import org.secumail.config.Macros;
 import org.secumail.smtpd.Reply;
 import org.secumail.smtpd.check.CheckContext;
 import org.secumail.smtpd.check.CheckSettings;
+import org.secumail.smtpd.check.ClientPrefetch;
 import org.secumail.smtpd.check.Restriction;
 import org.secumail.smtpd.check.RestrictionRegistry;
 import org.secumail.smtpd.check.Verdict;
@@ -87,7 +88,7 @@ public final class DnsblRestrictions {
     private static Restriction reject(CheckSettings s, DnsblQuery q, Target t) {
         LookupTable replies = s.config().list("rbl_reply_maps").isEmpty() ? null
                 : Tables.open(s.config().get("rbl_reply_maps").strip(), s.config().configDir());
-        return c -> {
+        Restriction check = c -> {
             String name = queryName(c, q, t);
             if (name == null) return Verdict.DUNNO;
             DnsblQuery.Result res = q.lookup(s.dns(), name);
@@ -95,10 +96,23 @@ public final class DnsblRestrictions {
             if (!res.listed()) return Verdict.DUNNO;
             return new Verdict.Reject(reply(c, s, replies, q, t, res), "listed in " + q.zone() + " as " + res.addresses());
         };
+        return t == Target.CLIENT_ADDRESS ? new Prefetching(check, q, t) : check;
+    }
+
+    /** A client-address list lookup that can start at connect time. */
+    private record Prefetching(Restriction check, DnsblQuery q, Target t) implements Restriction, ClientPrefetch {
+        @Override
+        public Verdict check(CheckContext c) { return check.check(c); }
+
+        @Override
+        public void prefetch(CheckContext c) {
+            String name = queryName(c, q, t);
+            if (name != null) Thread.ofVirtual().name("dnsbl-prefetch").start(() -> q.lookup(c.settings.dns(), name));
+        }
     }
 
     private static Restriction permit(DnsblQuery q, Target t) {
-        return c -> {
+        Restriction check = c -> {
             String name = queryName(c, q, t);
             if (name == null) return Verdict.DUNNO;
             // Postfix: an allowlist never overrides reject_unauth_destination
@@ -110,6 +124,7 @@ public final class DnsblRestrictions {
             }
             return res.listed() ? new Verdict.Permit(q.zone()) : Verdict.DUNNO;
         };
+        return t == Target.CLIENT_ADDRESS ? new Prefetching(check, q, t) : check;
     }
 
     private static boolean authorized(CheckContext c) {

@@ -239,6 +239,7 @@ public final class SmtpSession implements Runnable {
      * XCLIENT); its rejection answers every MAIL and RCPT, as in Postfix.
      */
     void checkClientNow() {
+        svc.checks.prefetchClient(ctx);   // DNS list lookups for this client start now, in parallel
         clientReject = svc.delayReject ? null : tx.checkStage(org.secumail.smtpd.check.Stage.CLIENT);
         if (clientReject != null) {
             LOG.info("NOQUEUE: reject: CONNECT from {}: {}; proto={}", ctx.clientLabel(), clientReject.line(), ctx.protocol);

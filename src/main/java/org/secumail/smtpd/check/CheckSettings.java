@@ -29,6 +29,7 @@ public final class CheckSettings {
     private final Map<Stage, RestrictionList> lists = new EnumMap<>(Stage.class);
     private final Map<String, RestrictionList> accessValueLists = new ConcurrentHashMap<>();
     private final boolean parentMatchesAccess;
+    private final java.util.List<ClientPrefetch> prefetches = new java.util.ArrayList<>();
 
     public CheckSettings(MainConfig config, RestrictionRegistry registry, Resolver dns) {
         this.config = config;
@@ -40,11 +41,20 @@ public final class CheckSettings {
         this.restrictionClasses = new HashSet<>(config.list("smtpd_restriction_classes"));
         this.parentMatchesAccess = config.list("parent_domain_matches_subdomains").contains("smtpd_access_maps");
         for (Stage s : Stage.values()) {
-            lists.put(s, registry.parse(s.parameter(), config.list(s.parameter()), this));
+            RestrictionList list = registry.parse(s.parameter(), config.list(s.parameter()), this);
+            lists.put(s, list);
+            for (RestrictionList.Entry e : list.entries()) {
+                if (e.restriction() instanceof ClientPrefetch p) prefetches.add(p);
+            }
         }
     }
 
     public MainConfig config() { return config; }
+
+    /** Starts the client-keyed DNS lookups of every list at once (see {@link ClientPrefetch}). */
+    public void prefetchClient(CheckContext ctx) {
+        for (ClientPrefetch p : prefetches) p.prefetch(ctx);
+    }
 
     public RestrictionRegistry registry() { return registry; }
 
