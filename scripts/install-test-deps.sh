@@ -4,6 +4,7 @@
 # Installs the Debian packages the test suite needs, only those that are missing:
 #   postfix  - the reference MTA for the differential test (scripts/postfix-instance.sh)
 #   swaks    - SMTP client used by end-to-end tests
+#   postgrey - real policy server for the check_policy_service test (not started system-wide)
 # Idempotent: with everything present it changes nothing and runs no apt-get at all.
 # Postfix is installed unconfigured ("No configuration") and its system instance is
 # never started: a temporary /usr/sbin/policy-rc.d (exit 101) forbids service starts
@@ -12,7 +13,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix swaks"
+PACKAGES="postfix swaks postgrey"
 
 missing=""
 for p in $PACKAGES; do

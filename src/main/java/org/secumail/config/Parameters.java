@@ -102,6 +102,16 @@ public final class Parameters {
         p("rbl_reply_maps", "");
         p("default_rbl_reply", "$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}");
 
+        // policy delegation client (SMTPD_POLICY_README)
+        p("smtpd_policy_service_timeout", "100s");
+        p("smtpd_policy_service_max_idle", "300s");
+        p("smtpd_policy_service_max_ttl", "1000s");
+        p("smtpd_policy_service_request_limit", "0");
+        p("smtpd_policy_service_try_limit", "2");
+        p("smtpd_policy_service_retry_delay", "1s");
+        p("smtpd_policy_service_default_action", "451 4.3.5 Server configuration problem");
+        p("smtpd_policy_service_policy_context", "");
+
         // reply codes (postconf(5))
         p("reject_code", "554");
         p("defer_code", "450");

@@ -96,6 +96,8 @@ final class DataReceiver {
         else if (tooLong) refuse = Reply.of(554, "5.6.0", "Error: message line longer than 1000 octets");
         else if (nul) refuse = Reply.of(554, "5.6.0", "Error: message contains NUL characters");
         if (refuse == null) {
+            ctx.command = "END-OF-MESSAGE";
+            ctx.size = size;
             ctx.clearModifiers();
             refuse = tx.checkStage(Stage.END_OF_DATA);
         }

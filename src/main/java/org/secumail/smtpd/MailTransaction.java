@@ -25,6 +25,7 @@ final class MailTransaction {
     String sender;
     QueueStore.Writer writer;
     Map<String, String> mailParams = Map.of();
+    private int instances;
 
     MailTransaction(SmtpSession s) { this.s = s; }
 
@@ -85,6 +86,9 @@ final class MailTransaction {
             }
         }
         s.ctx.sender = p.address();
+        String size = p.parameters().get("SIZE");
+        s.ctx.size = size == null ? 0 : Long.parseLong(size);
+        s.ctx.instance = Long.toHexString(System.nanoTime()) + "." + Integer.toHexString(System.identityHashCode(this)) + "." + (++instances);
         if (!svc.delayReject) {
             Reply r = checkStage(Stage.SENDER);
             if (r != null) {
@@ -140,6 +144,7 @@ final class MailTransaction {
         }
         if (writer == null) {
             writer = svc.queue.create();
+            ctx.queueId = writer.id().toString();
             SmtpSession.LOG.info("{}: client={}", writer.id(), ctx.clientLabel());
         }
         recipients.add(p.address());
@@ -199,6 +204,7 @@ final class MailTransaction {
             return;
         }
         s.ctx.recipient = recipients.size() == 1 ? recipients.get(0) : null;
+        s.ctx.recipientCount = recipients.size();
         s.ctx.clearModifiers();
         Reply r = checkStage(Stage.DATA);
         if (r == null && s.ctx.deferIfPermit != null) r = s.ctx.deferIfPermit;
@@ -240,6 +246,10 @@ final class MailTransaction {
         s.ctx.prepends.clear();
         s.ctx.hold = null;
         s.ctx.discard = null;
+        s.ctx.queueId = "";
+        s.ctx.recipientCount = 0;
+        s.ctx.size = 0;
+        s.ctx.instance = "";
         s.ctx.clearModifiers();
     }
 

@@ -154,6 +154,7 @@ public final class SmtpSession implements Runnable {
             ctx.illegalPipelining = true;   // RFC 2920: only clients that saw PIPELINING may send ahead
         }
         lastCommand = verb;
+        ctx.command = verb;
         if (clientReject != null && !verb.equals("QUIT") && !verb.equals("NOOP") && !verb.equals("RSET") && !verb.equals("HELP")) {
             // after a client rejection (smtpd_delay_reject = no) Postfix refuses every other command
             count(verb);

@@ -17,14 +17,14 @@ import org.slf4j.LoggerFactory;
  * A value SecuMail cannot act on is logged and answered "451 4.3.5 Server configuration
  * error", as Postfix does, so mail is deferred rather than wrongly accepted or rejected.
  */
-final class AccessAction {
+public final class AccessAction {
     private static final Logger LOG = LoggerFactory.getLogger("secumail.smtpd");
     private static final Pattern NUMERIC = Pattern.compile("([45]\\d\\d)(?:\\s+(\\d\\.\\d{1,3}\\.\\d{1,3}))?(?:\\s+(.*))?", Pattern.DOTALL);
     private static final Pattern DSN = Pattern.compile("(\\d\\.\\d{1,3}\\.\\d{1,3})\\s+(.*)", Pattern.DOTALL);
 
     private AccessAction() { }
 
-    static Verdict apply(CheckContext c, String value, String table) {
+    public static Verdict apply(CheckContext c, String value, String table) {
         String v = value.strip();
         int sp = indexOfSpace(v);
         String word = (sp < 0 ? v : v.substring(0, sp)).toUpperCase(Locale.ROOT);

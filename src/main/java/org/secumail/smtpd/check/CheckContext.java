@@ -41,6 +41,16 @@ public final class CheckContext {
     public String saslUser;
     public String protocol = "SMTP";
     public boolean illegalPipelining;
+    /** The SMTP command being checked (Postfix's protocol_state): CONNECT, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE ... */
+    public String command = "CONNECT";
+    /** The queue ID once the first recipient was accepted, else "". */
+    public String queueId = "";
+    /** Recipients accepted so far in this transaction. */
+    public int recipientCount;
+    /** MAIL FROM SIZE=, or the message size at end of data; 0 when unknown. */
+    public long size;
+    /** Unique per mail transaction (policy servers use it to tell transactions apart). */
+    public String instance = "";
 
     // set by the evaluator for the list being evaluated
     public Stage stage;

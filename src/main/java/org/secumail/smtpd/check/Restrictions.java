@@ -12,6 +12,7 @@ public final class Restrictions {
         AddressRestrictions.register(r);
         AccessRestrictions.register(r);
         org.secumail.dnsbl.DnsblRestrictions.register(r);
+        org.secumail.policy.CheckPolicyService.register(r);
         return r;
     }
 }
