@@ -156,6 +156,7 @@ public final class Server implements AutoCloseable {
     public void close() {
         for (SmtpServer l : listeners) l.close();
         queueManager.close();
+        org.secumail.greylist.GreylistRestrictions.closeAll();
     }
 
     /** Loads CONFIG_DIR/main.cf and master.cf. */

@@ -112,6 +112,9 @@ public final class Parameters {
         p("smtpd_policy_service_default_action", "451 4.3.5 Server configuration problem");
         p("smtpd_policy_service_policy_context", "");
 
+        // greylisting (postgrey's options as parameters; see org.secumail.greylist)
+        for (var e : org.secumail.greylist.Greylister.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
+
         // reply codes (postconf(5))
         p("reject_code", "554");
         p("defer_code", "450");

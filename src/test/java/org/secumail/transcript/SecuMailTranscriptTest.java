@@ -44,6 +44,7 @@ class SecuMailTranscriptTest {
             Path work = Files.createTempDirectory(tmp, "t");
             String text = mainCf + "\n"
                     + "queue_directory = " + work.resolve("queue") + "\n"
+                    + "data_directory = " + work.resolve("data") + "\n"
                     + "mail_spool_directory = " + work.resolve("mail") + "/\n"
                     + "dns_servers = " + dns.serverSpec() + "\n"
                     + "secumail_dns_timeout = 1s\n";

@@ -13,6 +13,7 @@ public final class Restrictions {
         AccessRestrictions.register(r);
         org.secumail.dnsbl.DnsblRestrictions.register(r);
         org.secumail.policy.CheckPolicyService.register(r);
+        org.secumail.greylist.GreylistRestrictions.register(r);
         return r;
     }
 }
