@@ -38,6 +38,7 @@ final class MacroExpander {
     }
 
     private static final String DELIMITERS = ".-+,/_=";
+    private static final String HEX = "0123456789ABCDEF";
 
     private MacroExpander() { }
 
@@ -174,7 +175,8 @@ final class MacroExpander {
         if (b.length == 4) return ip.getHostAddress();
         for (byte x : b) {
             if (!sb.isEmpty()) sb.append('.');
-            sb.append(Character.forDigit((x >> 4) & 0xf, 16)).append('.').append(Character.forDigit(x & 0xf, 16));
+            // Upper-case nibbles as in the section 7.4 example; DNS ignores the case anyway.
+            sb.append(HEX.charAt((x >> 4) & 0xf)).append('.').append(HEX.charAt(x & 0xf));
         }
         return sb.toString();
     }

@@ -120,8 +120,7 @@ record SpfRecord(List<Directive> directives, String redirect, String exp) {
                 if (ip == null || !ip.matches()) throw SpfException.perm("invalid ip6: " + term);
                 int len = ip.group(2) == null ? 128 : cidr(ip.group(2), 128, term);
                 InetAddress address = literal(ip.group(1), term);
-                // An IPv4-mapped literal comes back as IPv4 from InetAddress; ip6 wants IPv6 syntax.
-                if (address.getAddress().length != 16) throw SpfException.perm("invalid ip6: " + term);
+                if (address.getAddress().length != 16) address = mapped(address, term);
                 return new Directive(qualifier, name, null, address, 32, len, term);
             }
             default -> throw SpfException.perm("unknown mechanism: " + term);
@@ -152,6 +151,22 @@ record SpfRecord(List<Directive> directives, String redirect, String exp) {
             return InetAddress.getByName(text);
         } catch (UnknownHostException e) {
             throw SpfException.perm("invalid address: " + term);
+        }
+    }
+
+    /**
+     * InetAddress turns an IPv4-mapped IPv6 literal ("::FFFF:1.2.3.4") into IPv4; an ip6
+     * mechanism keeps it as the IPv6 network it was written as.
+     */
+    private static InetAddress mapped(InetAddress v4, String term) throws SpfException {
+        byte[] b = new byte[16];
+        b[10] = (byte) 0xff;
+        b[11] = (byte) 0xff;
+        System.arraycopy(v4.getAddress(), 0, b, 12, 4);
+        try {
+            return java.net.Inet6Address.getByAddress(null, b, -1);
+        } catch (UnknownHostException e) {
+            throw SpfException.perm("invalid ip6: " + term);
         }
     }
 
