@@ -56,8 +56,21 @@ abstract class SpfLookups {
         return logged("TXT", name, dns.txt(name));
     }
 
+    /** Records the query for SpfResult.queries: "A www.example.com -> OK [192.0.2.80]". */
     private <T> DnsAnswer<T> logged(String type, String name, DnsAnswer<T> answer) {
-        queries.add(type + " " + name + " -> " + answer.status() + (answer.records().isEmpty() ? "" : " " + answer.records()));
+        StringBuilder line = new StringBuilder(type).append(' ').append(name).append(" -> ").append(answer.status());
+        if (!answer.records().isEmpty()) {
+            List<String> shown = new ArrayList<>();
+            for (T r : answer.records()) {
+                shown.add(switch (r) {
+                    case InetAddress a -> a.getHostAddress();
+                    case MxRecord mx -> mx.preference() + " " + (mx.exchange().isEmpty() ? "." : mx.exchange());
+                    default -> String.valueOf(r);
+                });
+            }
+            line.append(' ').append(shown);
+        }
+        queries.add(line.toString());
         return answer;
     }
 

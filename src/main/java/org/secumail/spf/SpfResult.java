@@ -15,8 +15,8 @@ import java.util.List;
  * @param mechanism   the term that decided the result as written in the record ("-all",
  *                    "include:_spf.example.com", "redirect=..."), "default" when no mechanism
  *                    matched, or the reason for NONE/TEMPERROR/PERMERROR
- * @param domain      the domain whose record decided the result (after include/redirect the
- *                    top-level domain of the check, as RFC 7208 reports it)
+ * @param domain      the domain of the identity checked (the sender's domain, or the HELO
+ *                    name for a null sender and for checkHelo)
  * @param queries     every DNS query made, in order, as "TYPE name -> STATUS [records]"
  */
 public record SpfResult(SpfResultCode code, String explanation, String mechanism, String domain,

@@ -92,7 +92,7 @@ class SpfEvaluatorTest {
         assertThat(r.explanation()).isEmpty();
         assertThat(r.queries()).containsExactly(
                 "TXT example.com -> OK [v=spf1 a:www.example.com -all]",
-                "A www.example.com -> OK [/192.0.2.80]");
+                "A www.example.com -> OK [192.0.2.80]");
     }
 
     @Test
