@@ -115,6 +115,12 @@ public final class Parameters {
         // greylisting (postgrey's options as parameters; see org.secumail.greylist)
         for (var e : org.secumail.greylist.Greylister.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
 
+        // SPF policy (check_spf), as postfix-policyd-spf-python's defaults
+        p("secumail_spf_reject_results", "fail");
+        p("secumail_spf_defer_results", "temperror");
+        p("secumail_spf_helo_reject_results", "fail");
+        p("secumail_spf_helo_defer_results", "");
+
         // reply codes (postconf(5))
         p("reject_code", "554");
         p("defer_code", "450");

@@ -39,7 +39,6 @@ final class DataReceiver {
         String qid = tx.queueId();
         s.reply(Reply.of(354, "", "End data with <CR><LF>.<CR><LF>"));
         s.out.flush();
-        s.in.discardBuffered();   // RFC 2920: nothing may be pipelined after DATA before the 354
         OutputStream content = tx.writer.content();
         long size = 0;
         boolean tooBig = false;

@@ -250,6 +250,7 @@ final class MailTransaction {
         s.ctx.recipientCount = 0;
         s.ctx.size = 0;
         s.ctx.instance = "";
+        s.ctx.transactionData.clear();
         s.ctx.clearModifiers();
     }
 

@@ -31,9 +31,6 @@ public final class SmtpInput {
         return pos < end || in.available() > 0;
     }
 
-    /** Drops whatever the client has sent and we have not read. */
-    public void discardBuffered() { pos = end; }
-
     /**
      * Reads one line of at most {@code maxLength} octets (without CRLF), storing it in {@code line}
      * (which must be at least maxLength long).

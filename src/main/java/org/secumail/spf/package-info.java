@@ -70,9 +70,14 @@
  * (SpfConformanceTest, data in src/test/resources/spf/).
  *
  * <h2>CONFIGURATION PARAMETERS</h2>
- * None yet: the evaluator is not wired into the SMTP restrictions. The receiving host name
- * for the %{r} macro and the clock for %{t} are constructor arguments ("unknown" and the
- * system clock by default).
+ * Used by {@link org.secumail.spf.CheckSpf} (the check_spf restriction):
+ * secumail_spf_reject_results (fail: 550 5.7.23), secumail_spf_defer_results (temperror:
+ * 451 4.7.24), secumail_spf_helo_reject_results (fail), secumail_spf_helo_defer_results
+ * (empty); myhostname is the %{r} receiver and appears in Received-SPF and
+ * Authentication-Results. "secumail spf" runs the evaluator from the command line.
+ *
+ * <h2>NOT BUILT YET</h2>
+ * The issue's benchmark against pyspf, and the SPF part of "secumail policyd" (server side).
  *
  * <h2>SEE ALSO</h2>
  * RFC 7208 (SPF), RFC 7505 (null MX: skipped by mx), RFC 5952 (the %{c} form of IPv6),

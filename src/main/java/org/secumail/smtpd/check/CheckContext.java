@@ -51,6 +51,8 @@ public final class CheckContext {
     public long size;
     /** Unique per mail transaction (policy servers use it to tell transactions apart). */
     public String instance = "";
+    /** Results that restrictions compute once per mail transaction (e.g. SPF); cleared with it. */
+    public final java.util.Map<String, Object> transactionData = new java.util.HashMap<>();
 
     // set by the evaluator for the list being evaluated
     public Stage stage;

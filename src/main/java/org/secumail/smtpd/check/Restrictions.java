@@ -14,6 +14,7 @@ public final class Restrictions {
         org.secumail.dnsbl.DnsblRestrictions.register(r);
         org.secumail.policy.CheckPolicyService.register(r);
         org.secumail.greylist.GreylistRestrictions.register(r);
+        org.secumail.spf.CheckSpf.register(r);
         return r;
     }
 }
