@@ -115,6 +115,9 @@ public final class Parameters {
         // greylisting (postgrey's options as parameters; see org.secumail.greylist)
         for (var e : org.secumail.greylist.Greylister.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
 
+        // secumail policyd: the restrictions it answers Postfix's policy requests with
+        p("secumail_policyd_restrictions", "check_greylist");
+
         // SPF policy (check_spf), as postfix-policyd-spf-python's defaults
         p("secumail_spf_reject_results", "fail");
         p("secumail_spf_defer_results", "temperror");

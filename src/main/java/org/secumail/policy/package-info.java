@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * policy - Postfix's policy delegation protocol (SMTPD_POLICY_README), client side.
+ * policy - Postfix's policy delegation protocol (SMTPD_POLICY_README), client and server.
  *
  * <h2>Description</h2>
  * {@code check_policy_service ENDPOINT} in any restriction list sends the session's attributes
@@ -22,6 +22,10 @@
  * <h2>Not built yet</h2>
  * The REDIRECT, FILTER and BCC actions (answered 451 4.3.5 with a log line, as Postfix does
  * for an action it cannot use), the "{ endpoint, timeout=..., default_action=... }" per-service
- * option form of Postfix 3.0, and the server side (secumail policyd).
+ * option form of Postfix 3.0.
+ *
+ * <h2>Server</h2>
+ * {@link org.secumail.policy.PolicyServer} ("secumail policyd") answers Postfix's requests with
+ * secumail_policyd_restrictions (default check_greylist), one action per request.
  */
 package org.secumail.policy;
