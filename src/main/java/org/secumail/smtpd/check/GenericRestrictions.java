@@ -35,11 +35,11 @@ final class GenericRestrictions {
             Boolean ok = authorizedDestination(c);
             return ok == null ? AddressRestrictions.dictRetry(c, c.recipient) : ok ? new Verdict.Permit("permit_auth_destination") : Verdict.DUNNO;
         });
-        Restriction unknownClient = c -> unknownClient(c, c.clientNameStatus, "cannot find your hostname");
+        Restriction unknownClient = c -> unknownClient(c, c.clientNameStatus, "4.7.25", "cannot find your hostname");
         r.register("reject_unknown_client_hostname", false, "client IP has no forward-confirmed name: unknown_client_reject_code (450)", (s, a) -> unknownClient);
         r.register("reject_unknown_client", false, "old name of reject_unknown_client_hostname", (s, a) -> unknownClient);
         r.register("reject_unknown_reverse_client_hostname", false, "client IP has no PTR name: unknown_client_reject_code (450)", (s, a) ->
-                c -> unknownClient(c, c.reverseNameStatus, "cannot find your reverse hostname"));
+                c -> unknownClient(c, c.reverseNameStatus, "4.7.1", "cannot find your reverse hostname"));   // Postfix 3.7: 4.7.1 here, 4.7.25 above
     }
 
     static Verdict permitMynetworks(CheckContext ctx) {
@@ -74,10 +74,10 @@ final class GenericRestrictions {
         return new Verdict.Reject(Reply.of(code, "5.7.1", "<" + ctx.recipient + ">: Relay access denied"));
     }
 
-    static Verdict unknownClient(CheckContext ctx, int status, String text) {
+    static Verdict unknownClient(CheckContext ctx, int status, String dsn, String text) {
         if (status == 2) return Verdict.DUNNO;
         int code = status == 4 ? 450 : ctx.settings.code("unknown_client_reject_code");
-        Reply reply = Reply.of(code, "4.7.25", "Client host rejected: " + text + ", [" + ctx.clientAddr + "]");
+        Reply reply = Reply.of(code, dsn, "Client host rejected: " + text + ", [" + ctx.clientAddr + "]");
         if (status == 4 && !"defer".equals(ctx.settings.tempfailAction("unknown_client_tempfail_action"))) {
             return new Verdict.DeferIfPermit(reply);
         }
