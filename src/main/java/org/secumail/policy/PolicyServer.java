@@ -140,6 +140,7 @@ public final class PolicyServer implements AutoCloseable {
             case Verdict.Discard d -> "DISCARD " + d.text();
             default -> c.deferIfPermit != null ? "DEFER_IF_PERMIT " + OUR_PREFIX.matcher(c.deferIfPermit.text()).replaceFirst("")
                     : c.hold != null ? "HOLD " + c.hold
+                    : c.redirect != null ? "REDIRECT " + c.redirect
                     : !c.prepends.isEmpty() ? "PREPEND " + c.prepends.get(0)
                     : !c.warnings.isEmpty() ? "WARN " + c.warnings.get(0)
                     : "DUNNO";

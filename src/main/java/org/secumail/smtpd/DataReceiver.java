@@ -122,7 +122,14 @@ final class DataReceiver {
         attrs.put("protocol", ctx.protocol);
         if (ctx.saslUser != null) attrs.put("sasl_username", ctx.saslUser);
         if (ctx.hold != null) attrs.put("hold", ctx.hold);
-        Envelope env = new Envelope(tx.sender, tx.recipients, Instant.now(), attrs);
+        java.util.List<String> rcpts = tx.recipients;
+        if (ctx.redirect != null) {
+            // access(5) REDIRECT: the message goes to this one address instead of its recipients
+            SmtpSession.LOG.info("{}: redirect: to=<{}> instead of {} recipient(s) from {}", qid, ctx.redirect, rcpts.size(), ctx.clientLabel());
+            attrs.put("redirected_from", String.join(",", rcpts));
+            rcpts = java.util.List.of(ctx.redirect);
+        }
+        Envelope env = new Envelope(tx.sender, rcpts, Instant.now(), attrs);
         tx.writer.commit(env);
         SmtpSession.LOG.info("{}: message-id={}", qid, messageId == null ? "" : messageId);
         tx.committed();

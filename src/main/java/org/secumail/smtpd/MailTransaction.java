@@ -246,6 +246,7 @@ final class MailTransaction {
         s.ctx.prepends.clear();
         s.ctx.hold = null;
         s.ctx.discard = null;
+        s.ctx.redirect = null;
         s.ctx.queueId = "";
         s.ctx.recipientCount = 0;
         s.ctx.size = 0;

@@ -107,15 +107,20 @@ class LocalDeliveryTest {
     }
 
     @Test
-    void discardAndHoldActions() throws Exception {
+    void discardHoldAndRedirectActions() throws Exception {
         try (Server server = start("mail_spool_directory = " + dir.resolve("mail") + "/\n"
-                + "smtpd_sender_restrictions = check_sender_access inline:{ {drop@example.test=DISCARD}, {keep@example.test=HOLD review} }")) {
+                + "smtpd_sender_restrictions = check_sender_access inline:{ {drop@example.test=DISCARD}, {keep@example.test=HOLD review}, "
+                + "{redir@example.test=REDIRECT user2@example.test} }")) {
             int port = server.listeners().get(0).port();
             assertThat(send(port, "drop@example.test", "user1@example.test", "discarded")).contains("queued as");
             assertThat(send(port, "keep@example.test", "user1@example.test", "held")).contains("queued as");
             assertThat(send(port, "ok@example.test", "user1@example.test", "normal")).contains("queued as");
+            assertThat(send(port, "redir@example.test", "user1@example.test", "redirected")).contains("queued as");
+            assertThat(waitForText(dir.resolve("mail/user2/new"), "redirected")).contains("Subject: redirected")
+                    .contains("Delivered-To: user2@example.test");
             String delivered = waitForText(dir.resolve("mail/user1/new"), "normal");
-            assertThat(delivered).contains("Subject: normal").doesNotContain("Subject: discarded").doesNotContain("Subject: held");
+            assertThat(delivered).contains("Subject: normal").doesNotContain("Subject: discarded").doesNotContain("Subject: held")
+                    .doesNotContain("Subject: redirected");
             assertThat(waitForText(dir.resolve("queue/hold"), "held")).contains("Subject: held");
         }
     }

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * The result of an access(5) table lookup turned into a verdict: OK (or an all-numeric value),
  * DUNNO, REJECT [text], DEFER [text], DEFER_IF_REJECT [text], DEFER_IF_PERMIT [text],
  * "4NN text" / "5NN text" (with an optional RFC 3463 code), WARN text, HOLD [text],
- * DISCARD [text], PREPEND header, or a restriction list ("permit_mynetworks, reject").
+ * DISCARD [text], PREPEND header, REDIRECT user@domain, or a restriction list ("permit_mynetworks, reject").
  * A value SecuMail cannot act on is logged and answered "451 4.3.5 Server configuration
  * error", as Postfix does, so mail is deferred rather than wrongly accepted or rejected.
  */
@@ -40,6 +40,9 @@ public final class AccessAction {
             case "WARN": return new Verdict.Warn(text);
             case "HOLD": return new Verdict.Hold(text.isEmpty() ? "<" + c.replyName + ">: " + c.replyClass + " triggers HOLD action" : text);
             case "DISCARD": return new Verdict.Discard(text.isEmpty() ? "<" + c.replyName + ">: " + c.replyClass + " triggers DISCARD action" : text);
+            case "REDIRECT":
+                if (!text.matches("[^\\s<>@]+@[^\\s<>@]+")) return configError(c, table, value, "REDIRECT needs an address user@domain");
+                return new Verdict.Redirect(text);
             case "PREPEND":
                 if (!text.matches("[!-9;-~]+:.*")) return configError(c, table, value, "PREPEND needs a header line \"Name: value\"");
                 return new Verdict.Prepend(text);
@@ -52,7 +55,7 @@ public final class AccessAction {
             String dsn = m.group(2) != null ? m.group(2) : (code >= 500 ? "5.7.1" : "4.7.1");
             return reject(c, code, dsn, m.group(3) == null ? "" : m.group(3));
         }
-        if (word.startsWith("2") || word.equals("REDIRECT") || word.equals("FILTER") || word.equals("BCC")
+        if (word.startsWith("2") || word.equals("FILTER") || word.equals("BCC")
                 || word.equals("INFO")) {
             return configError(c, table, value, "action " + word + " is not supported by SecuMail");
         }

@@ -65,6 +65,8 @@ public final class CheckContext {
     public final List<String> prepends = new ArrayList<>();
     public final List<String> warnings = new ArrayList<>();
     public String hold;
+    /** Set by a REDIRECT action: the one address the message goes to instead of its recipients. */
+    public String redirect;
     /** Set by a DISCARD action: the message is accepted and thrown away. */
     public String discard;
 

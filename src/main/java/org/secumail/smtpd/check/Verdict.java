@@ -7,7 +7,7 @@ import org.secumail.smtpd.Reply;
  * The result of one restriction, as a value (Postfix's SMTPD_CHECK_* codes plus the access(5)
  * actions that carry data). Restriction lists evaluate in order and the first verdict that is
  * not {@link Dunno} or a modifier ({@link Warn}, {@link DeferIfPermit}, {@link DeferIfReject},
- * {@link Prepend}, {@link Hold}) decides the list.
+ * {@link Prepend}, {@link Hold}, {@link Redirect}) decides the list.
  */
 public sealed interface Verdict {
     /** No decision: go on with the next restriction. */
@@ -35,6 +35,9 @@ public sealed interface Verdict {
 
     /** Accept the message into the hold queue (HOLD action); evaluation goes on. */
     record Hold(String text) implements Verdict { }
+
+    /** Deliver the message to this address instead of its recipients (REDIRECT action); evaluation goes on. */
+    record Redirect(String address) implements Verdict { }
 
     /** Prepend a header line to the message (PREPEND action); evaluation goes on. */
     record Prepend(String header) implements Verdict { }
