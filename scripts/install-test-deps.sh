@@ -5,6 +5,7 @@
 #   postfix  - the reference MTA for the differential test (scripts/postfix-instance.sh)
 #   swaks    - SMTP client used by end-to-end tests
 #   postgrey - real policy server for the check_policy_service test (not started system-wide)
+#   postfix-policyd-spf-python - real SPF policy server (spawned per connection by its test)
 # Idempotent: with everything present it changes nothing and runs no apt-get at all.
 # Postfix is installed unconfigured ("No configuration") and its system instance is
 # never started: a temporary /usr/sbin/policy-rc.d (exit 101) forbids service starts
@@ -13,7 +14,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix swaks postgrey"
+PACKAGES="postfix swaks postgrey postfix-policyd-spf-python"
 
 missing=""
 for p in $PACKAGES; do
