@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
 import org.secumail.smtpd.check.AccessAction;
 import org.secumail.smtpd.check.CheckContext;
@@ -31,6 +32,10 @@ public final class CheckPolicyService {
     /** One client (and connection pool) per endpoint and settings, shared by all sessions. */
     private static final Map<String, PolicyClient> CLIENTS = new ConcurrentHashMap<>();
 
+    /** The per-service options of the "{ endpoint, name=value ... }" form (Postfix 3.0). */
+    private static final java.util.Set<String> OPTIONS = java.util.Set.of("timeout", "max_idle", "max_ttl", "request_limit",
+            "try_limit", "retry_delay", "default_action", "policy_context");
+
     private CheckPolicyService() { }
 
     public static void register(RestrictionRegistry r) {
@@ -38,7 +43,29 @@ public final class CheckPolicyService {
                 (s, endpoint) -> create(s.config(), endpoint));
     }
 
-    static Restriction create(MainConfig cfg, String endpoint) {
+    static Restriction create(MainConfig mainCfg, String spec) {
+        // Postfix 3.0: "{ inet:host:port, timeout=10s, default_action=DUNNO, ... }" overrides the
+        // smtpd_policy_service_* parameters for this one service.
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        String endpoint = spec;
+        if (spec.startsWith("{")) {
+            if (!spec.endsWith("}")) throw new ConfigException("check_policy_service: missing '}' in \"" + spec + "\"");
+            java.util.List<String> parts = MainConfig.splitList(spec.substring(1, spec.length() - 1));
+            if (parts.isEmpty()) throw new ConfigException("check_policy_service: no endpoint in \"" + spec + "\"");
+            endpoint = parts.get(0);
+            for (String o : parts.subList(1, parts.size())) {
+                int eq = o.indexOf('=');
+                String name = eq < 0 ? o : o.substring(0, eq).strip();
+                if (eq < 0 || !OPTIONS.contains(name)) {
+                    throw new ConfigException("check_policy_service: unknown option \"" + o + "\" in \"" + spec + "\" (known: " + OPTIONS + ")");
+                }
+                String v = o.substring(eq + 1).strip();
+                if (v.startsWith("{") && v.endsWith("}")) v = v.substring(1, v.length() - 1).strip();
+                options.put("smtpd_policy_service_" + name, v);
+            }
+        }
+        MainConfig cfg = mainCfg.withOverrides(options);
+        String target = endpoint;
         var timeout = cfg.duration("smtpd_policy_service_timeout");
         var maxIdle = cfg.duration("smtpd_policy_service_max_idle");
         var maxTtl = cfg.duration("smtpd_policy_service_max_ttl");
@@ -48,20 +75,20 @@ public final class CheckPolicyService {
         String defaultAction = cfg.get("smtpd_policy_service_default_action");
         String context = cfg.get("smtpd_policy_service_policy_context");
         String version = cfg.get("mail_version");
-        String key = endpoint + "|" + timeout + "|" + maxIdle + "|" + maxTtl + "|" + requestLimit;
-        PolicyClient client = CLIENTS.computeIfAbsent(key, k -> new PolicyClient(endpoint, timeout, maxIdle, maxTtl, requestLimit));
-        String source = "check_policy_service " + endpoint;
+        String key = target + "|" + timeout + "|" + maxIdle + "|" + maxTtl + "|" + requestLimit;
+        PolicyClient client = CLIENTS.computeIfAbsent(key, k -> new PolicyClient(target, timeout, maxIdle, maxTtl, requestLimit));
+        String source = "check_policy_service " + target;
         return c -> {
             Map<String, String> req = request(c, context, version);
             for (int attempt = 1; attempt <= tries; attempt++) {
                 try {
                     return AccessAction.apply(c, client.query(req), source);
                 } catch (IOException e) {
-                    LOG.warn("warning: problem talking to server {}: {}", endpoint, e.getMessage());
+                    LOG.warn("warning: problem talking to server {}: {}", target, e.getMessage());
                     if (attempt < tries) sleep(retryDelay);
                 }
             }
-            LOG.warn("warning: policy server {} unavailable; using smtpd_policy_service_default_action: {}", endpoint, defaultAction);
+            LOG.warn("warning: policy server {} unavailable; using smtpd_policy_service_default_action: {}", target, defaultAction);
             return AccessAction.apply(c, defaultAction, source);
         };
     }

@@ -20,9 +20,13 @@
  * smtpd_policy_service_policy_context (empty).
  *
  * <h2>Not built yet</h2>
- * The REDIRECT, FILTER and BCC actions (answered 451 4.3.5 with a log line, as Postfix does
- * for an action it cannot use), the "{ endpoint, timeout=..., default_action=... }" per-service
- * option form of Postfix 3.0.
+ * The FILTER and BCC actions (answered 451 4.3.5 with a log line, as Postfix does for an
+ * action it cannot use).
+ *
+ * <h2>Per-service options</h2>
+ * As in Postfix 3.0: {@code check_policy_service { inet:127.0.0.1:10023, timeout=10s,
+ * default_action=DUNNO }} with timeout, max_idle, max_ttl, request_limit, try_limit,
+ * retry_delay, default_action and policy_context (a value with spaces in braces).
  *
  * <h2>Server</h2>
  * {@link org.secumail.policy.PolicyServer} ("secumail policyd") answers Postfix's requests with

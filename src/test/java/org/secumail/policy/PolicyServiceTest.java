@@ -153,6 +153,16 @@ class PolicyServiceTest {
     }
 
     @Test
+    void perServiceOptionsOverrideTheParameters() throws Exception {
+        try (FakePolicyServer policy = new FakePolicyServer(); Server server = start("check_policy_service { inet:127.0.0.1:"
+                + policy.port() + ", timeout=1s, default_action={450 4.7.1 policy down} }")) {
+            assertThat(rcpts(server.listeners().get(0).port(), "slow@example.test", "user2@example.test"))
+                    .containsExactly("450 4.7.1 <slow@example.test>: Recipient address rejected: policy down",
+                            "554 5.7.1 <user2@example.test>: Recipient address rejected: no thanks");
+        }
+    }
+
+    @Test
     void realPostgreyGreylistsANewTriplet() throws Exception {
         Path postgrey = Path.of("/usr/sbin/postgrey");
         if (!Files.isExecutable(postgrey)) {
