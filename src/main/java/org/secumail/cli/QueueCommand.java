@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.secumail.config.ConfigException;
+import org.secumail.config.MainConfig;
+import org.secumail.queue.QueueId;
+import org.secumail.queue.QueueStore;
+import org.secumail.queue.QueuedMessage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * "secumail queue list|show QID|delete QID|ALL|hold QID|release QID": the queue like mailq,
+ * postcat and postsuper. list prints mailq's layout ('*' after the ID: being delivered, '!':
+ * on hold). release moves a held message to deferred/ and makes it due now, as postsuper -H
+ * does; the queue manager takes it at its next deferred-queue scan (queue_run_delay).
+ * Flushing and requeueing need to talk to the running server and come with outbound delivery.
+ */
+@Command(name = "queue", mixinStandardHelpOptions = true,
+        description = "Show and manage the mail queue: list (like mailq), show QID (like postcat), delete QID|ALL, hold QID, release QID.")
+public final class QueueCommand implements Callable<Integer> {
+    private static final DateTimeFormatter ARRIVAL = DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss", Locale.ROOT);
+    private static final List<String> QUEUES = List.of(QueueStore.INCOMING, QueueStore.ACTIVE, QueueStore.DEFERRED, QueueStore.HOLD);
+
+    @Parameters(index = "0", paramLabel = "ACTION", description = "list | show | delete | hold | release")
+    String action;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "QID", description = "queue ID (delete also takes ALL)")
+    String qid;
+
+    @Option(names = {"-c", "--config-dir"}, paramLabel = "CONFIG_DIR", description = "directory holding main.cf (for queue_directory)")
+    Path configDir;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (action.equals("list") != (qid == null)) {
+            err.println("secumail queue: " + action + (qid == null ? " needs a queue ID" : " takes no queue ID"));
+            return 64;
+        }
+        MainConfig cfg;
+        try {
+            cfg = ConfigSource.main(configDir);
+        } catch (ConfigException e) {
+            err.println("secumail queue: fatal: " + e.getMessage());
+            return 1;
+        }
+        QueueStore store = new QueueStore(cfg.path("queue_directory"));
+        if (action.equals("list")) {
+            list(store, out);
+            out.flush();
+            return 0;
+        }
+        if (action.equals("delete") && qid.equals("ALL")) {
+            int n = 0;
+            for (String q : QUEUES) {
+                for (Path env : store.list(q)) {
+                    store.remove(store.load(env));
+                    n++;
+                }
+            }
+            err.println("secumail queue: Deleted: " + n + " messages");
+            err.flush();
+            return 0;
+        }
+        if (!QueueId.isValid(qid)) {
+            err.println("secumail queue: bad queue ID: " + qid);
+            return 64;
+        }
+        QueuedMessage msg = find(store, qid);
+        if (msg == null) {
+            err.println("secumail queue: " + qid + ": no such message in the queue");
+            return 1;
+        }
+        switch (action) {
+            case "show" -> {
+                Envelope.print(msg, out);
+                try (InputStream in = msg.openContent()) {
+                    out.print(new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", "\n"));
+                }
+            }
+            case "delete" -> {
+                store.remove(msg);
+                err.println("secumail queue: " + qid + ": removed");
+            }
+            case "hold" -> {
+                if (msg.queue().equals(QueueStore.ACTIVE)) {
+                    err.println("secumail queue: " + qid + ": being delivered now; try again later");
+                    return 1;
+                }
+                store.moveTo(msg, QueueStore.HOLD);
+                err.println("secumail queue: " + qid + ": placed on hold");
+            }
+            case "release" -> {
+                if (!msg.queue().equals(QueueStore.HOLD)) {
+                    err.println("secumail queue: " + qid + ": not on hold");
+                    return 1;
+                }
+                store.defer(msg, Instant.now());
+                err.println("secumail queue: " + qid + ": released from hold (deferred, due now)");
+            }
+            default -> {
+                err.println("secumail queue: unknown action \"" + action + "\"");
+                return 64;
+            }
+        }
+        out.flush();
+        err.flush();
+        return 0;
+    }
+
+    private static QueuedMessage find(QueueStore store, String qid) throws IOException {
+        for (String q : QUEUES) {
+            for (Path env : store.list(q)) {
+                if (env.getFileName().toString().startsWith(qid + ".")) return store.load(env);
+            }
+        }
+        return null;
+    }
+
+    /** mailq's layout. */
+    private static void list(QueueStore store, PrintWriter out) throws IOException {
+        List<QueuedMessage> all = new ArrayList<>();
+        for (String q : QUEUES) for (Path env : store.list(q)) all.add(store.load(env));
+        if (all.isEmpty()) {
+            out.println("Mail queue is empty");
+            return;
+        }
+        out.println("-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------");
+        long bytes = 0;
+        for (QueuedMessage m : all) {
+            String mark = m.queue().equals(QueueStore.ACTIVE) ? "*" : m.queue().equals(QueueStore.HOLD) ? "!" : " ";
+            String sender = m.envelope().sender().isEmpty() ? "MAILER-DAEMON" : m.envelope().sender();
+            out.printf("%-13s%9d %s  %s%n", m.id() + mark, m.size(), ARRIVAL.format(m.envelope().arrival().atZone(ZoneId.systemDefault())), sender);
+            for (QueuedMessage.Recipient r : m.pending()) out.printf("%44s%s%n", "", r.address());
+            out.println();
+            bytes += m.size();
+        }
+        out.printf("-- %d Kbytes in %d Request%s.%n", (bytes + 1023) / 1024, all.size(), all.size() == 1 ? "" : "s");
+    }
+
+    /** The envelope part of "show", like postcat's. */
+    private static final class Envelope {
+        static void print(QueuedMessage m, PrintWriter out) {
+            out.println("*** ENVELOPE RECORDS " + m.id() + " (queue " + m.queue() + ") ***");
+            out.println("arrival_time: " + m.envelope().arrival());
+            out.println("sender: " + m.envelope().sender());
+            for (var a : m.envelope().attributes().entrySet()) out.println(a.getKey() + ": " + a.getValue());
+            for (String r : m.envelope().recipients()) out.println("recipient: " + r);
+            out.println("*** MESSAGE CONTENTS " + m.id() + " ***");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secumail.queue.Envelope;
+import org.secumail.queue.QueueStore;
+import picocli.CommandLine;
+
+class QueueCommandTest {
+    @TempDir
+    Path dir;
+
+    private String run(int rc, String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new SecumailCommand());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(out));
+        assertThat(cl.execute(args)).as(out.toString()).isEqualTo(rc);
+        return out.toString();
+    }
+
+    @Test
+    void listShowHoldReleaseDelete() throws Exception {
+        Path q = dir.resolve("queue");
+        Files.writeString(dir.resolve("main.cf"), "queue_directory = " + q + "\n");
+        QueueStore store = new QueueStore(q);
+        String qid;
+        try (QueueStore.Writer w = store.create()) {
+            qid = w.id().toString();
+            w.content().write("Subject: queued\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+            w.commit(new Envelope("a@outside.example", List.of("user1@example.test"), Instant.now(), Map.of("helo", "x")));
+        }
+        String c = dir.toString();
+        assertThat(run(0, "queue", "list", "-c", c)).contains(qid + " ").contains("a@outside.example").contains("user1@example.test")
+                .contains("-- 1 Kbytes in 1 Request.");
+        assertThat(run(0, "queue", "show", qid, "-c", c)).contains("sender: a@outside.example").contains("Subject: queued");
+        run(0, "queue", "hold", qid, "-c", c);
+        assertThat(run(0, "queue", "list", "-c", c)).contains(qid + "!");
+        run(0, "queue", "release", qid, "-c", c);
+        assertThat(store.list(QueueStore.DEFERRED)).hasSize(1);
+        assertThat(run(1, "queue", "release", qid, "-c", c)).contains("not on hold");
+        run(0, "queue", "delete", qid, "-c", c);
+        assertThat(run(0, "queue", "list", "-c", c)).contains("Mail queue is empty");
+        assertThat(run(1, "queue", "show", qid, "-c", c)).contains("no such message");
+    }
+}
