@@ -79,9 +79,27 @@ public final class PolicyClient {
         }
     }
 
-    /** Sends one request; returns the value of the "action" attribute. */
+    /**
+     * Sends one request; returns the value of the "action" attribute. A kept connection that
+     * the server has closed meanwhile costs no try: the request is sent again on a new one.
+     */
     public String query(Map<String, String> attributes) throws IOException {
         Conn c = take();
+        if (c.requests > 0) {
+            try {
+                return exchange(c, attributes);
+            } catch (IOException stale) {
+                c = take();
+                if (c.requests > 0) {
+                    close(c);
+                    c = connect();
+                }
+            }
+        }
+        return exchange(c, attributes);
+    }
+
+    private String exchange(Conn c, Map<String, String> attributes) throws IOException {
         ScheduledFuture<?> kill = WATCHDOG.schedule(() -> close(c), timeout.toMillis(), TimeUnit.MILLISECONDS);
         boolean ok = false;
         try {
@@ -146,6 +164,10 @@ public final class PolicyClient {
         } finally {
             lock.unlock();
         }
+        return connect();
+    }
+
+    private Conn connect() throws IOException {
         SocketChannel ch = SocketChannel.open();
         ScheduledFuture<?> kill = WATCHDOG.schedule(() -> quietClose(ch), timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {

@@ -79,7 +79,7 @@ class PolicydSpfInteropTest {
             }
             Path box = dir.resolve("mail/user1/new");
             String msg = "";
-            for (int i = 0; i < 100 && msg.isEmpty(); i++) {
+            for (int i = 0; i < 300 && msg.isEmpty(); i++) {
                 if (Files.isDirectory(box)) {
                     try (Stream<Path> f = Files.list(box)) {
                         for (Path p : f.toList()) msg = Files.readString(p);
@@ -87,7 +87,14 @@ class PolicydSpfInteropTest {
                 }
                 if (msg.isEmpty()) Thread.sleep(100);
             }
-            assertThat(msg).contains("X-Comment: SPF check N/A for local connections - client-ip=192.0.2.10");
+            assertThat(msg).as("delivered message; files under the test directory: %s", tree(dir))
+                    .contains("X-Comment: SPF check N/A for local connections - client-ip=192.0.2.10");
+        }
+    }
+
+    private static String tree(Path root) throws IOException {
+        try (Stream<Path> w = Files.walk(root)) {
+            return w.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList().toString();
         }
     }
 
