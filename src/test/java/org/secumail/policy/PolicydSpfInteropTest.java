@@ -59,9 +59,10 @@ class PolicydSpfInteropTest {
                     "local_recipient_maps = inline:{ user1=ok }", "alias_maps =", "queue_directory = " + dir.resolve("q"),
                     "mail_spool_directory = " + dir.resolve("mail") + "/", "dns_servers = 127.0.0.1:9",
                     "smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service inet:127.0.0.1:" + spawn.getLocalPort(), "");
+            // the server stays up until the message is delivered: closing it stops the queue manager
             try (Server server = Server.start(MainConfig.fromText(main, "main.cf", dir),
-                    MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100));
-                 Socket s = new Socket("127.0.0.1", server.listeners().get(0).port())) {
+                    MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100))) {
+              try (Socket s = new Socket("127.0.0.1", server.listeners().get(0).port())) {
                 s.setSoTimeout(20_000);
                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
                 s.getOutputStream().write(("XCLIENT ADDR=192.0.2.10 NAME=[UNAVAILABLE]\r\nEHLO outside.example\r\nMAIL FROM:<a@outside.example>\r\n"
@@ -76,7 +77,7 @@ class PolicydSpfInteropTest {
                     if (line.startsWith("221") || line.startsWith("4") || line.startsWith("5")) break;
                 }
                 assertThat(replies).contains("250 2.1.5 Ok").contains("queued as");
-            }
+              }
             Path box = dir.resolve("mail/user1/new");
             String msg = "";
             for (int i = 0; i < 300 && msg.isEmpty(); i++) {
@@ -89,6 +90,7 @@ class PolicydSpfInteropTest {
             }
             assertThat(msg).as("delivered message; files under the test directory: %s", tree(dir))
                     .contains("X-Comment: SPF check N/A for local connections - client-ip=192.0.2.10");
+            }
         }
     }
 

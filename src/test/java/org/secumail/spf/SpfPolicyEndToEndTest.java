@@ -38,9 +38,10 @@ class SpfPolicyEndToEndTest {
                     "local_recipient_maps = inline:{ user1=ok }", "alias_maps =", "queue_directory = " + dir.resolve("q"),
                     "mail_spool_directory = " + dir.resolve("mail") + "/", "dns_servers = " + dns.serverSpec(),
                     "smtpd_recipient_restrictions = reject_unauth_destination, check_spf", "");
+            // the server stays up until the message is delivered: closing it stops the queue manager
             try (Server server = Server.start(MainConfig.fromText(main, "main.cf", dir),
-                    MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100));
-                 Socket s = new Socket("127.0.0.1", server.listeners().get(0).port())) {
+                    MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100))) {
+              try (Socket s = new Socket("127.0.0.1", server.listeners().get(0).port())) {
                 s.setSoTimeout(5000);
                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
                 OutputStream out = s.getOutputStream();
@@ -50,10 +51,10 @@ class SpfPolicyEndToEndTest {
                 StringBuilder all = new StringBuilder();
                 while ((line = in.readLine()) != null) all.append(line).append('\n');
                 assertThat(all).contains("queued as");
-            }
+              }
             Path box = dir.resolve("mail/user1/new");
             String msg = "";
-            for (int i = 0; i < 100 && msg.isEmpty(); i++) {
+            for (int i = 0; i < 300 && msg.isEmpty(); i++) {
                 if (Files.isDirectory(box)) {
                     try (Stream<Path> f = Files.list(box)) {
                         msg = f.findFirst().map(p -> { try { return Files.readString(p); } catch (java.io.IOException e) { return ""; } }).orElse("");
@@ -64,6 +65,7 @@ class SpfPolicyEndToEndTest {
             assertThat(msg).contains("Received-SPF: pass (mx.example.test: domain of a@spf-pass.test designates 192.0.2.10 as permitted sender)"
                     + " client-ip=192.0.2.10; envelope-from=\"a@spf-pass.test\"; helo=client.outside.example; receiver=mx.example.test; identity=mailfrom;");
             assertThat(msg).contains("Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=a@spf-pass.test");
+            }
         }
     }
 
