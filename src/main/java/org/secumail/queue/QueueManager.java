@@ -262,11 +262,12 @@ public final class QueueManager implements AutoCloseable {
         boolean pending = false;
         boolean bounced = false;
         java.util.List<QueuedMessage.Recipient> todo = msg.pending();
+        Instant start = clock.instant();
+        java.util.List<DeliveryResult> results = attempt(msg, todo);
+        Instant end = clock.instant();
         for (int i = 0; i < todo.size(); i++) {
             QueuedMessage.Recipient r = todo.get(i);
-            Instant start = clock.instant();
-            DeliveryResult res = attempt(msg, r.address());
-            Instant end = clock.instant();
+            DeliveryResult res = results.get(i);
             logDelivery(msg, r.address(), res, activeAt, start, end);
             if (!res.status().isFinal()) {
                 pending = true;
@@ -307,15 +308,21 @@ public final class QueueManager implements AutoCloseable {
         return age;
     }
 
-    private DeliveryResult attempt(QueuedMessage msg, String rcpt) {
+    /** All pending recipients in one call to the transport; one result per recipient, never null. */
+    private java.util.List<DeliveryResult> attempt(QueuedMessage msg, java.util.List<QueuedMessage.Recipient> todo) {
+        java.util.List<DeliveryResult> res;
         try {
-            DeliveryResult res = transport.deliver(msg, rcpt, msg::openContent);
-            if (res != null) return res;
-            return DeliveryResult.deferred("4.3.0", "none", "delivery agent returned no result");
-        } catch (IOException | RuntimeException e) {
+            res = transport.deliverBatch(msg, todo, msg::openContent);
+        } catch (RuntimeException e) {
             String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            return DeliveryResult.deferred("4.3.0", "none", "delivery temporarily suspended: " + why);
+            res = java.util.Collections.nCopies(todo.size(), DeliveryResult.deferred("4.3.0", "none", "delivery temporarily suspended: " + why));
         }
+        if (res == null || res.size() != todo.size()) {
+            return java.util.Collections.nCopies(todo.size(), DeliveryResult.deferred("4.3.0", "none", "delivery agent returned no result"));
+        }
+        java.util.List<DeliveryResult> out = new ArrayList<>(res.size());
+        for (DeliveryResult r : res) out.add(r != null ? r : DeliveryResult.deferred("4.3.0", "none", "delivery agent returned no result"));
+        return out;
     }
 
     private void logDelivery(QueuedMessage msg, String rcpt, DeliveryResult res, Instant activeAt, Instant start, Instant end) {

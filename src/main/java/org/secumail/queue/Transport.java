@@ -3,6 +3,8 @@ package org.secumail.queue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A delivery agent as the queue manager sees it (Postfix's local, smtp, virtual, pipe):
@@ -26,4 +28,26 @@ public interface Transport {
      * failing transport never loses a message.
      */
     DeliveryResult deliver(QueuedMessage msg, String recipient, Content content) throws IOException;
+
+    /**
+     * Delivers the message to several of its pending recipients at once, as Postfix's qmgr
+     * hands one delivery agent all recipients for one next hop: an SMTP or LMTP transport sends
+     * them in one transaction. Returns one result per recipient, in the same order. The
+     * default delivers one recipient at a time; a failure of one never stops the others.
+     */
+    default List<DeliveryResult> deliverBatch(QueuedMessage msg, List<QueuedMessage.Recipient> recipients, Content content) {
+        List<DeliveryResult> results = new ArrayList<>(recipients.size());
+        for (QueuedMessage.Recipient r : recipients) {
+            DeliveryResult res;
+            try {
+                res = deliver(msg, r.address(), content);
+                if (res == null) res = DeliveryResult.deferred("4.3.0", "none", "delivery agent returned no result");
+            } catch (IOException | RuntimeException e) {
+                String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+                res = DeliveryResult.deferred("4.3.0", "none", "delivery temporarily suspended: " + why);
+            }
+            results.add(res);
+        }
+        return results;
+    }
 }
