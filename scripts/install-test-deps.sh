@@ -6,6 +6,9 @@
 #   swaks    - SMTP client used by end-to-end tests
 #   postgrey - real policy server for the check_policy_service test (not started system-wide)
 #   postfix-policyd-spf-python - real SPF policy server (spawned per connection by its test)
+#   dovecot-core, dovecot-lmtpd - real Dovecot auth service (smtpd_sasl_type = dovecot) and
+#                  LMTP server (lmtp: transport), private instances on loopback, never the system one
+#   openssl  - `openssl s_client -starttls smtp` in the TLS tests
 # Idempotent: with everything present it changes nothing and runs no apt-get at all.
 # Postfix is installed unconfigured ("No configuration") and its system instance is
 # never started: a temporary /usr/sbin/policy-rc.d (exit 101) forbids service starts
@@ -14,7 +17,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix swaks postgrey postfix-policyd-spf-python"
+PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl"
 
 missing=""
 for p in $PACKAGES; do
@@ -70,5 +73,9 @@ apt-get install -y -qq --no-install-recommends $missing
 if [ -f /etc/postfix/main.cf ] && postfix status >/dev/null 2>&1; then
     echo "install-test-deps: stopping the system Postfix instance started by the install"
     postfix stop || true
+fi
+if command -v doveadm >/dev/null 2>&1 && pgrep -x dovecot >/dev/null 2>&1 && [ -f /run/dovecot/master.pid ]; then
+    echo "install-test-deps: stopping the system Dovecot instance started by the install"
+    doveadm stop 2>/dev/null || kill "$(cat /run/dovecot/master.pid)" 2>/dev/null || true
 fi
 echo "install-test-deps: done"
