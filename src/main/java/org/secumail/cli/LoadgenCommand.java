@@ -89,6 +89,15 @@ public final class LoadgenCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "<seconds>", defaultValue = "300", description = "Bound on the whole run, in seconds (default: ${DEFAULT-VALUE}).")
     private long timeoutSeconds;
 
+    @Option(names = "--starttls", description = "STARTTLS after EHLO, then EHLO again (certificate not verified: loopback test servers).")
+    private boolean starttls;
+
+    @Option(names = "--auth", paramLabel = "<user:password>", description = "AUTH PLAIN with these credentials after EHLO (use with --starttls).")
+    private String auth;
+
+    @Option(names = "--sessions-only", description = "Send no mail: each of the -m units is a session that greets, EHLOs, does --starttls/--auth and QUITs (handshakes or logins per second).")
+    private boolean sessionsOnly;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     private boolean json;
 
@@ -106,6 +115,7 @@ public final class LoadgenCommand implements Callable<Integer> {
                     .perSession(perSession).xclientAddr(xclientAddr).idle(idle)
                     .hold(Duration.ofSeconds(holdSeconds)).maildirRoot(maildir).maildirGlob(maildirGlob)
                     .waitTimeout(Duration.ofSeconds(waitTimeoutSeconds)).timeout(Duration.ofSeconds(timeoutSeconds))
+                    .starttls(starttls).auth(auth).sessionsOnly(sessionsOnly)
                     .build();
             LoopbackGuard.require(settings.host());
         } catch (IllegalArgumentException e) {

@@ -131,6 +131,7 @@ public final class LoadGenerator {
                 return;
             }
             try (c) {
+                long t0 = System.nanoTime();
                 try {
                     if (!handshake(c)) {
                         stats.messageRejected();
@@ -139,6 +140,12 @@ public final class LoadGenerator {
                     }
                 } catch (IOException e) {
                     stats.messageError("before MAIL: " + e.getMessage());
+                    return;
+                }
+                if (settings.sessionsOnly()) {
+                    // a handshake/login benchmark: the session itself is the unit of work
+                    stats.accepted(first, System.nanoTime() - t0, 0);
+                    quit(c);
                     return;
                 }
                 int n = first;
@@ -154,7 +161,7 @@ public final class LoadGenerator {
             }
         }
 
-        /** Greeting, EHLO/HELO and the optional XCLIENT; false after a negative reply. */
+        /** Greeting, EHLO/HELO, optional STARTTLS, AUTH and XCLIENT; false after a negative reply. */
         private boolean handshake(SmtpConnection c) throws IOException {
             SmtpReply r = c.readReply();
             if (!r.positive()) {
@@ -162,6 +169,26 @@ public final class LoadGenerator {
                 return false;
             }
             if (!hello(c)) return false;
+            if (settings.starttls()) {
+                r = c.command("STARTTLS");
+                if (r.code() != 220) {
+                    stats.negativeReply("STARTTLS", r);
+                    return false;
+                }
+                c.startTls();
+                if (!hello(c)) return false;   // RFC 3207 section 4.2: the client must say EHLO again
+            }
+            if (settings.auth() != null) {
+                int colon = settings.auth().indexOf(':');
+                // RFC 4616: authzid NUL authcid NUL password, sent as the initial response
+                byte[] plain = ("\0" + settings.auth().substring(0, colon) + "\0" + settings.auth().substring(colon + 1))
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                r = c.command("AUTH PLAIN " + java.util.Base64.getEncoder().encodeToString(plain));
+                if (r.code() != 235) {
+                    stats.negativeReply("AUTH", r);
+                    return false;
+                }
+            }
             if (settings.xclientAddr() != null) {
                 // XCLIENT (Postfix XCLIENT_README): the server answers with a new 220 greeting
                 // and forgets the earlier EHLO, so the client must say EHLO again.

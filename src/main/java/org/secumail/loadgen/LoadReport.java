@@ -92,7 +92,7 @@ public record LoadReport(LoadSettings settings, long accepted, long rejected, lo
     public String toJson() {
         StringBuilder sb = new StringBuilder("{");
         LoadSettings s = settings;
-        field(sb, "mode", idle != null ? "idle" : "send");
+        field(sb, "mode", idle != null ? "idle" : s.sessionsOnly() ? "sessions" : "send");
         field(sb, "host", s.host());
         num(sb, "port", s.port());
         if (idle != null) {

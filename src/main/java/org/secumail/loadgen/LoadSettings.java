@@ -28,12 +28,16 @@ import java.time.Duration;
  * @param maildirGlob  when non-null: count messages in the new/ directories matching this glob
  * @param waitTimeout  how long to wait for Maildir delivery after sending
  * @param timeout      bound on the whole run (sending, idle hold, and also each socket read)
+ * @param starttls     send STARTTLS after EHLO (RFC 3207) and EHLO again inside TLS
+ * @param auth         "user:password" for AUTH PLAIN (RFC 4954, RFC 4616) after EHLO, or null
+ * @param sessionsOnly every "message" is a session that only greets, says EHLO, does
+ *                     STARTTLS/AUTH as asked and QUITs: measures handshakes and logins
  */
 public record LoadSettings(String host, int port, int messages, int concurrency, int size,
                            int recipients, String from, String to, int users, String helo,
                            int perSession, String xclientAddr, int idle, Duration hold,
                            Path maildirRoot, String maildirGlob, Duration waitTimeout,
-                           Duration timeout) {
+                           Duration timeout, boolean starttls, String auth, boolean sessionsOnly) {
 
     /** Upper bounds that keep every loop of a run finite and its memory small. */
     static final int MAX_MESSAGES = 10_000_000;
@@ -62,7 +66,8 @@ public record LoadSettings(String host, int port, int messages, int concurrency,
             throw new IllegalArgumentException("give either a Maildir directory or a Maildir glob, not both");
         }
         // SMTP commands are single lines: refuse anything that could smuggle a second command.
-        for (String s : new String[] {host, from, to, helo, xclientAddr}) {
+        if (auth != null && auth.indexOf(':') < 1) throw new IllegalArgumentException("auth must be user:password");
+        for (String s : new String[] {host, from, to, helo, xclientAddr, auth}) {
             if (s != null && (s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0)) {
                 throw new IllegalArgumentException("line breaks are not allowed in option values");
             }
@@ -123,6 +128,9 @@ public record LoadSettings(String host, int port, int messages, int concurrency,
         private String maildirGlob;
         private Duration waitTimeout = Duration.ofSeconds(120);
         private Duration timeout = Duration.ofSeconds(300);
+        private boolean starttls;
+        private String auth;
+        private boolean sessionsOnly;
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -142,10 +150,14 @@ public record LoadSettings(String host, int port, int messages, int concurrency,
         public Builder maildirGlob(String v) { maildirGlob = v; return this; }
         public Builder waitTimeout(Duration v) { waitTimeout = v; return this; }
         public Builder timeout(Duration v) { timeout = v; return this; }
+        public Builder starttls(boolean v) { starttls = v; return this; }
+        public Builder auth(String v) { auth = v; return this; }
+        public Builder sessionsOnly(boolean v) { sessionsOnly = v; return this; }
 
         public LoadSettings build() {
             return new LoadSettings(host, port, messages, concurrency, size, recipients, from, to, users,
-                    helo, perSession, xclientAddr, idle, hold, maildirRoot, maildirGlob, waitTimeout, timeout);
+                    helo, perSession, xclientAddr, idle, hold, maildirRoot, maildirGlob, waitTimeout, timeout,
+                    starttls, auth, sessionsOnly);
         }
     }
 }

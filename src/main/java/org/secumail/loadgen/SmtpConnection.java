@@ -25,9 +25,9 @@ final class SmtpConnection implements Closeable {
     private static final int MAX_LINE = 4096;
     private static final int MAX_REPLY_LINES = 1000;
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
     private final RunClock clock;
     private long deadlineNanos;
 
@@ -53,6 +53,24 @@ final class SmtpConnection implements Closeable {
             s.close();
             throw e;
         }
+    }
+
+    /**
+     * Turns the connection into TLS after a 220 reply to STARTTLS (RFC 3207). The server's
+     * certificate is not verified: the load generator talks only to loopback test servers,
+     * which typically use self-signed certificates. Returns "TLSv1.3 TLS_AES_256_GCM_SHA384".
+     */
+    String startTls() throws IOException {
+        javax.net.ssl.SSLSocketFactory factory = LoadTls.trustAllContext().getSocketFactory();
+        javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) factory.createSocket(socket,
+                socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+        ssl.setUseClientMode(true);
+        ssl.setSoTimeout(remainingMillis(deadlineNanos));
+        ssl.startHandshake();
+        socket = ssl;
+        in = new BufferedInputStream(ssl.getInputStream(), 2048);
+        out = new BufferedOutputStream(ssl.getOutputStream(), 2048);
+        return ssl.getSession().getProtocol() + " " + ssl.getSession().getCipherSuite();
     }
 
     /** Moves the deadline that bounds later reads (System.nanoTime() based). */
