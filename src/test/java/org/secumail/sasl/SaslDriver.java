@@ -7,6 +7,11 @@ import java.nio.charset.StandardCharsets;
 final class SaslDriver {
     static final SaslClientInfo CLIENT = new SaslClientInfo("127.0.0.1", 40000, "127.0.0.1", 587, true, "smtp");
 
+    /** A client address of its own: Dovecot's auth penalty (per remote IP) then delays only that test. */
+    static SaslClientInfo from(String ip) {
+        return new SaslClientInfo(ip, 40000, "127.0.0.1", 587, true, "smtp");
+    }
+
     private SaslDriver() {
     }
 
@@ -16,13 +21,21 @@ final class SaslDriver {
 
     /** PLAIN with the message as initial response (AUTH PLAIN base64). */
     static SaslStep plain(SaslBackend backend, String authzid, String user, String password) throws Exception {
-        SaslExchange x = backend.start("PLAIN", CLIENT);
+        return plain(backend, CLIENT, authzid, user, password);
+    }
+
+    static SaslStep plain(SaslBackend backend, SaslClientInfo client, String authzid, String user, String password) throws Exception {
+        SaslExchange x = backend.start("PLAIN", client);
         return x.next(b(authzid + "\0" + user + "\0" + password));
     }
 
     /** LOGIN without initial response: "Username:", "Password:". */
     static SaslStep login(SaslBackend backend, String user, String password) throws Exception {
-        SaslExchange x = backend.start("LOGIN", CLIENT);
+        return login(backend, CLIENT, user, password);
+    }
+
+    static SaslStep login(SaslBackend backend, SaslClientInfo client, String user, String password) throws Exception {
+        SaslExchange x = backend.start("LOGIN", client);
         SaslStep s = x.next(null);
         if (!(s instanceof SaslStep.Challenge c) || !new String(c.data(), StandardCharsets.US_ASCII).equals("Username:")) return s;
         s = x.next(b(user));
@@ -32,8 +45,12 @@ final class SaslDriver {
 
     /** SCRAM-SHA-256; a Success only if the server also proved itself (server-final-message). */
     static SaslStep scram(SaslBackend backend, String user, String password) throws Exception {
+        return scram(backend, CLIENT, user, password);
+    }
+
+    static SaslStep scram(SaslBackend backend, SaslClientInfo info, String user, String password) throws Exception {
         ScramClient client = new ScramClient(user, password);
-        SaslExchange x = backend.start("SCRAM-SHA-256", CLIENT);
+        SaslExchange x = backend.start("SCRAM-SHA-256", info);
         SaslStep s = x.next(client.clientFirst());
         if (!(s instanceof SaslStep.Challenge first)) return s;
         s = x.next(client.clientFinal(first.data()));

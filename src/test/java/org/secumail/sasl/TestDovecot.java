@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.sasl;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private Dovecot 2.3 with only its auth service (protocols = none), for tests: config, sockets
+ * and log in a temp directory, a passwd-file passdb, auth-client on a unix socket and on a
+ * loopback port. Runs as root in the sandbox (default_internal_user = root); killed, with
+ * all its children, by {@link #close()}.
+ */
+final class TestDovecot implements AutoCloseable {
+    final Path dir;
+    final Path socket;
+    final int port;
+    private Process process;
+    private List<ProcessHandle> children = List.of();
+
+    /**
+     * @param passwdFile  users for secured requests (Dovecot's "secured" flag: TLS)
+     * @param unsecuredFile users for the other requests: the passdb path contains %{secured},
+     *                    which shows that the flag reaches Dovecot
+     */
+    TestDovecot(Path dir, String passwdFile, String unsecuredFile) throws IOException {
+        this.dir = dir;
+        Files.writeString(dir.resolve("passwd-secured"), passwdFile);
+        Files.writeString(dir.resolve("passwd-"), unsecuredFile);
+        this.socket = dir.resolve("run/auth-client");
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            this.port = s.getLocalPort();
+        }
+        String user = System.getProperty("user.name");
+        Files.writeString(dir.resolve("dovecot.conf"), String.join("\n",
+                "base_dir = " + dir.resolve("run"),
+                "state_dir = " + dir.resolve("state"),
+                "log_path = " + dir.resolve("dovecot.log"),
+                "instance_name = secumail-test-" + port,
+                "protocols =",
+                "ssl = no",
+                "listen = 127.0.0.1",
+                "default_internal_user = " + user,
+                "default_internal_group = " + user,
+                "default_login_user = " + user,
+                "auth_mechanisms = plain login scram-sha-256",
+                "auth_failure_delay = 0",
+                "auth_verbose = yes",
+                "passdb {",
+                "  driver = passwd-file",
+                "  args = " + dir.resolve("passwd-") + "%{secured}",
+                "}",
+                "userdb {",
+                "  driver = static",
+                "  args = uid=" + user + " gid=" + user + " home=" + dir.resolve("home"),
+                "}",
+                "service auth {",
+                "  unix_listener auth-client {",
+                "    mode = 0600",
+                "  }",
+                "  inet_listener auth-inet {",
+                "    address = 127.0.0.1",
+                "    port = " + port,
+                "  }",
+                "}",
+                ""));
+    }
+
+    /** Starts dovecot -F and waits until both listeners accept connections. */
+    TestDovecot start() throws IOException, InterruptedException {
+        process = new ProcessBuilder(Doveadm.DOVECOT.toString(), "-F", "-c", dir.resolve("dovecot.conf").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("dovecot.stdout").toFile()).start();
+        for (int i = 0; i < 200; i++) {
+            if (!process.isAlive()) throw new IOException("dovecot exited: " + log());
+            if (Files.exists(socket) && listening()) {
+                children = process.descendants().toList();
+                return this;
+            }
+            Thread.sleep(50);
+        }
+        close();
+        throw new IOException("dovecot did not start in 10s: " + log());
+    }
+
+    private boolean listening() {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    String log() {
+        StringBuilder sb = new StringBuilder();
+        for (String f : List.of("dovecot.stdout", "dovecot.log")) {
+            try {
+                sb.append(Files.readString(dir.resolve(f)));
+            } catch (IOException e) {
+                // not written
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Stops Dovecot: SIGTERM to the master, then SIGKILL to whatever is left of it and its children. */
+    @Override
+    public void close() throws InterruptedException {
+        if (process == null) return;
+        List<ProcessHandle> all = new java.util.ArrayList<>(children);
+        all.addAll(process.descendants().toList());
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        for (ProcessHandle h : all) {
+            if (h.isAlive()) h.destroyForcibly();
+        }
+        for (ProcessHandle h : all) {
+            h.onExit().completeOnTimeout(h, 5, TimeUnit.SECONDS).join();
+        }
+        process = null;
+    }
+}
