@@ -31,6 +31,12 @@ public final class PwCommand implements Callable<Integer> {
     @Option(names = "-l", description = "list the schemes")
     boolean list;
 
+    @Option(names = "--benchmark", paramLabel = "COUNT", description = "time COUNT verifications of a SCHEME hash (logins per second bound)")
+    Integer benchmark;
+
+    @Option(names = "-j", paramLabel = "THREADS", description = "threads for --benchmark [number of CPUs]")
+    int threads = Runtime.getRuntime().availableProcessors();
+
     @Spec
     CommandSpec spec;
 
@@ -41,6 +47,10 @@ public final class PwCommand implements Callable<Integer> {
         try {
             if (list) {
                 out.println(String.join(" ", PasswordSchemes.SCHEMES));
+                return 0;
+            }
+            if (benchmark != null) {
+                out.println(org.secumail.sasl.SaslBenchmark.run(scheme, benchmark, threads));
                 return 0;
             }
             String pw = password != null ? password : PasswordPrompt.read(test == null);
@@ -54,7 +64,7 @@ public final class PwCommand implements Callable<Integer> {
             }
             out.println(PasswordSchemes.hash(scheme, pw));
             return 0;
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (Exception e) {
             err.println("secumail pw: fatal: " + e.getMessage());
             return 1;
         } finally {

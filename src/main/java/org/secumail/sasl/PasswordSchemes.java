@@ -50,8 +50,8 @@ public final class PasswordSchemes {
             case "ARGON2ID", "ARGON2I" -> Argon2Hash.hash(s.equals("ARGON2ID"), pw, random(Argon2Hash.SALT_BYTES),
                     Argon2Hash.DEFAULT_MEMORY_KIB, Argon2Hash.DEFAULT_ITERATIONS);
             case "BLF-CRYPT" -> OpenBSDBCrypt.generate("2y", bcryptInput(pw), random(16), BCRYPT_COST);
-            case "SHA512-CRYPT" -> Sha2Crypt.sha512Crypt(pw, "$6$" + cryptSalt(16));
-            case "SHA256-CRYPT" -> Sha2Crypt.sha256Crypt(pw, "$5$" + cryptSalt(16));
+            case "SHA512-CRYPT" -> Sha2Crypt.sha512Crypt(pw.clone(), "$6$" + cryptSalt(16));
+            case "SHA256-CRYPT" -> Sha2Crypt.sha256Crypt(pw.clone(), "$5$" + cryptSalt(16));
             case "SCRAM-SHA-256" -> ScramCredentials.derive(pw, random(16), ScramCredentials.DEFAULT_ITERATIONS).format();
             case "PLAIN", "CLEAR", "CLEARTEXT" -> {
                 // the passwd-file is ":"-separated and line-based: such passwords cannot be stored in clear
@@ -116,7 +116,9 @@ public final class PasswordSchemes {
                 throw new IllegalArgumentException("SHA-crypt rounds out of bounds");
             }
         }
-        String computed = prefix.equals("$6$") ? Sha2Crypt.sha512Crypt(password, enc) : Sha2Crypt.sha256Crypt(password, enc);
+        // commons-codec zeroes the key array it is given: hand it a copy, the caller's bytes stay intact
+        byte[] key = password.clone();
+        String computed = prefix.equals("$6$") ? Sha2Crypt.sha512Crypt(key, enc) : Sha2Crypt.sha256Crypt(key, enc);
         return MessageDigest.isEqual(computed.getBytes(StandardCharsets.US_ASCII), enc.getBytes(StandardCharsets.US_ASCII));
     }
 

@@ -58,6 +58,8 @@ class UserCommandTest {
         assertThat(PasswordSchemes.verify(fromStdin, "piped pw".getBytes(StandardCharsets.UTF_8))).isTrue();
         assertThat(run(1, "", "pw", "-s", "MD4", "-p", "x")).contains("unknown password scheme");
         assertThat(run(1, "", "pw")).contains("empty password");
+        assertThat(run(0, "", "pw", "--benchmark", "4", "-j", "2", "-s", "SHA256-CRYPT"))
+                .containsPattern("SHA256-CRYPT: 4 verifications in [0-9.]+s with 2 threads: [0-9.]+/s");
         assertThat(run(0, "", "pw", "-l")).contains("ARGON2ID").contains("SCRAM-SHA-256");
     }
 

@@ -82,6 +82,18 @@ class PasswordSchemesTest {
     }
 
     @Test
+    void verifyLeavesThePasswordBytesIntact() {
+        // commons-codec's Sha2Crypt zeroes its key argument; a caller's array must survive any scheme
+        for (String scheme : List.of("SHA512-CRYPT", "SHA256-CRYPT", "BLF-CRYPT", "SCRAM-SHA-256", "PLAIN")) {
+            String stored = PasswordSchemes.hash(scheme, "same bytes");
+            byte[] pw = b("same bytes");
+            assertThat(PasswordSchemes.verify(stored, pw)).as(scheme).isTrue();
+            assertThat(pw).as(scheme).isEqualTo(b("same bytes"));
+            assertThat(PasswordSchemes.verify(stored, pw)).as(scheme).isTrue();
+        }
+    }
+
+    @Test
     void schemeDetectionAndErrors() {
         assertThat(PasswordSchemes.schemeOf("{blf-crypt}$2y$05$abc")).isEqualTo("BLF-CRYPT");
         assertThat(PasswordSchemes.schemeOf("$6$abc$def")).isEqualTo("SHA512-CRYPT");
