@@ -2,7 +2,6 @@
 package org.secumail.sasl;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * SASL LOGIN (draft-murchison-sasl-login-00): the server asks "Username:" and "Password:",
@@ -30,8 +29,6 @@ final class LoginExchange implements SaslExchange {
             if (user == null || user.indexOf('\0') >= 0) return new SaslStep.Failure("LOGIN: invalid user name", false);
             return new SaslStep.Challenge(PASSWORD.clone());
         }
-        SaslStep result = backend.verify(user, response);
-        Arrays.fill(response, (byte) 0);
-        return result;
+        return backend.verify(user, response);
     }
 }
