@@ -38,7 +38,10 @@ public final class PasswdFile {
     static final long MAX_FILE_BYTES = 64L << 20;
     static final int MAX_USER_BYTES = 320;
 
-    private record Snapshot(Object fileKey, long mtime, long size, Map<String, String> passwords) {
+    private record Snapshot(Object fileKey, long mtime, long size, Map<String, String> passwords, String representative) {
+        Snapshot(Object fileKey, long mtime, long size, Map<String, String> passwords) {
+            this(fileKey, mtime, size, passwords, representativeOf(passwords));
+        }
     }
 
     private final Path path;
@@ -55,6 +58,25 @@ public final class PasswdFile {
     /** The stored password of a user ("{SCHEME}..."), reading the file again if it changed. */
     public Optional<String> password(String user) {
         return Optional.ofNullable(current().passwords.get(user.toLowerCase(Locale.ROOT)));
+    }
+
+    /**
+     * A stored password of the scheme most users have, with its parameters (rounds, memory), or
+     * null for an empty file: checking an unknown user's password against it costs what
+     * checking a known user's does.
+     */
+    public String representativeHash() {
+        return current().representative;
+    }
+
+    private static String representativeOf(Map<String, String> passwords) {
+        Map<String, Integer> n = new java.util.HashMap<>();
+        for (String p : passwords.values()) n.merge(PasswordSchemes.schemeOf(p), 1, Integer::sum);
+        String scheme = n.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+        for (String p : passwords.values()) {
+            if (PasswordSchemes.schemeOf(p).equals(scheme)) return p;
+        }
+        return null;
     }
 
     /** Users in file order. */

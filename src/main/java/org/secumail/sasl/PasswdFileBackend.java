@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * (smtpd_tls_auth_only): this backend offers all three in both cases.
  *
  * <p>An unknown user costs the same work as a wrong password: the password is checked against
- * a dummy hash of the default scheme, so the reply time does not tell which users exist.
+ * the stored hash of a user of the scheme most users have (same scheme and parameters), or a
+ * dummy ARGON2ID hash for an empty file, so the reply time does not tell which users exist.
  */
 public final class PasswdFileBackend implements SaslBackend {
     private static final Logger LOG = LoggerFactory.getLogger(PasswdFileBackend.class);
@@ -63,7 +64,7 @@ public final class PasswdFileBackend implements SaslBackend {
         Optional<String> stored = file.password(user);
         String key = user.toLowerCase(Locale.ROOT);
         if (stored.isEmpty()) {
-            PasswordSchemes.verify(dummyHash(), password);
+            costOfAWrongPassword(password);
             return new SaslStep.Failure("unknown user " + key, false);
         }
         try {
@@ -85,7 +86,21 @@ public final class PasswdFileBackend implements SaslBackend {
         return scramSecret;
     }
 
-    private String dummyHash() {
+    /**
+     * The work of checking a known user's password, for an unknown user: the password is checked
+     * against a stored hash of the scheme most users have (same scheme, same rounds or memory),
+     * and the result thrown away; for an empty file against a dummy hash of the default scheme.
+     */
+    private void costOfAWrongPassword(byte[] password) {
+        String like = file.representativeHash();
+        try {
+            if (like != null) {
+                PasswordSchemes.verify(like, password);
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // an unusable stored hash: fall back to the dummy
+        }
         String d = dummyHash;
         if (d == null) {
             byte[] r = new byte[18];
@@ -93,7 +108,7 @@ public final class PasswdFileBackend implements SaslBackend {
             d = PasswordSchemes.hash(PasswordSchemes.DEFAULT, java.util.Base64.getEncoder().encodeToString(r));
             dummyHash = d;
         }
-        return d;
+        PasswordSchemes.verify(d, password);
     }
 
     /** Strict UTF-8 (RFC 4616 requires it), or null. */

@@ -30,8 +30,9 @@
  * SCRAM-SHA-256 (RFC 7677, RFC 5802, no channel binding). SCRAM works for users stored as
  * {SCRAM-SHA-256} or in plaintext; other users fail it at the proof, like a wrong password.
  * User names are compared in lower case (Dovecot's auth_username_format = %Lu) and the
- * authenticated name is the lower-case one. An unknown user is checked against a dummy
- * hash of the default scheme, so an unknown user and a wrong password cost the same time.
+ * authenticated name is the lower-case one. An unknown user's password is checked against
+ * the stored hash of a user with the scheme most users have (or a dummy ARGON2ID hash for an
+ * empty file), so an unknown user and a wrong password cost the same time.
  * Responses are limited to 4096 bytes and a few steps.
  * <p>
  * <b>dovecot</b>: a client of the Dovecot Authentication Protocol 1.2, as Postfix's

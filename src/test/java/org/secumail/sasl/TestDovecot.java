@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A private Dovecot 2.3 with only its auth service (protocols = none), for tests: config, sockets
  * and log in a temp directory, a passwd-file passdb, auth-client on a unix socket and on a
- * loopback port. Runs as root in the sandbox (default_internal_user = root); killed, with
+ * loopback port. Runs as whoever runs the tests (default_internal_user is that user; anvil without chroot, so root is not needed); killed, with
  * all its children, by {@link #close()}.
  */
 final class TestDovecot implements AutoCloseable {
@@ -37,6 +37,7 @@ final class TestDovecot implements AutoCloseable {
             this.port = s.getLocalPort();
         }
         String user = System.getProperty("user.name");
+        String group = primaryGroup();
         Files.writeString(dir.resolve("dovecot.conf"), String.join("\n",
                 "base_dir = " + dir.resolve("run"),
                 "state_dir = " + dir.resolve("state"),
@@ -46,7 +47,7 @@ final class TestDovecot implements AutoCloseable {
                 "ssl = no",
                 "listen = 127.0.0.1",
                 "default_internal_user = " + user,
-                "default_internal_group = " + user,
+                "default_internal_group = " + group,
                 "default_login_user = " + user,
                 "auth_mechanisms = plain login scram-sha-256",
                 "auth_failure_delay = 0",
@@ -57,7 +58,7 @@ final class TestDovecot implements AutoCloseable {
                 "}",
                 "userdb {",
                 "  driver = static",
-                "  args = uid=" + user + " gid=" + user + " home=" + dir.resolve("home"),
+                "  args = uid=" + user + " gid=" + group + " home=" + dir.resolve("home"),
                 "}",
                 "service auth {",
                 "  unix_listener auth-client {",
@@ -68,7 +69,26 @@ final class TestDovecot implements AutoCloseable {
                 "    port = " + port,
                 "  }",
                 "}",
+                "# chroot needs root; CI runs the tests as an ordinary user",
+                "service anvil {",
+                "  chroot =",
+                "}",
                 ""));
+    }
+
+    private static String primaryGroup() throws IOException {
+        Process p = new ProcessBuilder("id", "-gn").redirectErrorStream(true).start();
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) throw new IOException("id -gn did not finish");
+            String g = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.exitValue() != 0 || g.isEmpty()) throw new IOException("id -gn: " + g);
+            return g;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     /** Starts dovecot -F and waits until both listeners accept connections. */
