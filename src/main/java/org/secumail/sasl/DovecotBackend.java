@@ -29,6 +29,9 @@ public final class DovecotBackend implements SaslBackend {
     private final AtomicLong ids = new AtomicLong();
     private DovecotConnection conn;
     private volatile List<DovecotConnection.Mech> lastMechs;
+    /** After a failed connect, EHLO announces the last known mechanisms without trying again until then. */
+    private volatile long quietUntil;
+    static final long EHLO_RETRY_MILLIS = 5000;
 
     /**
      * @param endpoint a unix socket path or "inet:host:port"
@@ -48,6 +51,7 @@ public final class DovecotBackend implements SaslBackend {
         if (conn == null || conn.broken()) {
             conn = DovecotConnection.open(endpoint, timeout);
             lastMechs = conn.mechanisms();
+            quietUntil = 0;
             LOG.info("SASL: connected to Dovecot auth service {}: mechanisms {}", endpoint, names(lastMechs));
         }
         return conn;
@@ -68,10 +72,13 @@ public final class DovecotBackend implements SaslBackend {
      */
     @Override
     public List<String> mechanisms(boolean secured) throws IOException {
-        List<DovecotConnection.Mech> m;
+        List<DovecotConnection.Mech> m = lastMechs;
+        // a Dovecot that is down (or a host that drops packets) must not make every EHLO wait
+        if (m != null && System.currentTimeMillis() < quietUntil) return names(m);
         try {
             m = connection().mechanisms();
         } catch (IOException e) {
+            quietUntil = System.currentTimeMillis() + EHLO_RETRY_MILLIS;
             m = lastMechs;
             if (m == null) throw e;
             LOG.warn("warning: {}: announcing the last known mechanisms", e.getMessage());
