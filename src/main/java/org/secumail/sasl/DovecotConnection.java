@@ -100,7 +100,8 @@ final class DovecotConnection implements Closeable {
                 return new DovecotConnection(endpoint, s, s.getInputStream(), s.getOutputStream(), timeout);
             } catch (IOException e) {
                 quietClose(s);
-                throw e instanceof java.net.ConnectException ? new IOException("SASL: connect to Dovecot auth service " + endpoint + ": " + e.getMessage(), e) : e;
+                if (e.getMessage() != null && e.getMessage().startsWith("SASL:")) throw e;
+                throw new IOException("SASL: connect to Dovecot auth service " + endpoint + ": " + e.getMessage(), e);
             }
         }
         String path = endpoint.startsWith("unix:") ? endpoint.substring(5) : endpoint;
