@@ -86,6 +86,17 @@ class PasswdFileBackendTest {
     }
 
     @Test
+    void scramWithCredentialsMadeByDoveadm() throws Exception {
+        Doveadm.require();
+        Doveadm.Result r = Doveadm.run("pw", "-s", "SCRAM-SHA-256", "-p", "gina pw");
+        assertThat(r.rc()).as(r.out()).isZero();
+        Files.writeString(passwd, "gina@example.test:" + r.out() + "\n");
+        assertThat(SaslDriver.scram(backend, "gina@example.test", "gina pw")).isEqualTo(new SaslStep.Success("gina@example.test"));
+        assertThat(SaslDriver.scram(backend, "gina@example.test", "gina px")).isInstanceOf(SaslStep.Failure.class);
+        assertThat(SaslDriver.plain(backend, "", "gina@example.test", "gina pw")).isEqualTo(new SaslStep.Success("gina@example.test"));
+    }
+
+    @Test
     void scramProtocolErrors() throws Exception {
         assertThat(backend.start("SCRAM-SHA-256", SaslDriver.CLIENT).next(b("p=tls-unique,,n=bob@example.test,r=abc")))
                 .isInstanceOf(SaslStep.Failure.class);
