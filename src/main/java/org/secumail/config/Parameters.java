@@ -90,6 +90,12 @@ public final class Parameters {
         p("smtpd_reject_unlisted_sender", "no");
         p("smtpd_reject_unlisted_recipient", "yes");
         p("smtpd_sasl_auth_enable", "no");
+        // SMTP AUTH backends (org.secumail.sasl): Postfix's default type is cyrus, which SecuMail
+        // does not have; its own passwd-file backend is the default instead
+        p("smtpd_sasl_type", "secumail");
+        p("smtpd_sasl_path", "smtpd");
+        p("secumail_sasl_passwd_file", "$config_directory/passwd");
+        p("secumail_sasl_dovecot_timeout", "30s");
         p("disable_vrfy_command", "no");
         p("smtpd_noop_commands", "");
         p("smtpd_discard_ehlo_keywords", "");
