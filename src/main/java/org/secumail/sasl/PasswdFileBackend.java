@@ -58,9 +58,31 @@ public final class PasswdFileBackend implements SaslBackend {
         };
     }
 
+    /**
+     * At most one password hash per CPU at a time. An ARGON2ID check takes 64 MiB and a few
+     * hundred milliseconds of one core: without this bound, a burst of AUTH attempts would
+     * exhaust the heap; with it, excess attempts just wait their turn.
+     */
+    private static final java.util.concurrent.Semaphore HASHING =
+            new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+
     /** Checks a user's password; the same work whether or not the user exists. */
     SaslStep verify(String user, byte[] password) {
         if (user.isEmpty() || user.length() > PasswdFile.MAX_USER_BYTES) return new SaslStep.Failure("bad user name", false);
+        try {
+            HASHING.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new SaslStep.Failure("interrupted while waiting to check a password", true);
+        }
+        try {
+            return verifyNow(user, password);
+        } finally {
+            HASHING.release();
+        }
+    }
+
+    private SaslStep verifyNow(String user, byte[] password) {
         Optional<String> stored = file.password(user);
         String key = user.toLowerCase(Locale.ROOT);
         if (stored.isEmpty()) {
