@@ -50,6 +50,10 @@ public final class QueueManager implements AutoCloseable {
     private final Duration minimalBackoff;
     private final Duration maximalBackoff;
     private final Duration queueRunDelay;
+    private final Bouncer bouncer;
+    private volatile boolean flushRequested;
+    /** Test seam: runs after the notifications are committed and before any done record (a crash there repeats them). */
+    volatile Runnable afterNotifications = () -> { };
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<QueueId> inFlight = ConcurrentHashMap.newKeySet();
     private final Object dispatchLock = new Object();
@@ -60,6 +64,14 @@ public final class QueueManager implements AutoCloseable {
 
     public QueueManager(QueueStore store, Transport transport, Clock clock, int concurrency,
                         Duration minimalBackoff, Duration maximalBackoff, Duration queueRunDelay) {
+        this(store, transport, clock, concurrency, minimalBackoff, maximalBackoff, queueRunDelay,
+                new Bouncer(store, BounceSettings.defaults("localhost")));
+    }
+
+    /** A queue manager whose lifetimes, delay warnings and notifications follow {@code bouncer}'s settings. */
+    public QueueManager(QueueStore store, Transport transport, Clock clock, int concurrency,
+                        Duration minimalBackoff, Duration maximalBackoff, Duration queueRunDelay, Bouncer bouncer) {
+        this.bouncer = Objects.requireNonNull(bouncer);
         this.store = Objects.requireNonNull(store);
         this.transport = Objects.requireNonNull(transport);
         this.agentLog = LoggerFactory.getLogger("secumail." + transport.name());
@@ -81,7 +93,7 @@ public final class QueueManager implements AutoCloseable {
     /** A queue manager with minimal_backoff_time, maximal_backoff_time and queue_run_delay from main.cf. */
     public static QueueManager fromConfig(MainConfig cfg, QueueStore store, Transport transport, Clock clock, int concurrency) {
         return new QueueManager(store, transport, clock, concurrency, cfg.duration("minimal_backoff_time"),
-                cfg.duration("maximal_backoff_time"), cfg.duration("queue_run_delay"));
+                cfg.duration("maximal_backoff_time"), cfg.duration("queue_run_delay"), new Bouncer(store, BounceSettings.fromConfig(cfg)));
     }
 
     /** Starts the background scan loop; the first pass looks at incoming/ and deferred/. */
@@ -96,6 +108,15 @@ public final class QueueManager implements AutoCloseable {
             woken = true;
             signal.notifyAll();
         }
+    }
+
+    /**
+     * As postqueue -f: scan deferred/ now instead of at the next queue_run_delay (the caller
+     * has made the messages due by their modification time) and incoming/ too.
+     */
+    public void flush() {
+        flushRequested = true;
+        wake();
     }
 
     /**
@@ -142,7 +163,9 @@ public final class QueueManager implements AutoCloseable {
         boolean first = true;
         long delayNanos = queueRunDelay.toNanos();
         while (!closed) {
-            boolean scanDeferred = first || System.nanoTime() - lastDeferredScan >= delayNanos;
+            boolean flush = flushRequested;
+            flushRequested = false;
+            boolean scanDeferred = first || flush || System.nanoTime() - lastDeferredScan >= delayNanos;
             try {
                 dispatch(scanDeferred);
             } catch (IOException e) {
@@ -259,46 +282,113 @@ public final class QueueManager implements AutoCloseable {
         Envelope envl = msg.envelope();
         QMGR.info("{}: from=<{}>, size={}, nrcpt={} (queue active)", msg.id(), printable(envl.sender()), msg.size(),
                 envl.recipients().size());
-        boolean pending = false;
-        boolean bounced = false;
-        java.util.List<QueuedMessage.Recipient> todo = msg.pending();
+        List<QueuedMessage.Recipient> todo = msg.pending();
         Instant start = clock.instant();
-        java.util.List<DeliveryResult> results = attempt(msg, todo);
+        List<DeliveryResult> results = attempt(msg, todo);
         Instant end = clock.instant();
+        List<Bouncer.Outcome> delivered = new ArrayList<>();
+        List<Bouncer.Outcome> failed = new ArrayList<>();
+        List<Bouncer.Outcome> deferred = new ArrayList<>();
         for (int i = 0; i < todo.size(); i++) {
             QueuedMessage.Recipient r = todo.get(i);
             DeliveryResult res = results.get(i);
             logDelivery(msg, r.address(), res, activeAt, start, end);
-            if (!res.status().isFinal()) {
-                pending = true;
-                continue;
+            switch (res.status()) {
+                case SENT -> delivered.add(new Bouncer.Outcome(r, res, successAction(res)));
+                case BOUNCED -> failed.add(new Bouncer.Outcome(r, res, "failed"));
+                case DEFERRED -> deferred.add(new Bouncer.Outcome(r, res, "delayed"));
             }
-            bounced |= res.status() == DeliveryResult.Status.BOUNCED;
-            if (!pending && i == todo.size() - 1) {
-                // The last recipient, and all before it are final: the files are removed next,
-                // so a done record would be written and fsynced only to be deleted. A crash in
-                // between repeats just this in-flight delivery.
-                continue;
+        }
+        Instant now = clock.instant();
+        Duration age = Duration.between(envl.arrival(), now);
+        Set<Integer> expired = new java.util.HashSet<>();
+        if (!deferred.isEmpty() && age.compareTo(bouncer.settings().lifetimeFor(envl.sender())) >= 0) {
+            // qmgr_active_done(): after this last attempt, what is still deferred is returned
+            // with the reason of that attempt (its 4.x.x code stays in the report, action failed).
+            QMGR.info("{}: from=<{}>, status=expired, returned to sender", msg.id(), printable(envl.sender()));
+            for (Bouncer.Outcome o : deferred) {
+                failed.add(new Bouncer.Outcome(o.recipient(), o.result(), "failed"));
+                expired.add(o.recipient().index());
             }
+            deferred.clear();
+        }
+        // The notifications are committed before any recipient is marked done: a crash in
+        // between repeats a notification, it never loses one.
+        if (!failed.isEmpty()) {
             try {
-                store.markDone(msg, r.index(), res.status().logName() + " " + res.dsn());
-            } catch (IOException e) {
-                // Without the record the recipient stays pending: a later retry delivers it twice
-                // rather than never.
-                QMGR.warn("{}: cannot record final status for <{}>: {}", msg.id(), r.address(), e.getMessage());
-                pending = true;
+                if (!bouncer.notify(msg, Bouncer.Kind.FAILURE, failed, now).isEmpty()) wake();
+            } catch (IOException | RuntimeException e) {
+                QMGR.warn("{}: cannot queue the non-delivery notification, recipients stay queued: {}", msg.id(), e.toString());
+                for (Bouncer.Outcome o : failed) {
+                    deferred.add(new Bouncer.Outcome(o.recipient(),
+                            DeliveryResult.deferred("4.3.0", o.result().relay(), "bounce failed: " + o.result().text()), "delayed"));
+                }
+                failed.clear();
             }
         }
-        if (bounced) {
-            QMGR.warn("{}: sender non-delivery notification not sent: bounce messages are not implemented", msg.id());
+        if (!delivered.isEmpty()) {
+            try {
+                if (!bouncer.notify(msg, Bouncer.Kind.SUCCESS, delivered, now).isEmpty()) wake();
+            } catch (IOException | RuntimeException e) {
+                // Delivered is delivered: repeating the delivery to get the report out would be worse.
+                QMGR.warn("{}: cannot queue the delivery status notification: {}", msg.id(), e.toString());
+            }
         }
-        if (!pending) {
+        afterNotifications.run();
+        if (deferred.isEmpty()) {
+            // Every recipient is final: the files are removed next, so done records would be
+            // written and fsynced only to be deleted. A crash before the removal repeats just
+            // the deliveries of this pass.
             store.remove(msg);
             QMGR.info("{}: removed", msg.id());
             return;
         }
-        Instant now = clock.instant();
-        store.defer(msg, now.plus(backoff(Duration.between(envl.arrival(), now))));
+        List<Bouncer.Outcome> done = new ArrayList<>(delivered);
+        done.addAll(failed);
+        for (Bouncer.Outcome o : done) {
+            String status = expired.contains(o.recipient().index()) ? "expired" : o.result().status().logName();
+            try {
+                store.markDone(msg, o.recipient().index(), status + " " + o.result().dsn());
+            } catch (IOException e) {
+                // Without the record the recipient stays pending: a later retry delivers it twice
+                // rather than never.
+                QMGR.warn("{}: cannot record final status for <{}>: {}", msg.id(), o.recipient().address(), e.getMessage());
+            }
+        }
+        recordDeferrals(msg, deferred);
+        maybeWarnDelay(msg, deferred, age, now);
+        store.defer(msg, now.plus(backoff(age)));
+    }
+
+    /** RFC 3464 section 2.3.3: "delivered" into a mailbox here, "relayed" to a next hop that may not send DSNs. */
+    private static String successAction(DeliveryResult res) {
+        String relay = res.relay();
+        return relay.equals("local") || relay.equals("virtual") ? "delivered" : "relayed";
+    }
+
+    /** The last deferral reason per recipient, kept in the queue file for mailq and later reports. */
+    private void recordDeferrals(QueuedMessage msg, List<Bouncer.Outcome> deferred) {
+        for (Bouncer.Outcome o : deferred) {
+            DeliveryResult last = msg.lastDeferral(o.recipient().index());
+            if (o.result().equals(last)) continue;   // unchanged: the file does not grow with every retry
+            try {
+                store.recordDeferral(msg, o.recipient().index(), o.result());
+            } catch (IOException e) {
+                QMGR.warn("{}: cannot record the deferral reason for <{}>: {}", msg.id(), o.recipient().address(), e.getMessage());
+            }
+        }
+    }
+
+    /** delay_warning_time: one "delayed mail" notice per message, once it is queued that long. */
+    private void maybeWarnDelay(QueuedMessage msg, List<Bouncer.Outcome> deferred, Duration age, Instant now) {
+        Duration warn = bouncer.settings().delayWarningTime();
+        if (warn.isZero() || msg.delayWarned() || age.compareTo(warn) < 0) return;
+        try {
+            if (!bouncer.notify(msg, Bouncer.Kind.DELAY, deferred, now).isEmpty()) wake();
+            store.markDelayWarned(msg);
+        } catch (IOException | RuntimeException e) {
+            QMGR.warn("{}: cannot queue the delay notification, trying again at the next attempt: {}", msg.id(), e.toString());
+        }
     }
 
     /** Postfix's rule: wait as long as the message has been queued, within the backoff limits. */
