@@ -82,10 +82,11 @@ final class DsnParameters {
             } else {
                 int semi = v.indexOf(';');
                 String addr = semi <= 0 || v.length() > ORCPT_LIMIT ? null : xtextDecode(v.substring(semi + 1));
-                if (addr == null || addr.isEmpty() || !printable(addr) || !printable(v.substring(0, semi))) {
+                if (addr == null || !printable(addr) || !printable(v.substring(0, semi))) {
                     return Rcpt.refused(Reply.of(501, "5.5.4", "Error: Bad ORCPT parameter syntax"));
                 }
-                orcpt = v.substring(0, semi).toLowerCase(Locale.ROOT) + ";" + addr;
+                // Postfix 3.7 accepts an empty address ("rfc822;"); there is nothing to report then.
+                orcpt = addr.isEmpty() ? null : v.substring(0, semi).toLowerCase(Locale.ROOT) + ";" + addr;
             }
         }
         return new Rcpt(null, notify, orcpt);
