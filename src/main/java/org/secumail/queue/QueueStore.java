@@ -234,6 +234,11 @@ public final class QueueStore {
         return moveTo(msg, DEFERRED);
     }
 
+    /** Makes a deferred message due at the given time (postqueue -f: now) without moving it. */
+    public void makeDue(Path envelopeFile, Instant when) throws IOException {
+        Files.setLastModifiedTime(envelopeFile, FileTime.from(when));
+    }
+
     /** When a deferred message is due again (the envelope file's modification time). */
     public Instant nextAttempt(Path envelopeFile) throws IOException {
         return Files.getLastModifiedTime(envelopeFile).toInstant();
