@@ -31,6 +31,8 @@ public record BounceSettings(String myhostname, String myorigin, Duration maxima
             throw new IllegalArgumentException("queue lifetimes must not be negative");
         }
         notifyClasses = Set.copyOf(notifyClasses);
+        // qmgr.c: a bounce never stays longer than any other message
+        if (bounceQueueLifetime.compareTo(maximalQueueLifetime) > 0) bounceQueueLifetime = maximalQueueLifetime;
     }
 
     /** Postfix's defaults for the given host name. */
@@ -41,15 +43,10 @@ public record BounceSettings(String myhostname, String myorigin, Duration maxima
 
     public static BounceSettings fromConfig(MainConfig cfg) {
         String host = cfg.get("myhostname");
-        return new BounceSettings(host, cfg.get("myorigin"), lifetime(cfg, "maximal_queue_lifetime"), lifetime(cfg, "bounce_queue_lifetime"),
+        return new BounceSettings(host, cfg.get("myorigin"), cfg.duration("maximal_queue_lifetime"), cfg.duration("bounce_queue_lifetime"),
                 cfg.duration("delay_warning_time"), cfg.longValue("bounce_size_limit"), cfg.get("double_bounce_sender"),
                 cfg.get("2bounce_notice_recipient"), cfg.get("bounce_notice_recipient"),
                 cfg.list("notify_classes").stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toSet()));
-    }
-
-    /** As postconf(5): "Specify 0 when mail delivery should be tried only once" (a lifetime of 0). */
-    private static Duration lifetime(MainConfig cfg, String name) {
-        return cfg.duration(name);
     }
 
     /** How long a message from this sender may stay queued. */
