@@ -231,6 +231,26 @@ class QueueBounceTest {
     }
 
     @Test
+    void notifyClassesBounceSendsPostmasterAHeaderOnlyCopy() throws Exception {
+        use(settings(Duration.ZERO, Set.of("bounce"), 50000));
+        QueueId id = commit("nobody@x");
+        answer = r -> DeliveryResult.bounced("5.1.1", "local", "unknown user");
+        qmgr.runDue();
+        List<QueuedMessage> n = notifications();
+        assertThat(n).hasSize(2);
+        QueuedMessage toSender = n.stream().filter(m -> m.envelope().sender().isEmpty()).findFirst().orElseThrow();
+        QueuedMessage copy = n.stream().filter(m -> !m.envelope().sender().isEmpty()).findFirst().orElseThrow();
+        assertThat(toSender.envelope().recipients()).containsExactly("sender@example.org");
+        assertThat(copy.envelope().sender()).isEqualTo("double-bounce@" + HOST);
+        assertThat(copy.envelope().recipients()).containsExactly("postmaster@" + HOST);
+        assertThat(read(copy).headers()).containsEntry("subject", "Postmaster Copy: Undelivered Mail");
+        assertThat(read(copy).part(2).headers()).containsEntry("content-type", "text/rfc822-headers");
+        assertThat(read(toSender).part(2).headers()).containsEntry("content-type", "message/rfc822");
+        assertThat(log.lines()).contains(id + ": sender non-delivery notification: " + toSender.id(),
+                id + ": postmaster non-delivery notification: " + copy.id());
+    }
+
+    @Test
     void notifyNeverSuppressesAndNotifySuccessReportsDelivery() throws Exception {
         QueueId id = commit("sender@example.org", Map.of(DsnAttributes.notify(0), "NEVER", DsnAttributes.notify(1), "SUCCESS",
                 DsnAttributes.notify(2), "SUCCESS,DELAY"), QueueStoreTest.BODY, "never@x", "ok@x", "failing@x");
