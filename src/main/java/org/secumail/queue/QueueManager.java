@@ -51,6 +51,7 @@ public final class QueueManager implements AutoCloseable {
     private final Duration maximalBackoff;
     private final Duration queueRunDelay;
     private final Bouncer bouncer;
+    private final AttemptAccounting accounting;
     private volatile boolean flushRequested;
     /** Test seam: runs after the notifications are committed and before any done record (a crash there repeats them). */
     volatile Runnable afterNotifications = () -> { };
@@ -72,6 +73,7 @@ public final class QueueManager implements AutoCloseable {
     public QueueManager(QueueStore store, Transport transport, Clock clock, int concurrency,
                         Duration minimalBackoff, Duration maximalBackoff, Duration queueRunDelay, Bouncer bouncer) {
         this.bouncer = Objects.requireNonNull(bouncer);
+        this.accounting = new AttemptAccounting(store, bouncer, clock, this::backoff, this::wake, () -> afterNotifications.run());
         this.store = Objects.requireNonNull(store);
         this.transport = Objects.requireNonNull(transport);
         this.agentLog = LoggerFactory.getLogger("secumail." + transport.name());
@@ -299,96 +301,13 @@ public final class QueueManager implements AutoCloseable {
                 case DEFERRED -> deferred.add(new Bouncer.Outcome(r, res, "delayed"));
             }
         }
-        Instant now = clock.instant();
-        Duration age = Duration.between(envl.arrival(), now);
-        Set<Integer> expired = new java.util.HashSet<>();
-        if (!deferred.isEmpty() && age.compareTo(bouncer.settings().lifetimeFor(envl.sender())) >= 0) {
-            // qmgr_active_done(): after this last attempt, what is still deferred is returned
-            // with the reason of that attempt (its 4.x.x code stays in the report, action failed).
-            QMGR.info("{}: from=<{}>, status=expired, returned to sender", msg.id(), printable(envl.sender()));
-            for (Bouncer.Outcome o : deferred) {
-                failed.add(new Bouncer.Outcome(o.recipient(), o.result(), "failed"));
-                expired.add(o.recipient().index());
-            }
-            deferred.clear();
-        }
-        // The notifications are committed before any recipient is marked done: a crash in
-        // between repeats a notification, it never loses one.
-        if (!failed.isEmpty()) {
-            try {
-                if (!bouncer.notify(msg, Bouncer.Kind.FAILURE, failed, now).isEmpty()) wake();
-            } catch (IOException | RuntimeException e) {
-                QMGR.warn("{}: cannot queue the non-delivery notification, recipients stay queued: {}", msg.id(), e.toString());
-                for (Bouncer.Outcome o : failed) {
-                    deferred.add(new Bouncer.Outcome(o.recipient(),
-                            DeliveryResult.deferred("4.3.0", o.result().relay(), "bounce failed: " + o.result().text()), "delayed"));
-                }
-                failed.clear();
-            }
-        }
-        if (!delivered.isEmpty()) {
-            try {
-                if (!bouncer.notify(msg, Bouncer.Kind.SUCCESS, delivered, now).isEmpty()) wake();
-            } catch (IOException | RuntimeException e) {
-                // Delivered is delivered: repeating the delivery to get the report out would be worse.
-                QMGR.warn("{}: cannot queue the delivery status notification: {}", msg.id(), e.toString());
-            }
-        }
-        afterNotifications.run();
-        if (deferred.isEmpty()) {
-            // Every recipient is final: the files are removed next, so done records would be
-            // written and fsynced only to be deleted. A crash before the removal repeats just
-            // the deliveries of this pass.
-            store.remove(msg);
-            QMGR.info("{}: removed", msg.id());
-            return;
-        }
-        List<Bouncer.Outcome> done = new ArrayList<>(delivered);
-        done.addAll(failed);
-        for (Bouncer.Outcome o : done) {
-            String status = expired.contains(o.recipient().index()) ? "expired" : o.result().status().logName();
-            try {
-                store.markDone(msg, o.recipient().index(), status + " " + o.result().dsn());
-            } catch (IOException e) {
-                // Without the record the recipient stays pending: a later retry delivers it twice
-                // rather than never.
-                QMGR.warn("{}: cannot record final status for <{}>: {}", msg.id(), o.recipient().address(), e.getMessage());
-            }
-        }
-        recordDeferrals(msg, deferred);
-        maybeWarnDelay(msg, deferred, age, now);
-        store.defer(msg, now.plus(backoff(age)));
+        accounting.record(msg, delivered, failed, deferred);
     }
 
     /** RFC 3464 section 2.3.3: "delivered" into a mailbox here, "relayed" to a next hop that may not send DSNs. */
     private static String successAction(DeliveryResult res) {
         String relay = res.relay();
         return relay.equals("local") || relay.equals("virtual") ? "delivered" : "relayed";
-    }
-
-    /** The last deferral reason per recipient, kept in the queue file for mailq and later reports. */
-    private void recordDeferrals(QueuedMessage msg, List<Bouncer.Outcome> deferred) {
-        for (Bouncer.Outcome o : deferred) {
-            DeliveryResult last = msg.lastDeferral(o.recipient().index());
-            if (o.result().equals(last)) continue;   // unchanged: the file does not grow with every retry
-            try {
-                store.recordDeferral(msg, o.recipient().index(), o.result());
-            } catch (IOException e) {
-                QMGR.warn("{}: cannot record the deferral reason for <{}>: {}", msg.id(), o.recipient().address(), e.getMessage());
-            }
-        }
-    }
-
-    /** delay_warning_time: one "delayed mail" notice per message, once it is queued that long. */
-    private void maybeWarnDelay(QueuedMessage msg, List<Bouncer.Outcome> deferred, Duration age, Instant now) {
-        Duration warn = bouncer.settings().delayWarningTime();
-        if (warn.isZero() || msg.delayWarned() || age.compareTo(warn) < 0) return;
-        try {
-            if (!bouncer.notify(msg, Bouncer.Kind.DELAY, deferred, now).isEmpty()) wake();
-            store.markDelayWarned(msg);
-        } catch (IOException | RuntimeException e) {
-            QMGR.warn("{}: cannot queue the delay notification, trying again at the next attempt: {}", msg.id(), e.toString());
-        }
     }
 
     /** Postfix's rule: wait as long as the message has been queued, within the backoff limits. */
