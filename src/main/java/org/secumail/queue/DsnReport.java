@@ -184,7 +184,15 @@ final class DsnReport {
     static String wrap(String line) {
         StringBuilder out = new StringBuilder(line.length() + 16);
         int col = 0;
-        for (String word : line.split(" ")) {
+        for (String w : line.split(" ")) {
+            String word = w;
+            // RFC 5322 section 2.1.1: no line over 998 octets, so a long word is cut, too.
+            while (word.length() > 72) {
+                out.append(col > 0 ? "\r\n    " : "").append(word, 0, 72);
+                col = 76;
+                word = word.substring(72);
+            }
+            if (word.isEmpty()) continue;
             if (col > 0 && col + 1 + word.length() > 76) {
                 out.append("\r\n    ");
                 col = 4;
@@ -220,9 +228,13 @@ final class DsnReport {
         }
     }
 
-    /** A value that goes into a header field: one line, no control characters (no header injection). */
+    /** Header field values are cut here, so that no line exceeds RFC 5322's 998 octets. */
+    static final int HEADER_VALUE_LIMIT = 900;
+
+    /** A value that goes into a header field: one line, no control characters (no header injection), bounded. */
     static String headerSafe(String s) {
-        return printable(s);
+        String p = printable(s);
+        return p.length() > HEADER_VALUE_LIMIT ? p.substring(0, HEADER_VALUE_LIMIT) + "..." : p;
     }
 
     static String printable(String s) {
