@@ -94,13 +94,14 @@ public final class QueueCommand implements Callable<Integer> {
         }
         if (action.equals("requeue") && qid.equals("ALL")) {
             int n = 0;
-            for (String q : List.of(QueueStore.HOLD, QueueStore.INCOMING, QueueStore.DEFERRED)) {
-                for (Path env : store.list(q)) {
-                    try {
-                        if (requeue(store, store.load(env), err)) n++;
-                    } catch (java.nio.file.NoSuchFileException e) {
-                        // delivered or moved by the queue manager since the listing
-                    }
+            // List first, then move: a message moved to incoming/ must not be counted twice.
+            List<Path> all = new ArrayList<>();
+            for (String q : List.of(QueueStore.HOLD, QueueStore.INCOMING, QueueStore.DEFERRED)) all.addAll(store.list(q));
+            for (Path env : all) {
+                try {
+                    if (requeue(store, store.load(env), err)) n++;
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // delivered or moved by the queue manager since the listing
                 }
             }
             err.println("secumail queue: Requeued: " + n + " message" + (n == 1 ? "" : "s") + "; " + notifyServer(store, QueueTrigger.WAKE));
