@@ -250,7 +250,14 @@ public final class QueueCommand implements Callable<Integer> {
             out.println("arrival_time: " + m.envelope().arrival());
             out.println("sender: " + m.envelope().sender());
             for (var a : m.envelope().attributes().entrySet()) out.println(a.getKey() + ": " + a.getValue());
-            for (String r : m.envelope().recipients()) out.println("recipient: " + r);
+            List<String> rcpts = m.envelope().recipients();
+            for (int i = 0; i < rcpts.size(); i++) {
+                out.println("recipient: " + rcpts.get(i));
+                if (m.done().containsKey(i)) out.println("done: " + m.done().get(i));
+                DeliveryResult why = m.lastDeferral(i);
+                if (why != null) out.println("last deferral: dsn=" + why.dsn() + ", relay=" + why.relay() + " (" + printable(why.text()) + ")");
+            }
+            if (m.delayWarned()) out.println("delay warning: sent");
             out.println("*** MESSAGE CONTENTS " + m.id() + " ***");
         }
     }

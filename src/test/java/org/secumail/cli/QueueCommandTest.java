@@ -74,6 +74,8 @@ class QueueCommandTest {
         store.recordDeferral(m, 0, org.secumail.queue.DeliveryResult.deferred("4.4.1", "none", "connect to mx[192.0.2.1]:25: Connection refused"));
         store.defer(m, Instant.now().plusSeconds(3600));
         assertThat(run(0, "queue", "list", "-c", c)).contains("(connect to mx[192.0.2.1]:25: Connection refused)");
+        assertThat(run(0, "queue", "show", ids[1], "-c", c))
+                .contains("last deferral: dsn=4.4.1, relay=none (connect to mx[192.0.2.1]:25: Connection refused)");
         assertThat(run(0, "queue", "flush", "-c", c)).contains("flush: 1 deferred message(s) due now; no running queue manager");
         assertThat(store.nextAttempt(q.resolve("deferred").resolve(ids[1] + ".env"))).isBeforeOrEqualTo(Instant.now());
         assertThat(run(0, "queue", "requeue", "ALL", "-c", c)).contains("Requeued: 2 messages; no running queue manager");
