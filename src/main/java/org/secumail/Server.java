@@ -44,6 +44,8 @@ public final class Server implements AutoCloseable {
 
     private final List<SmtpServer> listeners = new ArrayList<>();
     private final QueueManager queueManager;
+    /** queue_directory/public/qmgr, on which "secumail queue flush|requeue" reach the queue manager (may be null). */
+    private org.secumail.queue.QueueTrigger trigger;
 
     private Server(QueueManager queueManager) { this.queueManager = queueManager; }
 
@@ -77,6 +79,7 @@ public final class Server implements AutoCloseable {
         QueueManager qmgr = QueueManager.fromConfig(cfg, store, local, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
         qmgr.start();
         Server server = new Server(qmgr);
+        server.trigger = org.secumail.queue.QueueTrigger.listen(store.directory(), qmgr);
         try {
             for (Prepared p : prepared) {
                 SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, store, qmgr::wake, p.service.maxproc());
@@ -155,6 +158,7 @@ public final class Server implements AutoCloseable {
     @Override
     public void close() {
         for (SmtpServer l : listeners) l.close();
+        if (trigger != null) trigger.close();
         queueManager.close();
         org.secumail.greylist.GreylistRestrictions.closeAll();
     }

@@ -15,8 +15,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
+import org.secumail.queue.DeliveryResult;
 import org.secumail.queue.QueueId;
 import org.secumail.queue.QueueStore;
+import org.secumail.queue.QueueTrigger;
 import org.secumail.queue.QueuedMessage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,22 +27,26 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * "secumail queue list|show QID|delete QID|ALL|hold QID|release QID": the queue like mailq,
- * postcat and postsuper. list prints mailq's layout ('*' after the ID: being delivered, '!':
- * on hold). release moves a held message to deferred/ and makes it due now, as postsuper -H
- * does; the queue manager takes it at its next deferred-queue scan (queue_run_delay).
- * Flushing and requeueing need to talk to the running server and come with outbound delivery.
+ * "secumail queue list|show QID|delete QID|ALL|hold QID|release QID|flush|requeue QID|ALL":
+ * the queue like mailq, postcat, postsuper and postqueue. list prints mailq's layout ('*'
+ * after the ID: being delivered, '!': on hold) with each deferred recipient's last reason in
+ * parentheses. release moves a held message to deferred/ and makes it due now, as postsuper
+ * -H does. flush (postqueue -f) makes every deferred message due now; requeue (postsuper -r)
+ * moves messages back to incoming/ to be routed afresh. Both then tell the running server's
+ * queue manager through queue_directory/public/qmgr (see QueueTrigger); without a running
+ * server the change waits for its next start.
  */
 @Command(name = "queue", mixinStandardHelpOptions = true,
-        description = "Show and manage the mail queue: list (like mailq), show QID (like postcat), delete QID|ALL, hold QID, release QID.")
+        description = "Show and manage the mail queue: list (like mailq), show QID (like postcat), delete QID|ALL, hold QID, "
+                + "release QID, flush (like postqueue -f), requeue QID|ALL (like postsuper -r).")
 public final class QueueCommand implements Callable<Integer> {
     private static final DateTimeFormatter ARRIVAL = DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss", Locale.ROOT);
     private static final List<String> QUEUES = List.of(QueueStore.INCOMING, QueueStore.ACTIVE, QueueStore.DEFERRED, QueueStore.HOLD);
 
-    @Parameters(index = "0", paramLabel = "ACTION", description = "list | show | delete | hold | release")
+    @Parameters(index = "0", paramLabel = "ACTION", description = "list | show | delete | hold | release | flush | requeue")
     String action;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "QID", description = "queue ID (delete also takes ALL)")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "QID", description = "queue ID (delete and requeue also take ALL)")
     String qid;
 
     @Option(names = {"-c", "--config-dir"}, paramLabel = "CONFIG_DIR", description = "directory holding main.cf (for queue_directory)")
@@ -53,7 +59,8 @@ public final class QueueCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (action.equals("list") != (qid == null)) {
+        boolean noId = action.equals("list") || action.equals("flush");
+        if (noId != (qid == null)) {
             err.println("secumail queue: " + action + (qid == null ? " needs a queue ID" : " takes no queue ID"));
             return 64;
         }
@@ -68,6 +75,37 @@ public final class QueueCommand implements Callable<Integer> {
         if (action.equals("list")) {
             list(store, out);
             out.flush();
+            return 0;
+        }
+        if (action.equals("flush")) {
+            int n = 0;
+            Instant now = Instant.now();
+            for (Path env : store.list(QueueStore.DEFERRED)) {
+                try {
+                    store.makeDue(env, now);
+                    n++;
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // taken by the queue manager meanwhile
+                }
+            }
+            err.println("secumail queue: flush: " + n + " deferred message(s) due now; " + notifyServer(store, QueueTrigger.FLUSH));
+            err.flush();
+            return 0;
+        }
+        if (action.equals("requeue") && qid.equals("ALL")) {
+            int n = 0;
+            // List first, then move: a message moved to incoming/ must not be counted twice.
+            List<Path> all = new ArrayList<>();
+            for (String q : List.of(QueueStore.HOLD, QueueStore.INCOMING, QueueStore.DEFERRED)) all.addAll(store.list(q));
+            for (Path env : all) {
+                try {
+                    if (requeue(store, store.load(env), err)) n++;
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // delivered or moved by the queue manager since the listing
+                }
+            }
+            err.println("secumail queue: Requeued: " + n + " message" + (n == 1 ? "" : "s") + "; " + notifyServer(store, QueueTrigger.WAKE));
+            err.flush();
             return 0;
         }
         if (action.equals("delete") && qid.equals("ALL")) {
@@ -118,6 +156,10 @@ public final class QueueCommand implements Callable<Integer> {
                 store.defer(msg, Instant.now());
                 err.println("secumail queue: " + qid + ": released from hold (deferred, due now)");
             }
+            case "requeue" -> {
+                if (!requeue(store, msg, err)) return 1;
+                err.println("secumail queue: " + qid + ": requeued; " + notifyServer(store, QueueTrigger.WAKE));
+            }
             default -> {
                 err.println("secumail queue: unknown action \"" + action + "\"");
                 return 64;
@@ -126,6 +168,32 @@ public final class QueueCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         return 0;
+    }
+
+    /**
+     * postsuper -r: back to incoming/, where the queue manager routes it afresh at once. The
+     * done records stay: recipients already delivered are not delivered again.
+     */
+    private static boolean requeue(QueueStore store, QueuedMessage msg, PrintWriter err) throws IOException {
+        if (msg.queue().equals(QueueStore.ACTIVE)) {
+            err.println("secumail queue: " + msg.id() + ": being delivered now; try again later");
+            return false;
+        }
+        if (msg.queue().equals(QueueStore.INCOMING)) return true;
+        try {
+            store.moveTo(msg, QueueStore.INCOMING);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // The envelope moves first: whoever moved it (the queue manager) owns the message.
+            err.println("secumail queue: " + msg.id() + ": taken by the queue manager meanwhile");
+            return false;
+        }
+        return true;
+    }
+
+    /** Tells the running queue manager to look now; says what happened for the command's output. */
+    private static String notifyServer(QueueStore store, byte request) {
+        return QueueTrigger.send(store.directory(), request) ? "queue manager notified"
+                : "no running queue manager (the change takes effect at its next start)";
     }
 
     private static QueuedMessage find(QueueStore store, String qid) throws IOException {
@@ -151,11 +219,28 @@ public final class QueueCommand implements Callable<Integer> {
             String mark = m.queue().equals(QueueStore.ACTIVE) ? "*" : m.queue().equals(QueueStore.HOLD) ? "!" : " ";
             String sender = m.envelope().sender().isEmpty() ? "MAILER-DAEMON" : m.envelope().sender();
             out.printf("%-13s%9d %s  %s%n", m.id() + mark, m.size(), ARRIVAL.format(m.envelope().arrival().atZone(ZoneId.systemDefault())), sender);
-            for (QueuedMessage.Recipient r : m.pending()) out.printf("%44s%s%n", "", r.address());
+            // As mailq: a deferred recipient's reason in parentheses, then the recipients it applies to.
+            String lastReason = null;
+            for (QueuedMessage.Recipient r : m.pending()) {
+                DeliveryResult why = m.lastDeferral(r.index());
+                String reason = why == null ? null : why.text();
+                if (reason != null && !reason.equals(lastReason)) out.println("(" + printable(reason) + ")");
+                lastReason = reason;
+                out.printf("%44s%s%n", "", r.address());
+            }
             out.println();
             bytes += m.size();
         }
         out.printf("-- %d Kbytes in %d Request%s.%n", (bytes + 1023) / 1024, all.size(), all.size() == 1 ? "" : "s");
+    }
+
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return sb.toString();
     }
 
     /** The envelope part of "show", like postcat's. */
@@ -165,7 +250,14 @@ public final class QueueCommand implements Callable<Integer> {
             out.println("arrival_time: " + m.envelope().arrival());
             out.println("sender: " + m.envelope().sender());
             for (var a : m.envelope().attributes().entrySet()) out.println(a.getKey() + ": " + a.getValue());
-            for (String r : m.envelope().recipients()) out.println("recipient: " + r);
+            List<String> rcpts = m.envelope().recipients();
+            for (int i = 0; i < rcpts.size(); i++) {
+                out.println("recipient: " + rcpts.get(i));
+                if (m.done().containsKey(i)) out.println("done: " + m.done().get(i));
+                DeliveryResult why = m.lastDeferral(i);
+                if (why != null) out.println("last deferral: dsn=" + why.dsn() + ", relay=" + why.relay() + " (" + printable(why.text()) + ")");
+            }
+            if (m.delayWarned()) out.println("delay warning: sent");
             out.println("*** MESSAGE CONTENTS " + m.id() + " ***");
         }
     }

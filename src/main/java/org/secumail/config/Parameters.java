@@ -158,7 +158,14 @@ public final class Parameters {
         p("minimal_backoff_time", "300s");
         p("maximal_backoff_time", "4000s");
         p("maximal_queue_lifetime", "5d");
-        p("bounce_queue_lifetime", "$maximal_queue_lifetime");
+        p("bounce_queue_lifetime", "5d");
+        p("delay_warning_time", "0h");
+        // bounce(8): delivery status notifications (docs/queue.md)
+        p("bounce_size_limit", "50000");
+        p("double_bounce_sender", "double-bounce");
+        p("2bounce_notice_recipient", "postmaster");
+        p("bounce_notice_recipient", "postmaster");
+        p("notify_classes", "resource, software");
     }
 
     /** Parameters SecuMail knows, in a stable order, with Postfix's defaults. */

@@ -19,6 +19,9 @@ import java.util.TreeMap;
  * R 0 rcpt@example.net        recipients with their index, 0..n-1 in order
  * E                           end of the records written at commit (Postfix REC_TYPE_END)
  * D 0 sent 2.0.0              appended later: recipient 0 is done, with its final status
+ * L 1 4.4.1 relay text        appended later: recipient 1's last deferral (DSN code, relay, reason);
+ *                             the last L record of a recipient wins (bounces and mailq quote it)
+ * W                           appended later: the delay warning (delay_warning_time) was sent
  * </pre>
  * Values are escaped: backslash as {@code \\}, every control character (CR and LF included)
  * as {@code \xHH}, so no value can forge a record. Everything up to E is written and
@@ -31,7 +34,7 @@ final class EnvelopeFormat {
     static final String VERSION = "1";
 
     /** A parsed envelope file: the envelope and the done records by recipient index. */
-    record Parsed(Envelope envelope, Map<Integer, String> done) {}
+    record Parsed(Envelope envelope, Map<Integer, String> done, Map<Integer, String> reasons, boolean delayWarned) {}
 
     private EnvelopeFormat() {}
 
@@ -54,6 +57,16 @@ final class EnvelopeFormat {
         return "D " + index + " " + escape(status) + "\n";
     }
 
+    /** The last deferral of a recipient: "L index dsn relay text" (escaped as one value). */
+    static String reasonRecord(int index, String reason) {
+        return "L " + index + " " + escape(reason) + "\n";
+    }
+
+    /** The delay warning was sent (Postfix resets its warn-time record instead). */
+    static String delayWarnedRecord() {
+        return "W\n";
+    }
+
     static Parsed decode(String text) throws CorruptQueueFileException {
         List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
         // The element after the last LF is "" for a complete file, else a torn append.
@@ -64,6 +77,8 @@ final class EnvelopeFormat {
         Map<String, String> attrs = new LinkedHashMap<>();
         List<String> rcpts = new ArrayList<>();
         Map<Integer, String> done = new TreeMap<>();
+        Map<Integer, String> reasons = new TreeMap<>();
+        boolean delayWarned = false;
         boolean ended = false;
         for (int n = 1; n < lines.size(); n++) {
             String line = lines.get(n);
@@ -71,7 +86,7 @@ final class EnvelopeFormat {
             char type = line.charAt(0);
             if (line.length() > 1 && line.charAt(1) != ' ') throw corrupt("malformed record at line " + (n + 1));
             String body = line.length() > 2 ? line.substring(2) : "";
-            if (ended && type != 'D') throw corrupt("record " + type + " after end record");
+            if (ended && type != 'D' && type != 'L' && type != 'W') throw corrupt("record " + type + " after end record");
             switch (type) {
                 case 'T' -> {
                     if (arrival != null) throw corrupt("duplicate T record");
@@ -104,13 +119,24 @@ final class EnvelopeFormat {
                     if (index >= rcpts.size()) throw corrupt("D record for unknown recipient " + index);
                     done.putIfAbsent(index, sp < 0 ? "" : unescape(body.substring(sp + 1)));
                 }
+                case 'L' -> {
+                    if (!ended) throw corrupt("L record before end record");
+                    int sp = body.indexOf(' ');
+                    int index = parseIndex(sp < 0 ? body : body.substring(0, sp));
+                    if (index >= rcpts.size()) throw corrupt("L record for unknown recipient " + index);
+                    reasons.put(index, sp < 0 ? "" : unescape(body.substring(sp + 1)));   // the last one wins
+                }
+                case 'W' -> {
+                    if (!ended || !body.isEmpty()) throw corrupt("malformed W record");
+                    delayWarned = true;
+                }
                 default -> throw corrupt("unknown record type " + type + " at line " + (n + 1));
             }
         }
         if (!ended) throw corrupt("missing end record");
         if (arrival == null || sender == null) throw corrupt("missing T or S record");
         try {
-            return new Parsed(new Envelope(sender, rcpts, arrival, attrs), done);
+            return new Parsed(new Envelope(sender, rcpts, arrival, attrs), done, reasons, delayWarned);
         } catch (IllegalArgumentException e) {
             throw corrupt(e.getMessage());
         }

@@ -50,6 +50,11 @@ public final class QueueManager implements AutoCloseable {
     private final Duration minimalBackoff;
     private final Duration maximalBackoff;
     private final Duration queueRunDelay;
+    private final Bouncer bouncer;
+    private final AttemptAccounting accounting;
+    private volatile boolean flushRequested;
+    /** Test seam: runs after the notifications are committed and before any done record (a crash there repeats them). */
+    volatile Runnable afterNotifications = () -> { };
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<QueueId> inFlight = ConcurrentHashMap.newKeySet();
     private final Object dispatchLock = new Object();
@@ -60,6 +65,15 @@ public final class QueueManager implements AutoCloseable {
 
     public QueueManager(QueueStore store, Transport transport, Clock clock, int concurrency,
                         Duration minimalBackoff, Duration maximalBackoff, Duration queueRunDelay) {
+        this(store, transport, clock, concurrency, minimalBackoff, maximalBackoff, queueRunDelay,
+                new Bouncer(store, BounceSettings.defaults("localhost")));
+    }
+
+    /** A queue manager whose lifetimes, delay warnings and notifications follow {@code bouncer}'s settings. */
+    public QueueManager(QueueStore store, Transport transport, Clock clock, int concurrency,
+                        Duration minimalBackoff, Duration maximalBackoff, Duration queueRunDelay, Bouncer bouncer) {
+        this.bouncer = Objects.requireNonNull(bouncer);
+        this.accounting = new AttemptAccounting(store, bouncer, clock, this::backoff, this::wake, () -> afterNotifications.run());
         this.store = Objects.requireNonNull(store);
         this.transport = Objects.requireNonNull(transport);
         this.agentLog = LoggerFactory.getLogger("secumail." + transport.name());
@@ -81,7 +95,7 @@ public final class QueueManager implements AutoCloseable {
     /** A queue manager with minimal_backoff_time, maximal_backoff_time and queue_run_delay from main.cf. */
     public static QueueManager fromConfig(MainConfig cfg, QueueStore store, Transport transport, Clock clock, int concurrency) {
         return new QueueManager(store, transport, clock, concurrency, cfg.duration("minimal_backoff_time"),
-                cfg.duration("maximal_backoff_time"), cfg.duration("queue_run_delay"));
+                cfg.duration("maximal_backoff_time"), cfg.duration("queue_run_delay"), new Bouncer(store, BounceSettings.fromConfig(cfg)));
     }
 
     /** Starts the background scan loop; the first pass looks at incoming/ and deferred/. */
@@ -96,6 +110,15 @@ public final class QueueManager implements AutoCloseable {
             woken = true;
             signal.notifyAll();
         }
+    }
+
+    /**
+     * As postqueue -f: scan deferred/ now instead of at the next queue_run_delay (the caller
+     * has made the messages due by their modification time) and incoming/ too.
+     */
+    public void flush() {
+        flushRequested = true;
+        wake();
     }
 
     /**
@@ -142,7 +165,9 @@ public final class QueueManager implements AutoCloseable {
         boolean first = true;
         long delayNanos = queueRunDelay.toNanos();
         while (!closed) {
-            boolean scanDeferred = first || System.nanoTime() - lastDeferredScan >= delayNanos;
+            boolean flush = flushRequested;
+            flushRequested = false;
+            boolean scanDeferred = first || flush || System.nanoTime() - lastDeferredScan >= delayNanos;
             try {
                 dispatch(scanDeferred);
             } catch (IOException e) {
@@ -259,46 +284,30 @@ public final class QueueManager implements AutoCloseable {
         Envelope envl = msg.envelope();
         QMGR.info("{}: from=<{}>, size={}, nrcpt={} (queue active)", msg.id(), printable(envl.sender()), msg.size(),
                 envl.recipients().size());
-        boolean pending = false;
-        boolean bounced = false;
-        java.util.List<QueuedMessage.Recipient> todo = msg.pending();
+        List<QueuedMessage.Recipient> todo = msg.pending();
         Instant start = clock.instant();
-        java.util.List<DeliveryResult> results = attempt(msg, todo);
+        List<DeliveryResult> results = attempt(msg, todo);
         Instant end = clock.instant();
+        List<Bouncer.Outcome> delivered = new ArrayList<>();
+        List<Bouncer.Outcome> failed = new ArrayList<>();
+        List<Bouncer.Outcome> deferred = new ArrayList<>();
         for (int i = 0; i < todo.size(); i++) {
             QueuedMessage.Recipient r = todo.get(i);
             DeliveryResult res = results.get(i);
             logDelivery(msg, r.address(), res, activeAt, start, end);
-            if (!res.status().isFinal()) {
-                pending = true;
-                continue;
-            }
-            bounced |= res.status() == DeliveryResult.Status.BOUNCED;
-            if (!pending && i == todo.size() - 1) {
-                // The last recipient, and all before it are final: the files are removed next,
-                // so a done record would be written and fsynced only to be deleted. A crash in
-                // between repeats just this in-flight delivery.
-                continue;
-            }
-            try {
-                store.markDone(msg, r.index(), res.status().logName() + " " + res.dsn());
-            } catch (IOException e) {
-                // Without the record the recipient stays pending: a later retry delivers it twice
-                // rather than never.
-                QMGR.warn("{}: cannot record final status for <{}>: {}", msg.id(), r.address(), e.getMessage());
-                pending = true;
+            switch (res.status()) {
+                case SENT -> delivered.add(new Bouncer.Outcome(r, res, successAction(res)));
+                case BOUNCED -> failed.add(new Bouncer.Outcome(r, res, "failed"));
+                case DEFERRED -> deferred.add(new Bouncer.Outcome(r, res, "delayed"));
             }
         }
-        if (bounced) {
-            QMGR.warn("{}: sender non-delivery notification not sent: bounce messages are not implemented", msg.id());
-        }
-        if (!pending) {
-            store.remove(msg);
-            QMGR.info("{}: removed", msg.id());
-            return;
-        }
-        Instant now = clock.instant();
-        store.defer(msg, now.plus(backoff(Duration.between(envl.arrival(), now))));
+        accounting.record(msg, delivered, failed, deferred);
+    }
+
+    /** RFC 3464 section 2.3.3: "delivered" into a mailbox here, "relayed" to a next hop that may not send DSNs. */
+    private static String successAction(DeliveryResult res) {
+        String relay = res.relay();
+        return relay.equals("local") || relay.equals("virtual") ? "delivered" : "relayed";
     }
 
     /** Postfix's rule: wait as long as the message has been queued, within the backoff limits. */

@@ -129,7 +129,8 @@ public final class QueueStore {
             if (!parsed.done().containsKey(i)) pending.add(new QueuedMessage.Recipient(i, rcpts.get(i)));
         }
         String queue = envelopeFile.getParent().getFileName().toString();
-        return new QueuedMessage(id, queue, parsed.envelope(), pending, parsed.done(), envelopeFile, content, size);
+        return new QueuedMessage(id, queue, parsed.envelope(), pending, parsed.done(), envelopeFile, content, size,
+                parsed.reasons(), parsed.delayWarned());
     }
 
     /**
@@ -140,7 +141,32 @@ public final class QueueStore {
         if (recipientIndex < 0 || recipientIndex >= msg.envelope().recipients().size()) {
             throw new IllegalArgumentException(msg.id() + ": no recipient with index " + recipientIndex);
         }
-        byte[] record = EnvelopeFormat.doneRecord(recipientIndex, status).getBytes(StandardCharsets.UTF_8);
+        append(msg, EnvelopeFormat.doneRecord(recipientIndex, status));
+    }
+
+    /** Reason texts in L records are cut here: a remote server must not grow our queue file without bound. */
+    static final int REASON_LIMIT = 1000;
+
+    /**
+     * Records a recipient's deferral ("L index dsn relay text"), fsynced: the bounce that an
+     * expiry produces days later, and mailq, quote the last one.
+     */
+    public void recordDeferral(QueuedMessage msg, int recipientIndex, DeliveryResult res) throws IOException {
+        if (recipientIndex < 0 || recipientIndex >= msg.envelope().recipients().size()) {
+            throw new IllegalArgumentException(msg.id() + ": no recipient with index " + recipientIndex);
+        }
+        String text = res.text().length() > REASON_LIMIT ? res.text().substring(0, REASON_LIMIT) : res.text();
+        String relay = res.relay().isEmpty() ? "none" : res.relay().replace(' ', '_');
+        append(msg, EnvelopeFormat.reasonRecord(recipientIndex, res.dsn() + " " + relay + " " + text));
+    }
+
+    /** Records that the delay warning was sent, so it is sent once per message. */
+    public void markDelayWarned(QueuedMessage msg) throws IOException {
+        append(msg, EnvelopeFormat.delayWarnedRecord());
+    }
+
+    private void append(QueuedMessage msg, String recordText) throws IOException {
+        byte[] record = recordText.getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(msg.envelopeFile(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             dropTornTail(ch);
             ch.position(ch.size());
@@ -194,7 +220,8 @@ public final class QueueStore {
         Path content = target.resolve(msg.contentFile().getFileName());
         Files.move(msg.envelopeFile(), env, StandardCopyOption.ATOMIC_MOVE);
         Files.move(msg.contentFile(), content, StandardCopyOption.ATOMIC_MOVE);
-        return new QueuedMessage(msg.id(), queueName, msg.envelope(), msg.pending(), msg.done(), env, content, msg.size());
+        return new QueuedMessage(msg.id(), queueName, msg.envelope(), msg.pending(), msg.done(), env, content, msg.size(),
+                msg.reasons(), msg.delayWarned());
     }
 
     /**
@@ -205,6 +232,11 @@ public final class QueueStore {
     public QueuedMessage defer(QueuedMessage msg, Instant nextAttempt) throws IOException {
         Files.setLastModifiedTime(msg.envelopeFile(), FileTime.from(nextAttempt));
         return moveTo(msg, DEFERRED);
+    }
+
+    /** Makes a deferred message due at the given time (postqueue -f: now) without moving it. */
+    public void makeDue(Path envelopeFile, Instant when) throws IOException {
+        Files.setLastModifiedTime(envelopeFile, FileTime.from(when));
     }
 
     /** When a deferred message is due again (the envelope file's modification time). */

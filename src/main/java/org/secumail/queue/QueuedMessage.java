@@ -20,9 +20,12 @@ import java.util.Map;
  * @param envelopeFile the envelope file
  * @param contentFile  the content file (message bytes as they will be delivered)
  * @param size       content size in bytes
+ * @param reasons    the last deferral per recipient index ("dsn relay text"), from L records
+ * @param delayWarned whether the delay warning (delay_warning_time) was already sent
  */
 public record QueuedMessage(QueueId id, String queue, Envelope envelope, List<Recipient> pending,
-                            Map<Integer, String> done, Path envelopeFile, Path contentFile, long size) {
+                            Map<Integer, String> done, Path envelopeFile, Path contentFile, long size,
+                            Map<Integer, String> reasons, boolean delayWarned) {
 
     /** One envelope recipient and its index in the queue file (the index done records refer to). */
     public record Recipient(int index, String address) {}
@@ -30,6 +33,25 @@ public record QueuedMessage(QueueId id, String queue, Envelope envelope, List<Re
     public QueuedMessage {
         pending = List.copyOf(pending);
         done = Map.copyOf(done);
+        reasons = Map.copyOf(reasons);
+    }
+
+    /** A message without deferral records (as committed). */
+    public QueuedMessage(QueueId id, String queue, Envelope envelope, List<Recipient> pending,
+                         Map<Integer, String> done, Path envelopeFile, Path contentFile, long size) {
+        this(id, queue, envelope, pending, done, envelopeFile, contentFile, size, Map.of(), false);
+    }
+
+    /** Recipient {@code index}'s last deferral as a DEFERRED result, or null when it has none. */
+    public DeliveryResult lastDeferral(int index) {
+        String r = reasons.get(index);
+        if (r == null) return null;
+        String[] f = r.split(" ", 3);
+        try {
+            return DeliveryResult.deferred(f[0], f.length > 1 ? f[1] : "none", f.length > 2 ? f[2] : "");
+        } catch (IllegalArgumentException e) {
+            return null;   // a hand-edited record: treat as none
+        }
     }
 
     /** Opens the content afresh; each delivery attempt reads it from the start. */

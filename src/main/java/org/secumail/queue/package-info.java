@@ -19,15 +19,18 @@
  * incoming/  committed, not yet looked at by the queue manager
  * active/    being delivered (returned to incoming/ at startup)
  * deferred/  waiting for the next attempt; the envelope's mtime is that time
- * hold/      kept until an administrator moves it (no command for that yet)
+ * hold/      kept until an administrator releases it (secumail queue release|requeue)
+ * public/    qmgr: the unix-domain socket of the queue manager's trigger ({@link org.secumail.queue.QueueTrigger})
  * corrupt/   unreadable messages, kept for inspection
  * </pre>
  * A message is {@code ID.msg} (the bytes as they will be delivered: CRLF line ends,
  * dot-unstuffed) and {@code ID.env}, typed text records after Postfix's rec_type.h:
  * {@code V} version, {@code T} arrival time, {@code S} sender (empty for &lt;&gt;),
  * {@code A name=value} attributes (client_address, client_name, helo, protocol,
- * sasl_username, ...), {@code R index recipient}, {@code E} end; later appended
- * {@code D index status} records mark recipients done. The file is only appended to, so
+ * sasl_username, the RFC 3461 parameters of {@link org.secumail.queue.DsnAttributes}, ...),
+ * {@code R index recipient}, {@code E} end; later appended {@code D index status} records
+ * mark recipients done, {@code L index dsn relay reason} keep a recipient's last deferral and
+ * {@code W} says that the delay warning was sent. The file is only appended to, so
  * recovery replays it; control characters in values are escaped as \xHH. Queue IDs are
  * 13 characters of [0-9A-Za-z], time-ordered like Postfix's long queue IDs.
  *
@@ -44,6 +47,16 @@
  * minimal_backoff_time and at most maximal_backoff_time, so the interval doubles per
  * attempt. deferred/ is scanned every queue_run_delay; incoming/ at every wake().
  * Each message holds one of the manager's concurrency permits while it is active.
+ * After an attempt, a message older than maximal_queue_lifetime (bounce_queue_lifetime
+ * for the null sender) with recipients still deferred is returned to the sender ("status=
+ * expired, returned to sender"); delay_warning_time sends one delay notice per message.
+ *
+ * <h2>NOTIFICATIONS</h2>
+ * {@link org.secumail.queue.Bouncer} (bounce(8)) queues one RFC 3464 report
+ * ({@link org.secumail.queue.DsnReport}) per message and kind (failure, delay, success),
+ * obeying NOTIFY, RET and ENVID; never a bounce for the null sender (a postmaster copy only
+ * with notify_classes 2bounce), never a triple bounce. A notification is committed before the
+ * recipients it reports are marked done, so a crash repeats it and never loses it.
  *
  * <h2>LOGGING</h2>
  * Logger {@code secumail.qmgr}: {@code QID: from=<sender>, size=N, nrcpt=N (queue active)}
@@ -61,16 +74,21 @@
  * message is tried again.</dd>
  * <dt>maximal_backoff_time (default: 4000s)</dt><dd>The longest such wait.</dd>
  * <dt>queue_run_delay (default: 300s)</dt><dd>How often deferred/ is scanned.</dd>
+ * <dt>maximal_queue_lifetime, bounce_queue_lifetime (default: 5d)</dt><dd>How long a
+ * message (a bounce) may stay deferred before it is returned.</dd>
+ * <dt>delay_warning_time (default: 0h)</dt><dd>When the sender gets a delay notice; 0: never.</dd>
+ * <dt>bounce_size_limit (default: 50000)</dt><dd>A larger original is returned as its header only.</dd>
+ * <dt>double_bounce_sender, 2bounce_notice_recipient, bounce_notice_recipient,
+ * notify_classes</dt><dd>Postmaster notices, as in Postfix (docs/queue.md).</dd>
  * </dl>
  * {@link org.secumail.queue.QueueManager#fromConfig} reads the last three; the concurrency
  * limit is passed in by the caller.
  *
  * <h2>NOT BUILT YET</h2>
- * Bounce and delay notifications (RFC 3464 DSNs): a BOUNCED recipient is logged, marked
- * done and a warning says no non-delivery notification was sent. Expiry after
- * maximal_queue_lifetime / bounce_queue_lifetime. Per-destination concurrency and
+ * Postmaster copies of delay notices and of the resource, software, policy and protocol
+ * classes; bounce(5) template files. Per-destination concurrency and
  * recipient limits (default_destination_concurrency_limit, ..._recipient_limit): one
- * global limit for now. Administration commands (postqueue -f, postsuper -h/-H/-d).
+ * global limit for now.
  * cleanup(8)'s header processing (Received:, Message-ID:, Date: insertion) belongs to the
  * caller that writes the content.
  *

@@ -129,6 +129,7 @@ final class DataReceiver {
             attrs.put("redirected_from", String.join(",", rcpts));
             rcpts = java.util.List.of(ctx.redirect);
         }
+        attrs.putAll(tx.dsn.attributes(ctx.redirect == null));   // RFC 3461 parameters, for bounce(8)
         Envelope env = new Envelope(tx.sender, rcpts, Instant.now(), attrs);
         tx.writer.commit(env);
         SmtpSession.LOG.info("{}: message-id={}", qid, messageId == null ? "" : messageId);

@@ -25,6 +25,8 @@ final class MailTransaction {
     String sender;
     QueueStore.Writer writer;
     Map<String, String> mailParams = Map.of();
+    /** RFC 3461 RET, ENVID, NOTIFY, ORCPT of this transaction (DsnParameters). */
+    final DsnParameters dsn = new DsnParameters();
     private int instances;
 
     MailTransaction(SmtpSession s) { this.s = s; }
@@ -80,10 +82,16 @@ final class MailTransaction {
                     }
                 }
                 default -> {
+                    if (DsnParameters.isMailParameter(e.getKey()) && v != null) continue;   // "RET" without "=": unsupported, as Postfix
                     s.error(Reply.of(555, "5.5.4", "Unsupported option: " + e.getKey()));
                     return;
                 }
             }
+        }
+        Reply dsnError = dsn.mail(p.parameters(), svc.dsn);
+        if (dsnError != null) {
+            s.error(dsnError);
+            return;
         }
         s.ctx.sender = p.address();
         String size = p.parameters().get("SIZE");
@@ -124,8 +132,14 @@ final class MailTransaction {
             s.error(Reply.of(501, "5.1.3", "Bad recipient address syntax"));
             return;
         }
-        if (!p.parameters().isEmpty()) {
-            s.error(Reply.of(555, "5.5.4", "Unsupported option: " + p.parameters().keySet().iterator().next()));
+        for (var e : p.parameters().entrySet()) {
+            if (DsnParameters.isRcptParameter(e.getKey()) && e.getValue() != null) continue;
+            s.error(Reply.of(555, "5.5.4", "Unsupported option: " + e.getKey()));
+            return;
+        }
+        DsnParameters.Rcpt rcptDsn = DsnParameters.rcpt(p.parameters(), svc.dsn);
+        if (rcptDsn.error() != null) {
+            s.error(rcptDsn.error());
             return;
         }
         if (recipients.size() >= svc.recipientLimit) {
@@ -148,6 +162,7 @@ final class MailTransaction {
             SmtpSession.LOG.info("{}: client={}", writer.id(), ctx.clientLabel());
         }
         recipients.add(p.address());
+        dsn.accepted(rcptDsn);
         flushWarnings("RCPT", p.address());
         s.reply(Reply.of(250, "2.1.5", "Ok"));
     }
@@ -241,6 +256,7 @@ final class MailTransaction {
         sender = null;
         recipients.clear();
         mailParams = Map.of();
+        dsn.clear();
         s.ctx.sender = null;
         s.ctx.recipient = null;
         s.ctx.prepends.clear();

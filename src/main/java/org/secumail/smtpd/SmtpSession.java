@@ -209,6 +209,7 @@ public final class SmtpSession implements Runnable {
         if (Xclient.authorized(this)) sb.append("\nXCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT");
         sb.append("\nENHANCEDSTATUSCODES");
         sb.append("\n8BITMIME");
+        if (svc.dsn) sb.append("\nDSN");
         if (svc.smtputf8) sb.append("\nSMTPUTF8");
         reply(Reply.of(250, "", sb.toString()));
     }

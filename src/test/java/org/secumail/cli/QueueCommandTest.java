@@ -54,4 +54,33 @@ class QueueCommandTest {
         assertThat(run(0, "queue", "list", "-c", c)).contains("Mail queue is empty");
         assertThat(run(1, "queue", "show", qid, "-c", c)).contains("no such message");
     }
+
+    @Test
+    void requeueAllAndFlushWithoutARunningServer() throws Exception {
+        Path q = dir.resolve("queue");
+        Files.writeString(dir.resolve("main.cf"), "queue_directory = " + q + "\n");
+        QueueStore store = new QueueStore(q);
+        String[] ids = new String[2];
+        for (int i = 0; i < 2; i++) {
+            try (QueueStore.Writer w = store.create()) {
+                ids[i] = w.id().toString();
+                w.content().write("Subject: queued\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+                w.commit(new Envelope("a@outside.example", List.of("user1@example.test"), Instant.now(), Map.of()));
+            }
+        }
+        String c = dir.toString();
+        run(0, "queue", "hold", ids[0], "-c", c);
+        var m = store.load(q.resolve("incoming").resolve(ids[1] + ".env"));
+        store.recordDeferral(m, 0, org.secumail.queue.DeliveryResult.deferred("4.4.1", "none", "connect to mx[192.0.2.1]:25: Connection refused"));
+        store.defer(m, Instant.now().plusSeconds(3600));
+        assertThat(run(0, "queue", "list", "-c", c)).contains("(connect to mx[192.0.2.1]:25: Connection refused)");
+        assertThat(run(0, "queue", "show", ids[1], "-c", c))
+                .contains("last deferral: dsn=4.4.1, relay=none (connect to mx[192.0.2.1]:25: Connection refused)");
+        assertThat(run(0, "queue", "flush", "-c", c)).contains("flush: 1 deferred message(s) due now; no running queue manager");
+        assertThat(store.nextAttempt(q.resolve("deferred").resolve(ids[1] + ".env"))).isBeforeOrEqualTo(Instant.now());
+        assertThat(run(0, "queue", "requeue", "ALL", "-c", c)).contains("Requeued: 2 messages; no running queue manager");
+        assertThat(store.list(QueueStore.INCOMING)).hasSize(2);
+        assertThat(store.list(QueueStore.HOLD)).isEmpty();
+        assertThat(run(64, "queue", "flush", ids[0], "-c", c)).contains("takes no queue ID");
+    }
 }

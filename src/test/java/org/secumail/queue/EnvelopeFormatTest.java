@@ -68,4 +68,19 @@ class EnvelopeFormatTest {
         assertThatThrownBy(() -> new Envelope("s@x", List.of("a@x"), T, Map.of("bad name", "v")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void deferralReasonsKeepTheLastAndTheDelayWarningIsRecorded() throws Exception {
+        String base = EnvelopeFormat.encode(Envelope.of("s@example.org", List.of("a@x", "b@x"), T));
+        String text = base + EnvelopeFormat.reasonRecord(1, "4.4.1 none connect refused")
+                + EnvelopeFormat.reasonRecord(1, "4.2.2 local mailbox full\nD 0 sent") + EnvelopeFormat.delayWarnedRecord() + "L 0 4.";
+        EnvelopeFormat.Parsed p = EnvelopeFormat.decode(text);
+        assertThat(p.reasons()).containsExactly(Map.entry(1, "4.2.2 local mailbox full\nD 0 sent"));
+        assertThat(p.done()).isEmpty();   // the escaped LF forged nothing
+        assertThat(p.delayWarned()).isTrue();
+        assertThat(EnvelopeFormat.decode(base).delayWarned()).isFalse();
+        assertThatThrownBy(() -> EnvelopeFormat.decode(base.replace("E\n", "L 0 x\nE\n"))).isInstanceOf(CorruptQueueFileException.class);
+        assertThatThrownBy(() -> EnvelopeFormat.decode(base + "L 5 4.0.0 none x\n")).isInstanceOf(CorruptQueueFileException.class);
+        assertThatThrownBy(() -> EnvelopeFormat.decode(base + "W x\n")).isInstanceOf(CorruptQueueFileException.class);
+    }
 }
