@@ -73,6 +73,9 @@ final class MailTransaction {
                         return;
                     }
                 }
+                case "AUTH" -> {
+                    if (!SmtpAuth.checkMailParam(s, v)) return;
+                }
                 case "SMTPUTF8" -> {
                     if (!svc.smtputf8) {
                         s.error(Reply.of(555, "5.5.4", "Unsupported option: SMTPUTF8"));
@@ -100,6 +103,7 @@ final class MailTransaction {
         }
         sender = p.address();
         mailParams = p.parameters();
+        s.ctx.saslSender = SmtpAuth.mailAuthSender(s, p.parameters().get("AUTH"));
         s.reply(Reply.of(250, "2.1.0", "Ok"));
     }
 
@@ -145,7 +149,7 @@ final class MailTransaction {
         if (writer == null) {
             writer = svc.queue.create();
             ctx.queueId = writer.id().toString();
-            SmtpSession.LOG.info("{}: client={}", writer.id(), ctx.clientLabel());
+            SmtpSession.LOG.info("{}: client={}{}", writer.id(), ctx.clientLabel(), SmtpAuth.logFields(ctx));
         }
         recipients.add(p.address());
         flushWarnings("RCPT", p.address());
@@ -242,6 +246,7 @@ final class MailTransaction {
         recipients.clear();
         mailParams = Map.of();
         s.ctx.sender = null;
+        s.ctx.saslSender = null;
         s.ctx.recipient = null;
         s.ctx.prepends.clear();
         s.ctx.hold = null;

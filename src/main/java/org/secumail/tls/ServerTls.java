@@ -156,7 +156,7 @@ public final class ServerTls {
         return session.getProtocol() + " with cipher " + session.getCipherSuite() + " (" + bits + "/" + bits + " bits)";
     }
 
-    static int cipherBits(String suite) {
+    public static int cipherBits(String suite) {
         String s = suite.toUpperCase(Locale.ROOT);
         if (s.contains("CHACHA20") || s.contains("_256_")) return 256;
         if (s.contains("3DES")) return 168;
