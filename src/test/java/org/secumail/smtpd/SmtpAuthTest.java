@@ -78,7 +78,7 @@ class SmtpAuthTest {
 
     @Test
     void unknownUserAndWrongPasswordLookTheSame() throws Exception {
-        try (LineClient c = start("smtpd_tls_auth_only = no", "secumail_auth_failure_delay = 1s")) {
+        try (LogCapture log = new LogCapture("secumail.smtpd"); LineClient c = start("smtpd_tls_auth_only = no", "secumail_auth_failure_delay = 1s")) {
             c.cmd("EHLO client.test");
             long t0 = System.nanoTime();
             String unknown = c.cmd("AUTH PLAIN " + plain("nobody@example.test", "secret"));
@@ -86,6 +86,8 @@ class SmtpAuthTest {
             String wrong = c.cmd("AUTH PLAIN " + plain("alice@example.test", "wrong"));
             long t2 = System.nanoTime();
             assertThat(unknown).isEqualTo("535 5.7.8 Error: authentication failed: authentication failure").isEqualTo(wrong);
+            assertThat(log.lines()).contains("warning: localhost[127.0.0.1]: SASL PLAIN authentication failed: unknown user",
+                    "warning: localhost[127.0.0.1]: SASL PLAIN authentication failed: password mismatch");
             assertThat((t1 - t0) / 1_000_000).isBetween(990L, 3000L);
             assertThat((t2 - t1) / 1_000_000).isBetween(990L, 3000L);
         }
@@ -109,7 +111,7 @@ class SmtpAuthTest {
 
     @Test
     void relayOnlyAfterAuthAndReceivedHeader() throws Exception {
-        try (LineClient c = start("smtpd_sasl_authenticated_header = yes")) {
+        try (LogCapture log = new LogCapture("secumail.smtpd"); LineClient c = start("smtpd_sasl_authenticated_header = yes")) {
             c.cmd("EHLO client.test");
             c.cmd("STARTTLS");
             c.startTls();
@@ -123,6 +125,8 @@ class SmtpAuthTest {
             assertThat(c.cmd("RCPT TO:<someone@remote.test>")).startsWith("250 ");
             assertThat(c.cmd("DATA")).startsWith("354 ");
             assertThat(c.cmd("Subject: auth test\r\n\r\nhello\r\n.")).startsWith("250 2.0.0 Ok: queued as ");
+            assertThat(log.lines()).anyMatch(l -> l.matches("[0-9A-Za-z]+: client=localhost\\[127\\.0\\.0\\.1\\], sasl_method=PLAIN, "
+                    + "sasl_username=alice@example\\.test, sasl_sender=alice\\+x@example\\.test"));
         }
         String mail = fx.awaitDelivered("Subject: auth test");
         assertThat(mail).contains("Subject: auth test");
