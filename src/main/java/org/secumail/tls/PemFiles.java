@@ -91,7 +91,7 @@ public final class PemFiles {
                 if (o instanceof X509CertificateHolder h) {
                     certs.add(certConverter.getCertificate(h));
                 } else if (o instanceof PEMKeyPair kp) {
-                    keys.add(keyConverter.getKeyPair(kp).getPrivate());          // PKCS#1 RSA or SEC1 EC
+                    keys.add(keyConverter.getPrivateKey(kp.getPrivateKeyInfo()));   // PKCS#1 RSA or SEC1 EC (the public key is optional there)
                 } else if (o instanceof PrivateKeyInfo pki) {
                     keys.add(keyConverter.getPrivateKey(pki));                     // PKCS#8
                 } else if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
