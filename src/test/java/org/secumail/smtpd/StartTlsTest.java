@@ -128,6 +128,22 @@ class StartTlsTest {
     }
 
     @Test
+    void handshakeTimeout() throws Exception {
+        start("127.0.0.1:0 inet n - n - - smtpd -o smtpd_starttls_timeout=1s\n");
+        try (LogCapture log = new LogCapture("secumail.smtpd"); LineClient c = new LineClient(fx.port(0))) {
+            c.reply();
+            assertThat(c.cmd("STARTTLS")).startsWith("220 ");
+            long t0 = System.nanoTime();
+            String r = c.reply();   // maybe a TLS alert record, then end of stream
+            for (int i = 0; i < 5 && r != null; i++) r = c.reply();
+            assertThat(r).as("closed without a handshake").isNull();
+            assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(900L, 5000L);
+            Thread.sleep(100);
+            assertThat(log.lines()).contains("SSL_accept error from localhost[127.0.0.1]: timeout after 1s");
+        }
+    }
+
+    @Test
     void selfSignedCertificateIsKeptAndReused() throws Exception {
         start("127.0.0.1:0 inet n - n - - smtpd\n");
         Path pem = dir.resolve("data/tls/selfsigned.pem");
