@@ -177,7 +177,8 @@ public final class SmtpAuth {
                             s.error(Reply.of(501, "5.7.0", "Authentication aborted"));
                             return;
                         }
-                        response = decode(text);
+                        // an empty line is an empty response (e.g. after SCRAM's server-final-message)
+                        response = text.isEmpty() ? new byte[0] : decode(text);
                         if (response == null) {
                             s.error(Reply.of(501, "5.5.2", "Cannot decode response"));
                             return;

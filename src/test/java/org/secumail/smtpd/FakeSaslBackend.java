@@ -33,6 +33,7 @@ public final class FakeSaslBackend implements SaslBackend {
         return switch (mechanism) {
             case "PLAIN" -> new Plain();
             case "LOGIN" -> new Login();
+            case "X-FINAL" -> new FinalData();
             default -> throw new SaslException.UnknownMechanism(mechanism);
         };
     }
@@ -51,6 +52,26 @@ public final class FakeSaslBackend implements SaslBackend {
             String[] f = new String(response, StandardCharsets.UTF_8).split("\0", -1);
             if (f.length != 3) return new SaslStep.Failure("malformed PLAIN response", false);
             return verify(f[1], f[2]);
+        }
+    }
+
+    /**
+     * SCRAM's shape (RFC 5802): the password is the client's first message; on success the server
+     * sends final data as one more challenge and succeeds after the client's empty answer.
+     */
+    private final class FinalData implements SaslExchange {
+        private String user;
+
+        @Override
+        public SaslStep next(byte[] response) throws IOException {
+            if (user != null) {
+                return response.length == 0 ? new SaslStep.Success(user) : new SaslStep.Failure("non-empty final response", false);
+            }
+            if (response == null) return new SaslStep.Challenge(new byte[0]);
+            SaslStep s = verify("alice@example.test", new String(response, StandardCharsets.UTF_8));
+            if (!(s instanceof SaslStep.Success ok)) return s;
+            user = ok.username();
+            return new SaslStep.Challenge("v=server-signature".getBytes(StandardCharsets.US_ASCII));
         }
     }
 

@@ -58,6 +58,15 @@ class SmtpAuthTest {
     }
 
     @Test
+    void serverFinalDataThenEmptyResponse() throws Exception {
+        try (LineClient c = start("smtpd_tls_auth_only = no")) {
+            c.cmd("EHLO client.test");
+            assertThat(c.cmd("AUTH X-FINAL " + b64("secret"))).isEqualTo("334 " + b64("v=server-signature"));
+            assertThat(c.cmd("")).isEqualTo("235 2.7.0 Authentication successful");
+        }
+    }
+
+    @Test
     void cancelBadBase64UnknownMechanismSyntaxAndTemporaryFailure() throws Exception {
         try (LineClient c = start("smtpd_tls_auth_only = no")) {
             assertThat(c.cmd("AUTH PLAIN")).isEqualTo("503 5.5.1 Error: send HELO/EHLO first");
