@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
@@ -19,6 +20,9 @@ import org.secumail.queue.QueueManager;
 import org.secumail.queue.QueueStore;
 import org.secumail.rewrite.AddressResolver;
 import org.secumail.rewrite.RecipientMaps;
+import org.secumail.sasl.SaslBackend;
+import org.secumail.sasl.SaslBackends;
+import org.secumail.smtpd.AuthGuard;
 import org.secumail.smtpd.SmtpServer;
 import org.secumail.smtpd.SmtpdService;
 import org.secumail.smtpd.check.CheckSettings;
@@ -26,6 +30,7 @@ import org.secumail.smtpd.check.RestrictionList;
 import org.secumail.smtpd.check.RestrictionRegistry;
 import org.secumail.smtpd.check.Restrictions;
 import org.secumail.smtpd.check.Stage;
+import org.secumail.tls.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +51,13 @@ public final class Server implements AutoCloseable {
     private final QueueManager queueManager;
     /** queue_directory/public/qmgr, on which "secumail queue flush|requeue" reach the queue manager (may be null). */
     private org.secumail.queue.QueueTrigger trigger;
+    private final List<SaslBackend> saslBackends = new ArrayList<>();
+
+    /** Opens the SMTP AUTH backend of a service (production: {@link SaslBackends#open}; tests pass a fake). */
+    @FunctionalInterface
+    public interface SaslFactory {
+        SaslBackend open(MainConfig serviceConfig) throws IOException;
+    }
 
     private Server(QueueManager queueManager) { this.queueManager = queueManager; }
 
@@ -54,6 +66,11 @@ public final class Server implements AutoCloseable {
     public QueueManager queueManager() { return queueManager; }
 
     public static Server start(MainConfig cfg, MasterConfig master) throws IOException {
+        return start(cfg, master, SaslBackends::open);
+    }
+
+    /** Starts with the given AUTH backend factory, called once per service with smtpd_sasl_auth_enable = yes. */
+    public static Server start(MainConfig cfg, MasterConfig master, SaslFactory saslFactory) throws IOException {
         for (String w : master.warnings()) LOG.warn("warning: {}", w);
         for (String p : cfg.unknownParameters()) {
             LOG.warn("warning: {}/main.cf: unused parameter: {}={} ({})", cfg.configDir(), p, cfg.raw(p),
@@ -68,8 +85,22 @@ public final class Server implements AutoCloseable {
             MainConfig scfg = cfg.withOverrides(s.overrides());
             CheckSettings checks = new CheckSettings(scfg, registry, dns);
             requireRelayControl(checks, s);
-            prepared.add(new Prepared(s, scfg, checks));
+            prepared.add(new Prepared(s, scfg, checks, ServerTls.fromConfig(scfg)));
         }
+        List<SaslBackend> opened = new ArrayList<>();
+        Map<Prepared, SaslBackend> sasl = new java.util.IdentityHashMap<>();
+        try {
+            for (Prepared p : prepared) {
+                if (!p.cfg.bool("smtpd_sasl_auth_enable")) continue;
+                SaslBackend b = saslFactory.open(p.cfg);
+                opened.add(b);
+                sasl.put(p, b);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (SaslBackend b : opened) b.close();
+            throw e;
+        }
+        AuthGuard authGuard = AuthGuard.fromConfig(cfg);
         QueueStore store = new QueueStore(cfg.path("queue_directory"));
         // Mail accepted before a crash or stop is in incoming/, active/ or deferred/: put it back
         // in line before anything new arrives (tmp/ leftovers were never acknowledged: removed).
@@ -80,9 +111,11 @@ public final class Server implements AutoCloseable {
         qmgr.start();
         Server server = new Server(qmgr);
         server.trigger = org.secumail.queue.QueueTrigger.listen(store.directory(), qmgr);
+        server.saslBackends.addAll(opened);
         try {
             for (Prepared p : prepared) {
-                SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, store, qmgr::wake, p.service.maxproc());
+                SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, store, qmgr::wake, p.service.maxproc(),
+                        p.tls, sasl.get(p), authGuard);
                 for (InetSocketAddress bind : bindAddresses(p.service.endpoint(), p.cfg)) {
                     SmtpServer l = new SmtpServer(svc, bind).start();
                     server.listeners.add(l);
@@ -96,7 +129,7 @@ public final class Server implements AutoCloseable {
         return server;
     }
 
-    private record Prepared(MasterConfig.Service service, MainConfig cfg, CheckSettings checks) { }
+    private record Prepared(MasterConfig.Service service, MainConfig cfg, CheckSettings checks, ServerTls tls) { }
 
     /**
      * Postfix refuses to run when neither smtpd_relay_restrictions nor smtpd_recipient_restrictions
@@ -160,6 +193,7 @@ public final class Server implements AutoCloseable {
         for (SmtpServer l : listeners) l.close();
         if (trigger != null) trigger.close();
         queueManager.close();
+        for (SaslBackend b : saslBackends) b.close();
         org.secumail.greylist.GreylistRestrictions.closeAll();
     }
 

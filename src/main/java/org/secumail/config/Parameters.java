@@ -103,6 +103,10 @@ public final class Parameters {
         p("smtpd_null_access_lookup_key", "<>");
         p("parent_domain_matches_subdomains", "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps");
 
+        // TLS and SMTP AUTH, server side (docs/tls-auth.md)
+        for (var e : org.secumail.tls.TlsParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
+        for (var e : org.secumail.smtpd.SmtpAuth.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
+
         // DNS lists (postconf(5))
         p("rbl_code", "554");
         p("rbl_reply_maps", "");

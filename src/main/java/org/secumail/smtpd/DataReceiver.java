@@ -120,7 +120,12 @@ final class DataReceiver {
         attrs.put("reverse_name", ctx.reverseName);
         attrs.put("helo", ctx.helo == null ? "" : ctx.helo);
         attrs.put("protocol", ctx.protocol);
-        if (ctx.saslUser != null) attrs.put("sasl_username", ctx.saslUser);
+        if (ctx.saslUser != null) {
+            attrs.put("sasl_method", ctx.saslMethod == null ? "" : ctx.saslMethod);
+            attrs.put("sasl_username", ctx.saslUser);
+            if (ctx.saslSender != null) attrs.put("sasl_sender", ctx.saslSender);
+        }
+        if (ctx.tlsProtocol != null) attrs.put("tls", ctx.tlsProtocol + " " + ctx.tlsCipher);
         if (ctx.hold != null) attrs.put("hold", ctx.hold);
         java.util.List<String> rcpts = tx.recipients;
         if (ctx.redirect != null) {

@@ -75,6 +75,9 @@ final class MailTransaction {
                         return;
                     }
                 }
+                case "AUTH" -> {
+                    if (!SmtpAuth.checkMailParam(s, v)) return;
+                }
                 case "SMTPUTF8" -> {
                     if (!svc.smtputf8) {
                         s.error(Reply.of(555, "5.5.4", "Unsupported option: SMTPUTF8"));
@@ -108,6 +111,7 @@ final class MailTransaction {
         }
         sender = p.address();
         mailParams = p.parameters();
+        s.ctx.saslSender = SmtpAuth.mailAuthSender(s, p.parameters().get("AUTH"));
         s.reply(Reply.of(250, "2.1.0", "Ok"));
     }
 
@@ -159,7 +163,7 @@ final class MailTransaction {
         if (writer == null) {
             writer = svc.queue.create();
             ctx.queueId = writer.id().toString();
-            SmtpSession.LOG.info("{}: client={}", writer.id(), ctx.clientLabel());
+            SmtpSession.LOG.info("{}: client={}{}", writer.id(), ctx.clientLabel(), SmtpAuth.logFields(ctx));
         }
         recipients.add(p.address());
         dsn.accepted(rcptDsn);
@@ -258,6 +262,7 @@ final class MailTransaction {
         mailParams = Map.of();
         dsn.clear();
         s.ctx.sender = null;
+        s.ctx.saslSender = null;
         s.ctx.recipient = null;
         s.ctx.prepends.clear();
         s.ctx.hold = null;

@@ -22,12 +22,28 @@ final class ReceivedHeader {
         String helo = ctx.helo == null ? ctx.clientName : sanitize(ctx.helo);
         String addr = ctx.clientAddr.contains(":") ? "IPv6:" + ctx.clientAddr : ctx.clientAddr;
         StringBuilder sb = new StringBuilder("Received: from ").append(helo)
-                .append(" (").append(ctx.clientName).append(" [").append(addr).append("])\r\n")
-                .append("\tby ").append(svc.hostname).append(" (").append(svc.cfg.get("mail_name")).append(") with ")
-                .append(ctx.protocol).append(" id ").append(qid);
+                .append(" (").append(ctx.clientName).append(" [").append(addr).append("])\r\n");
+        if (ctx.tlsProtocol != null && svc.tls.receivedHeader) {
+            // Postfix's smtpd_tls_received_header form
+            sb.append("\t(using ").append(ctx.tlsProtocol).append(" with cipher ").append(ctx.tlsCipher)
+                    .append(" (").append(ctx.tlsBits).append('/').append(ctx.tlsBits).append(" bits))\r\n")
+                    .append("\t(No client certificate requested)\r\n");
+        }
+        if (ctx.saslUser != null && svc.saslAuthenticatedHeader) {
+            sb.append("\t(Authenticated sender: ").append(sanitize(ctx.saslUser)).append(")\r\n");
+        }
+        sb.append("\tby ").append(svc.hostname).append(" (").append(svc.cfg.get("mail_name")).append(") with ")
+                .append(protocol(ctx)).append(" id ").append(qid);
         if (recipients.size() == 1) sb.append("\r\n\tfor <").append(sanitize(recipients.get(0))).append(">");
         sb.append("; ").append(DATE.format(now.atZone(ZoneId.systemDefault()))).append("\r\n");
         return sb.toString();
+    }
+
+    /** RFC 3848: ESMTPS with TLS, ESMTPA with AUTH, ESMTPSA with both. */
+    static String protocol(CheckContext ctx) {
+        if (!ctx.protocol.equals("ESMTP")) return ctx.protocol;
+        boolean auth = ctx.saslUser != null && !"XCLIENT".equals(ctx.saslMethod);
+        return "ESMTP" + (ctx.tlsProtocol != null ? "S" : "") + (auth ? "A" : "");
     }
 
     /** Keeps header text on one line and printable: a HELO name is client input. */

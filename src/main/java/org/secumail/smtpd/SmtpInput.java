@@ -32,6 +32,27 @@ public final class SmtpInput {
     }
 
     /**
+     * Throws away what the client sent that was not read yet, without blocking: the bytes in our
+     * buffer and those the socket already holds. STARTTLS uses it so that plaintext pipelined
+     * after the command is never taken as a command inside TLS (CVE-2011-0411, RFC 3207 section 4.2).
+     *
+     * @return the number of bytes discarded
+     */
+    public int discardBuffered() throws IOException {
+        int n = end - pos;
+        pos = 0;
+        end = 0;
+        for (int rounds = 0; rounds < 1024; rounds++) {
+            int avail = in.available();
+            if (avail <= 0) break;
+            int r = in.read(buf, 0, Math.min(avail, buf.length));
+            if (r <= 0) break;
+            n += r;
+        }
+        return n;
+    }
+
+    /**
      * Reads one line of at most {@code maxLength} octets (without CRLF), storing it in {@code line}
      * (which must be at least maxLength long).
      */

@@ -83,6 +83,7 @@ public final class SmtpServer implements AutoCloseable {
         LOG.warn("warning: service {}: all {} connection slots busy; refusing {}", svc.name, svc.maxConnections, c.getRemoteSocketAddress());
         Thread.ofVirtual().start(() -> {
             try (c) {
+                if (svc.tls.wrapperMode) return;   // implicit TLS: a plaintext reply would be garbage to the client
                 c.setSoTimeout(5000);
                 c.getOutputStream().write(Reply.of(421, "4.3.2", "Service currently unavailable").wire());
             } catch (IOException ignored) {

@@ -27,9 +27,10 @@ public final class SmtpSession implements Runnable {
     static final int COMMAND_LIMIT = 510;
 
     final SmtpdService svc;
-    final Socket socket;
-    final SmtpInput in;
-    final OutputStream out;
+    /** The connection; replaced by its TLS socket after STARTTLS or in wrapper mode. */
+    Socket socket;
+    SmtpInput in;
+    OutputStream out;
     final CheckContext ctx;
     final MailTransaction tx;
     final byte[] lineBuf = new byte[1024];
@@ -41,7 +42,9 @@ public final class SmtpSession implements Runnable {
     /** With smtpd_delay_reject = no: the client list's rejection, given to MAIL and RCPT. */
     Reply clientReject;
     String lastCommand = "CONNECT";
-    private boolean quit;
+    /** The TLS session once STARTTLS or implicit TLS succeeded; null in plaintext. */
+    javax.net.ssl.SSLSession tlsSession;
+    boolean quit;
 
     public SmtpSession(SmtpdService svc, Socket socket) throws IOException {
         this.svc = svc;
@@ -60,6 +63,7 @@ public final class SmtpSession implements Runnable {
         LOG.info("connect from {}", ctx.clientLabel());
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, svc.timeout.toMillis()));
+            if (svc.tls.wrapperMode && !StartTls.handshake(this)) return;   // RFC 8314: TLS before the greeting
             if (!greet()) return;
             while (!quit && !socket.isClosed()) {
                 SmtpInput.Line line = in.readLine(lineBuf, COMMAND_LIMIT);
@@ -161,8 +165,15 @@ public final class SmtpSession implements Runnable {
             error(Reply.of(503, "5.7.0", "Error: access denied for " + ctx.clientLabel()));
             return;
         }
+        if (StartTls.required(this, verb)) {
+            count(verb);
+            error(Reply.of(530, "5.7.0", "Must issue a STARTTLS command first"));
+            return;
+        }
         switch (verb) {
             case "HELO", "EHLO" -> { count(verb); helo(verb, arg); }
+            case "STARTTLS" -> { count(verb); StartTls.command(this, arg); }
+            case "AUTH" -> { count(verb); SmtpAuth.command(this, arg); }
             case "MAIL" -> { count(verb); tx.mail(arg); }
             case "RCPT" -> { count(verb); tx.rcpt(arg); }
             case "DATA" -> { count(verb); tx.data(arg); }
@@ -170,7 +181,7 @@ public final class SmtpSession implements Runnable {
             case "NOOP" -> { count(verb); reply(Reply.of(250, "2.0.0", "Ok")); }
             case "QUIT" -> { count(verb); reply(Reply.of(221, "2.0.0", "Bye")); quit = true; }
             case "VRFY" -> { count(verb); vrfy(arg); }
-            case "HELP" -> { count(verb); reply(Reply.of(214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP")); }
+            case "HELP" -> { count(verb); reply(Reply.of(214, "2.0.0", "Commands: HELO EHLO STARTTLS AUTH MAIL RCPT DATA RSET NOOP QUIT VRFY HELP")); }
             case "XCLIENT" -> { count(verb); Xclient.handle(this, arg); }
             default -> {
                 count("unknown");
@@ -206,6 +217,8 @@ public final class SmtpSession implements Runnable {
         sb.append("\nPIPELINING");
         sb.append("\nSIZE ").append(svc.messageSizeLimit);
         if (!svc.disableVrfy) sb.append("\nVRFY");
+        if (svc.tls.enabled() && tlsSession == null) sb.append("\nSTARTTLS");
+        SmtpAuth.ehloKeywords(this, sb);
         if (Xclient.authorized(this)) sb.append("\nXCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT");
         sb.append("\nENHANCEDSTATUSCODES");
         sb.append("\n8BITMIME");
@@ -245,6 +258,30 @@ public final class SmtpSession implements Runnable {
         clientReject = svc.delayReject ? null : tx.checkStage(org.secumail.smtpd.check.Stage.CLIENT);
         if (clientReject != null) {
             LOG.info("NOQUEUE: reject: CONNECT from {}: {}; proto={}", ctx.clientLabel(), clientReject.line(), ctx.protocol);
+        }
+    }
+
+    /** True once the connection is protected by TLS. */
+    boolean tlsActive() { return tlsSession != null; }
+
+    /**
+     * After the TLS handshake: read and write through the TLS socket, and forget what the
+     * client said in plaintext (RFC 3207 section 4.2: HELO, the transaction, AUTH).
+     */
+    void startedTls(javax.net.ssl.SSLSocket ssl) throws IOException {
+        out.flush();
+        socket = ssl;
+        in = new SmtpInput(ssl.getInputStream());
+        out = new BufferedOutputStream(ssl.getOutputStream(), 4096);
+        tlsSession = ssl.getSession();
+        ctx.tlsProtocol = tlsSession.getProtocol();
+        ctx.tlsCipher = tlsSession.getCipherSuite();
+        ctx.tlsBits = org.secumail.tls.ServerTls.cipherBits(ctx.tlsCipher);
+        resetSession();
+        ctx.protocol = "SMTP";
+        if (!"XCLIENT".equals(ctx.saslMethod)) {   // an XCLIENT LOGIN is the proxy's word and stays
+            ctx.saslUser = null;
+            ctx.saslMethod = null;
         }
     }
 

@@ -4,8 +4,10 @@ package org.secumail.smtpd;
 import java.time.Duration;
 import org.secumail.config.MainConfig;
 import org.secumail.queue.QueueStore;
+import org.secumail.sasl.SaslBackend;
 import org.secumail.smtpd.check.CheckSettings;
 import org.secumail.table.NetworkMatchList;
+import org.secumail.tls.ServerTls;
 
 /**
  * The settings of one smtpd service (one master.cf "inet" entry after its -o overrides),
@@ -42,8 +44,29 @@ public final class SmtpdService {
     public final NetworkMatchList connectionLimitExceptions;
     public final int clientConnectionLimit;
     public final int maxConnections;
+    /** TLS of this service (STARTTLS or implicit TLS); {@link ServerTls#none()} without. */
+    public final ServerTls tls;
+    /** The SMTP AUTH backend, or null when smtpd_sasl_auth_enable = no. */
+    public final SaslBackend sasl;
+    /** AUTH failure counting, shared by all services of one server. */
+    public final AuthGuard authGuard;
+    public final boolean tlsAuthOnly;
+    public final boolean brokenSaslAuthClients;
+    public final boolean saslAuthenticatedHeader;
+    public final Duration authFailureDelay;
+    public final Duration authTarpitDelay;
 
     public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections) {
+        this(name, cfg, checks, queue, queueWakeup, maxConnections, ServerTls.none(), null, AuthGuard.fromConfig(cfg));
+    }
+
+    /**
+     * @param tls       the service's TLS ({@link ServerTls#fromConfig})
+     * @param sasl      its AUTH backend, or null when AUTH is not enabled
+     * @param authGuard the server-wide AUTH failure counter
+     */
+    public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections,
+                        ServerTls tls, SaslBackend sasl, AuthGuard authGuard) {
         this.name = name;
         this.cfg = cfg;
         this.checks = checks;
@@ -79,5 +102,13 @@ public final class SmtpdService {
         this.connectionLimitExceptions = NetworkMatchList.of(cfg.list("smtpd_client_event_limit_exceptions"), cfg.configDir());
         this.clientConnectionLimit = cfg.integer("smtpd_client_connection_count_limit");
         this.maxConnections = maxConnections;
+        this.tls = tls;
+        this.sasl = sasl;
+        this.authGuard = authGuard;
+        this.tlsAuthOnly = cfg.bool("smtpd_tls_auth_only");
+        this.brokenSaslAuthClients = cfg.bool("broken_sasl_auth_clients");
+        this.saslAuthenticatedHeader = cfg.bool("smtpd_sasl_authenticated_header");
+        this.authFailureDelay = cfg.duration("secumail_auth_failure_delay");
+        this.authTarpitDelay = cfg.duration("secumail_auth_tarpit_delay");
     }
 }

@@ -102,7 +102,10 @@ final class Xclient {
         }
         if (helo != null && !unavailable(helo)) ctx.helo = helo;
         if (proto != null && !unavailable(proto)) ctx.protocol = proto;
-        if (login != null) ctx.saslUser = unavailable(login) ? null : login;
+        if (login != null) {
+            ctx.saslUser = unavailable(login) ? null : login;
+            ctx.saslMethod = ctx.saslUser == null ? null : "XCLIENT";   // as Postfix's xclient_cmd
+        }
         SmtpSession.LOG.info("client={}, orig_client={}", ctx.clientLabel(), s.connectAddr);
         s.checkClientNow();
         if (s.clientReject != null) {

@@ -7,7 +7,8 @@
  * address; one virtual thread per connection running an {@link org.secumail.smtpd.SmtpSession}.
  * Commands: HELO, EHLO (PIPELINING, SIZE, VRFY, ENHANCEDSTATUSCODES, 8BITMIME, SMTPUTF8, and
  * XCLIENT for authorized hosts), MAIL, RCPT, DATA, RSET, NOOP, QUIT, VRFY (always 252: no
- * address harvesting), HELP, XCLIENT. Every reply has an RFC 3463 enhanced status code and
+ * address harvesting), HELP, XCLIENT, STARTTLS ({@link org.secumail.smtpd.StartTls}) and AUTH
+ * ({@link org.secumail.smtpd.SmtpAuth}; see docs/tls-auth.md). Every reply has an RFC 3463 enhanced status code and
  * Postfix's wording. Restrictions are evaluated by {@code org.secumail.smtpd.check}; accepted
  * mail is written to the queue and acknowledged only after it is on disk.
  *
@@ -26,11 +27,12 @@
  * smtpd_forbid_bare_newline (yes here; no in Postfix 3.7),
  * smtpd_forbid_bare_newline_exclusions ($mynetworks), smtpd_forbid_bare_newline_reject_code
  * (550), smtpd_peername_lookup (yes), smtpd_client_connection_count_limit (50),
- * smtpd_client_event_limit_exceptions ($mynetworks).
+ * smtpd_client_event_limit_exceptions ($mynetworks). TLS and AUTH parameters: docs/tls-auth.md.
  *
  * <h2>Standards</h2>
  * RFC 5321 (SMTP), RFC 1869/5321 (ESMTP), RFC 1870 (SIZE), RFC 2920 (PIPELINING), RFC 2034 and
- * 3463 (enhanced status codes), RFC 6152 (8BITMIME), RFC 6531 (SMTPUTF8), Postfix XCLIENT_README.
+ * 3463 (enhanced status codes), RFC 6152 (8BITMIME), RFC 6531 (SMTPUTF8), RFC 3207 (STARTTLS),
+ * RFC 8314 (implicit TLS), RFC 4954 (AUTH), RFC 3848 (ESMTPS/ESMTPA), Postfix XCLIENT_README.
  *
  * <h2>Logging</h2>
  * connect from, NOQUEUE/QID reject lines with from=, to=, proto=, helo=; QID: client=;

@@ -39,6 +39,14 @@ public final class CheckContext {
     public String sender;
     public String recipient;
     public String saslUser;
+    /** The SASL mechanism of {@link #saslUser} (PLAIN, LOGIN, ...); null when not authenticated. */
+    public String saslMethod;
+    /** MAIL FROM AUTH= (RFC 4954 section 5), kept only for authenticated clients; else null. */
+    public String saslSender;
+    /** The TLS protocol version, cipher suite and its bits once STARTTLS (or implicit TLS) is done; else null/0. */
+    public String tlsProtocol;
+    public String tlsCipher;
+    public int tlsBits;
     public String protocol = "SMTP";
     public boolean illegalPipelining;
     /** The SMTP command being checked (Postfix's protocol_state): CONNECT, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE ... */

@@ -11,6 +11,7 @@ public final class Restrictions {
         HeloRestrictions.register(r);
         AddressRestrictions.register(r);
         AccessRestrictions.register(r);
+        SenderLoginRestrictions.register(r);
         org.secumail.dnsbl.DnsblRestrictions.register(r);
         org.secumail.policy.CheckPolicyService.register(r);
         org.secumail.greylist.GreylistRestrictions.register(r);
