@@ -25,8 +25,11 @@ final class GenericRestrictions {
         r.register("defer_if_reject", false, "turn a later reject into a defer", (s, a) -> c ->
                 new Verdict.DeferIfReject(Reply.of(s.code("defer_code"), "4.7.1", "<" + c.replyName + ">: " + c.replyClass + " rejected: defer_if_reject requested")));
         r.register("permit_mynetworks", false, "permit clients in mynetworks", (s, a) -> GenericRestrictions::permitMynetworks);
-        r.register("permit_sasl_authenticated", false, "permit clients that authenticated with SMTP AUTH", (s, a) -> c ->
-                c.saslUser != null ? new Verdict.Permit("permit_sasl_authenticated") : Verdict.DUNNO);
+        r.register("permit_sasl_authenticated", false, "permit clients that authenticated with SMTP AUTH (only with smtpd_sasl_auth_enable = yes, as in Postfix)", (s, a) -> {
+            // Postfix ignores a SASL login (also one set by XCLIENT LOGIN) when AUTH is off for the service.
+            boolean enabled = s.config().bool("smtpd_sasl_auth_enable");
+            return c -> enabled && c.saslUser != null ? new Verdict.Permit("permit_sasl_authenticated") : Verdict.DUNNO;
+        });
         r.register("reject_unauth_pipelining", false, "reject clients that pipeline without PIPELINING (503)", (s, a) -> c ->
                 c.illegalPipelining ? c.reject(503, "5.5.0", "Improper use of SMTP command pipelining") : Verdict.DUNNO);
         r.register("reject_unauth_destination", false, "reject mail to domains we neither host nor relay for: relay_domains_reject_code (554)", (s, a) -> c -> unauthDestination(c, false));
