@@ -35,7 +35,10 @@ public final class PolicydCommand implements Callable<Integer> {
             if (colon <= 0) throw new ConfigException("--listen: expected HOST:PORT, got " + listen);
             String host = listen.substring(0, colon).replace("[", "").replace("]", "");
             var dns = new CachingResolver(DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
-            server = new PolicyServer(cfg, new CheckSettings(cfg, Restrictions.builtin(), dns),
+            // The asking MTA sends sasl_username only when its own AUTH is on: trust it, so that
+            // permit_sasl_authenticated works in secumail_policyd_restrictions.
+            MainConfig checks = cfg.withOverrides(java.util.Map.of("smtpd_sasl_auth_enable", "yes"));
+            server = new PolicyServer(cfg, new CheckSettings(checks, Restrictions.builtin(), dns),
                     new InetSocketAddress(InetAddress.getByName(host), Integer.parseInt(listen.substring(colon + 1))));
         } catch (ConfigException | NumberFormatException e) {
             System.err.println("secumail policyd: fatal: " + e.getMessage());
