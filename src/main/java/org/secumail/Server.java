@@ -19,6 +19,7 @@ import org.secumail.queue.QueueManager;
 import org.secumail.queue.QueueStore;
 import org.secumail.rewrite.AddressResolver;
 import org.secumail.rewrite.RecipientMaps;
+import org.secumail.route.Router;
 import org.secumail.smtpd.SmtpServer;
 import org.secumail.smtpd.SmtpdService;
 import org.secumail.smtpd.check.CheckSettings;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Assembles SecuMail by hand from main.cf and master.cf: DNS resolver, restriction registry,
- * queue store and queue manager with local delivery, and one {@link SmtpServer} per smtpd
+ * queue store and queue manager with the router (local, smtp, lmtp delivery), and one {@link SmtpServer} per smtpd
  * service and listen address. Startup order: configuration checks first (any error stops
  * startup before a port is opened), then queue recovery (mail left by a crash is delivered),
  * then the listeners.
@@ -45,7 +46,12 @@ public final class Server implements AutoCloseable {
     private final List<SmtpServer> listeners = new ArrayList<>();
     private final QueueManager queueManager;
 
-    private Server(QueueManager queueManager) { this.queueManager = queueManager; }
+    private final Router router;
+
+    private Server(QueueManager queueManager, Router router) {
+        this.queueManager = queueManager;
+        this.router = router;
+    }
 
     public List<SmtpServer> listeners() { return listeners; }
 
@@ -73,10 +79,12 @@ public final class Server implements AutoCloseable {
         // in line before anything new arrives (tmp/ leftovers were never acknowledged: removed).
         int recovered = store.recover().size();
         if (recovered > 0) LOG.info("queue recovery: {} message(s) to deliver", recovered);
-        LocalTransport local = new LocalTransport(cfg, new AddressResolver(cfg), new RecipientMaps(cfg));
-        QueueManager qmgr = QueueManager.fromConfig(cfg, store, local, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
+        AddressResolver addresses = new AddressResolver(cfg);
+        LocalTransport local = new LocalTransport(cfg, addresses, new RecipientMaps(cfg));
+        Router router = Router.standard(cfg, addresses, local, dns);
+        QueueManager qmgr = QueueManager.fromConfig(cfg, store, router, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
         qmgr.start();
-        Server server = new Server(qmgr);
+        Server server = new Server(qmgr, router);
         try {
             for (Prepared p : prepared) {
                 SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, store, qmgr::wake, p.service.maxproc());
@@ -156,6 +164,7 @@ public final class Server implements AutoCloseable {
     public void close() {
         for (SmtpServer l : listeners) l.close();
         queueManager.close();
+        router.close();
         org.secumail.greylist.GreylistRestrictions.closeAll();
     }
 

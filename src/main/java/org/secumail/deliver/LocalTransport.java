@@ -29,8 +29,9 @@ import org.secumail.table.LookupException;
  *     virtual_mailbox_base, with the same '/' rule.</li>
  * <li>virtual_alias_maps rewrite an address before delivery.</li>
  * </ul>
- * Not built yet (the outbound issue): delivery to remote domains and to aliases that point to
- * remote addresses; such recipients are deferred with a log line that says so, never dropped.
+ * Remote domains never reach this agent: {@link org.secumail.route.Router} sends them to smtp.
+ * Not built yet: aliases that point to remote addresses (local(8) would resubmit the mail to
+ * them); such recipients are deferred with a log line that says so, never dropped.
  * Alias targets that are files, commands or :include: lists are bounced as unsupported.
  */
 public final class LocalTransport implements Transport {
@@ -116,8 +117,8 @@ public final class LocalTransport implements Transport {
                 return DeliveryResult.bounced("5.1.1", "local", "unknown user: \"" + r.address() + "\"");
             }
             default -> {
-                return DeliveryResult.deferred("4.3.0", "none", "delivery to " + r.domain()
-                        + " needs outbound SMTP delivery, which this SecuMail does not have yet");
+                return DeliveryResult.deferred("4.3.0", "none", "alias expansion to remote address " + r.address()
+                        + " is not supported: forwarding from local delivery is not built yet");
             }
         }
     }
