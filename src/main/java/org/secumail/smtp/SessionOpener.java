@@ -58,8 +58,9 @@ final class SessionOpener {
             cs.close();
             throw e;
         } catch (IOException e) {
+            SessionException f = failure(cs, e);
             cs.close();
-            throw failure(cs, e);
+            throw f;
         } finally {
             log.debug("session with {} ({}) opened", label, addrText);
         }
@@ -82,8 +83,9 @@ final class SessionOpener {
             cs.close();
             throw e;
         } catch (IOException e) {
+            SessionException f = failure(cs, e);
             cs.close();
-            throw failure(cs, e);
+            throw f;
         }
     }
 
@@ -91,7 +93,9 @@ final class SessionOpener {
     static SessionException failure(ClientSession cs, IOException e) {
         String stage = cs.wire.stageName();
         String text;
-        if (cs.wire.timedOut() || e instanceof SocketTimeoutException) {
+        if (e instanceof SmtpWire.ProtocolException) {
+            text = "conversation with " + cs.label + " failed while " + stage + ": " + e.getMessage();
+        } else if (cs.wire.timedOut() || e instanceof SocketTimeoutException) {
             text = "conversation with " + cs.label + " timed out while " + stage;
         } else if (e instanceof EOFException || !cs.wire.isOpen() || e instanceof java.net.SocketException) {
             text = "lost connection with " + cs.label + " while " + stage;
