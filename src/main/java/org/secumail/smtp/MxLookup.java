@@ -25,7 +25,7 @@ public final class MxLookup {
     /** One address to connect to and the host name it belongs to (for logs: host[addr]). */
     public record Candidate(String hostname, InetAddress address) {
         @Override
-        public String toString() { return hostname + "[" + address.getHostAddress() + "]"; }
+        public String toString() { return hostname + "[" + org.secumail.table.IpAddresses.format(address) + "]"; }
     }
 
     /** Either candidates to try, or a result for every recipient (no server to try). */

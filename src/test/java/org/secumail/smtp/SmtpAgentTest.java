@@ -309,4 +309,48 @@ class SmtpAgentTest {
         }
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
     }
+
+    @Test
+    void ipv6AddressLiteral() throws Exception {
+        ScriptedSmtpServer srv;
+        try {
+            srv = new ScriptedSmtpServer("::1", 0, c -> ScriptedSmtpServer.standard(c, ScriptedSmtpServer.EHLO_FULL));
+        } catch (java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
+            return;
+        }
+        closeMe.add(srv);
+        QueuedMessage m = message("Subject: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test");
+        DeliveryResult r = send(agent(), m, "[ipv6:::1]:" + srv.port()).get(0);
+        assertThat(r).isEqualTo(DeliveryResult.sent("2.0.0", "::1[::1]:" + srv.port(), "250 2.0.0 Ok: queued as ABC123"));
+    }
+
+    @Test
+    void eightBitBodyAndUtf8Addresses() throws Exception {
+        ScriptedSmtpServer srv = server(c -> ScriptedSmtpServer.standard(c, ScriptedSmtpServer.EHLO_FULL));
+        QueuedMessage m = message("Subject: caf\u00e9\r\n\r\nd\u00e9j\u00e0 vu\r\n", Map.of(), "j\u00f6rg@dest.test");
+        assertThat(send(agent(), m, "[127.0.0.1]:" + srv.port()).get(0).status()).isEqualTo(Status.SENT);
+        assertThat(srv.lines).contains("MAIL FROM:<sender@sender.test> SIZE=" + m.size() + " BODY=8BITMIME SMTPUTF8",
+                "RCPT TO:<j\u00f6rg@dest.test>");
+        ScriptedSmtpServer old = server(c -> ScriptedSmtpServer.standard(c, "250-old.test\r\n250 PIPELINING"));
+        DeliveryResult r = send(agent(), m, "[127.0.0.1]:" + old.port()).get(0);
+        assertThat(r).isEqualTo(DeliveryResult.bounced("5.6.7", "127.0.0.1[127.0.0.1]:" + old.port(),
+                "SMTPUTF8 is required, but was not offered by host 127.0.0.1[127.0.0.1]"));
+        assertThat(old.lines).noneMatch(l -> l.startsWith("MAIL"));
+    }
+
+    @Test
+    void lostConnectionAfterTheDotDefersWithoutTryingTheNextServer() throws Exception {
+        ScriptedSmtpServer mx2 = server(c -> ScriptedSmtpServer.standard(c, ScriptedSmtpServer.EHLO_FULL));
+        // mx1.multi.test (127.0.0.2, preference 10) drops the connection after the final "."
+        ScriptedSmtpServer mx1 = new ScriptedSmtpServer("127.0.0.2", mx2.port(),
+                c -> c.startsWith("DATA-END") ? null : ScriptedSmtpServer.standard(c, ScriptedSmtpServer.EHLO_FULL));
+        closeMe.add(mx1);
+        QueuedMessage m = message("Subject: t\r\n\r\nhi\r\n", Map.of(), "a@multi.test");
+        DeliveryResult r = send(agent(), m, "multi.test:" + mx2.port()).get(0);
+        assertThat(r.status()).isEqualTo(Status.DEFERRED);
+        assertThat(r.text()).isEqualTo("lost connection with mx1.multi.test[127.0.0.2] while sending end of data -- message may be sent more than once");
+        assertThat(mx1.messages).hasSize(1);
+        assertThat(mx2.connections.get()).as("the message may have arrived: no second copy").isZero();
+    }
 }
