@@ -68,14 +68,21 @@ class LmtpDovecotTest {
                 file, file, Files.size(file));
     }
 
-    private static String inboxText(Path inbox) throws Exception {
-        for (int i = 0; i < 50 && !Files.isDirectory(inbox); i++) Thread.sleep(100);
-        if (!Files.isDirectory(inbox)) return "";
-        StringBuilder sb = new StringBuilder();
-        try (Stream<Path> s = Files.list(inbox)) {
-            for (Path p : s.toList()) sb.append(Files.readString(p, StandardCharsets.ISO_8859_1));
+    /** All messages in the inbox, once one contains {@code needle} (or after 10 s). */
+    private static String inboxText(Path inbox, String needle) throws Exception {
+        String all = "";
+        for (int i = 0; i < 100; i++) {
+            StringBuilder sb = new StringBuilder();
+            if (Files.isDirectory(inbox)) {
+                try (Stream<Path> s = Files.list(inbox)) {
+                    for (Path p : s.toList()) sb.append(Files.readString(p, StandardCharsets.ISO_8859_1));
+                }
+            }
+            all = sb.toString();
+            if (all.contains(needle)) return all;
+            Thread.sleep(100);
         }
-        return sb.toString();
+        return all;
     }
 
     @Test
@@ -89,7 +96,7 @@ class LmtpDovecotTest {
             assertThat(r.get(0).text()).startsWith("250 2.0.0 <alice@dest.test>").endsWith("Saved");
             assertThat(r.get(1)).isEqualTo(DeliveryResult.bounced("5.1.1", relay, "host 127.0.0.1[127.0.0.1] said: 550 5.1.1 "
                     + "<nobody@dest.test> User doesn't exist: nobody@dest.test (in reply to RCPT TO command)"));
-            assertThat(inboxText(dovecot.inbox("alice@dest.test"))).contains("Subject: over tcp").contains("\n.dot\n");
+            assertThat(inboxText(dovecot.inbox("alice@dest.test"), "Subject: over tcp")).contains("Subject: over tcp").contains("\n.dot\n");
         }
     }
 
@@ -102,8 +109,8 @@ class LmtpDovecotTest {
             assertThat(r.get(0).text()).contains("<alice@dest.test>");
             assertThat(r.get(1).text()).contains("<bob@dest.test>");
             assertThat(r.get(0).relay()).isEqualTo(dovecot.socket().toString());
-            assertThat(inboxText(dovecot.inbox("bob@dest.test"))).contains("Subject: over unix");
-            assertThat(inboxText(dovecot.inbox("alice@dest.test"))).contains("Subject: over unix");
+            assertThat(inboxText(dovecot.inbox("bob@dest.test"), "Subject: over unix")).contains("Subject: over unix");
+            assertThat(inboxText(dovecot.inbox("alice@dest.test"), "Subject: over unix")).contains("Subject: over unix");
         }
     }
 
@@ -114,6 +121,23 @@ class LmtpDovecotTest {
             DeliveryResult r = a.deliver(m, "unix:" + dir.resolve("no-such-socket"), m.pending(), m::openContent).get(0);
             assertThat(r.status()).isEqualTo(Status.DEFERRED);
             assertThat(r.text()).startsWith("connect to " + dir.resolve("no-such-socket") + ":");
+        }
+    }
+
+    @Test
+    void secumailRoutesToDovecotThroughTransportMaps() throws Exception {
+        String main = String.join("\n", "compatibility_level = 3.6", "myhostname = mx.sender.test", "mydestination = dest.test",
+                "mynetworks = 127.0.0.0/8", "alias_maps =", "local_recipient_maps =", "queue_directory = " + dir.resolve("queue"),
+                "dns_servers = 127.0.0.1:9", "transport_maps = inline:{ {dest.test=lmtp:unix:" + dovecot.socket() + "} }", "");
+        try (org.secumail.outbound.LogLinesAccess log = new org.secumail.outbound.LogLinesAccess("secumail.delivery");
+             org.secumail.Server server = org.secumail.Server.start(MainConfig.fromText(main, "main.cf", dir),
+                     org.secumail.config.MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100))) {
+            org.secumail.outbound.LogLinesAccess.submit(server.listeners().get(0).port(), "s@sender.test", "routed to dovecot",
+                    "alice@dest.test", "ghost@dest.test");
+            assertThat(inboxText(dovecot.inbox("alice@dest.test"), "Subject: routed to dovecot")).contains("Subject: routed to dovecot");
+            String bounced = log.await(l -> l.contains("to=<ghost@dest.test>"), Duration.ofSeconds(20));
+            assertThat(bounced).contains("relay=" + dovecot.socket()).contains("dsn=5.1.1")
+                    .contains("status=bounced (host " + dovecot.socket() + " said: 550 5.1.1 <ghost@dest.test> User doesn't exist");
         }
     }
 }
