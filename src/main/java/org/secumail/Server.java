@@ -80,9 +80,15 @@ public final class Server implements AutoCloseable {
         int recovered = store.recover().size();
         if (recovered > 0) LOG.info("queue recovery: {} message(s) to deliver", recovered);
         AddressResolver addresses = new AddressResolver(cfg);
-        LocalTransport local = new LocalTransport(cfg, addresses, new RecipientMaps(cfg));
+        java.util.concurrent.atomic.AtomicReference<QueueManager> qmgrRef = new java.util.concurrent.atomic.AtomicReference<>();
+        org.secumail.deliver.Forwarder forwarder = new org.secumail.deliver.Forwarder(store, () -> {
+            QueueManager q = qmgrRef.get();
+            if (q != null) q.wake();
+        }, java.time.Clock.systemUTC());
+        LocalTransport local = new LocalTransport(cfg, addresses, new RecipientMaps(cfg), forwarder);
         Router router = Router.standard(cfg, addresses, local, dns);
         QueueManager qmgr = QueueManager.fromConfig(cfg, store, router, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
+        qmgrRef.set(qmgr);
         qmgr.start();
         Server server = new Server(qmgr, router);
         try {

@@ -193,4 +193,19 @@ class RelayEndToEndTest {
         assertThat(awaitMail(dir.resolve("dest/mail/grey"), "Subject: grey")).contains("Subject: grey");
         assertThat(log.await(l -> l.contains("to=<grey@dest.test>") && l.contains("status=sent"), WAIT)).isNotNull();
     }
+
+    @Test
+    void aliasToARemoteAddressIsForwardedAndALoopBounces() throws Exception {
+        Server rcv = receiver("dest", "127.0.0.1:0");
+        Server snd = sender("dest.test smtp:dest.test:" + port(rcv) + "\n", "alias_maps = inline:{ {fwd=user1@dest.test} }");
+        submit(port(snd), "alice@sender.test", "forward me", "fwd@sender.test");
+        String mail = awaitMail(dir.resolve("dest/mail/user1"), "forward me");
+        assertThat(mail).contains("Subject: forward me").contains("Delivered-To: fwd@sender.test");
+        String local = log.await(l -> l.contains("to=<fwd@sender.test>"), WAIT);
+        assertThat(local).contains("relay=local").contains("status=sent (forwarded as ");
+        // a message that already passed through this alias: local(8)'s Delivered-To loop check
+        submit(port(snd), "alice@sender.test", "looped\r\nDelivered-To: fwd@sender.test", "fwd@sender.test");
+        String loop = log.await(l -> l.contains("to=<fwd@sender.test>") && l.contains("status=bounced"), WAIT);
+        assertThat(loop).contains("dsn=5.4.6").contains("(mail forwarding loop for fwd@sender.test)");
+    }
 }
