@@ -56,8 +56,16 @@ final class ScriptedSmtpServer implements AutoCloseable {
         }
     }
 
-    private void serve(Socket s) {
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+    /** Server-side TLS for STARTTLS (a 220 reply to STARTTLS switches the connection), or null. */
+    volatile javax.net.ssl.SSLContext tls;
+    /** STARTTLS handshakes that completed. */
+    final AtomicInteger tlsSessions = new AtomicInteger();
+
+    private void serve(Socket plain) {
+        Socket s = plain;
+        try {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
             if (!send(out, responder.apply("CONNECT"))) return;
             boolean data = false;
             ByteArrayOutputStream content = new ByteArrayOutputStream();
@@ -96,11 +104,28 @@ final class ScriptedSmtpServer implements AutoCloseable {
                     if (!send(out, reply)) return;
                     if (cmd.equalsIgnoreCase("DATA") && reply.startsWith("3")) data = true;
                     if (cmd.equalsIgnoreCase("QUIT")) return;
+                    if (cmd.equalsIgnoreCase("STARTTLS") && reply.startsWith("220") && tls != null) {
+                        javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(s, null, s.getPort(), true);
+                        ssl.setUseClientMode(false);
+                        ssl.startHandshake();
+                        tlsSessions.incrementAndGet();
+                        s = ssl;
+                        in = ssl.getInputStream();
+                        out = ssl.getOutputStream();
+                        break;   // RFC 3207: bytes after STARTTLS in the same read are discarded
+                    }
                 }
                 if (commandsInRead > 1) batchedReads.incrementAndGet();
             }
         } catch (IOException e) {
             // client went away
+        } finally {
+            try {
+                s.close();
+                plain.close();
+            } catch (IOException ignored) {
+                // closing
+            }
         }
     }
 
