@@ -35,6 +35,11 @@ final class DestinationGate {
     void acquire(String destination) throws InterruptedException {
         Entry e;
         synchronized (this) {
+            if (!rateDelay.isZero()) {
+                // entries kept only for a pending rate delay go once the delay is over
+                long now = System.nanoTime();
+                entries.values().removeIf(x -> x.users == 0 && now >= x.nextStartNanos);
+            }
             // Postfix: with a rate delay the destination concurrency is 1
             e = entries.computeIfAbsent(destination, k -> new Entry(rateDelay.isZero() ? limit : 1));
             e.users++;

@@ -53,6 +53,7 @@ final class SessionOpener {
         try {
             handshake(cs, tryTls);
             if (s.saslEnable()) sasl.authenticate(cs, nexthop, domain, s);
+            log.debug("session with {} ({}) ready: {}", label, addrText, cs.keywords);
             return cs;
         } catch (SessionException e) {
             cs.close();
@@ -61,8 +62,6 @@ final class SessionOpener {
             SessionException f = failure(cs, e);
             cs.close();
             throw f;
-        } finally {
-            log.debug("session with {} ({}) opened", label, addrText);
         }
     }
 

@@ -308,6 +308,10 @@ class SmtpAgentTest {
             gate.release("d");
         }
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
+        Thread.sleep(350);
+        gate.acquire("other");
+        assertThat(gate.size()).as("the finished delay of \"d\" no longer holds an entry").isEqualTo(1);
+        gate.release("other");
     }
 
     @Test
