@@ -357,4 +357,42 @@ class SmtpAgentTest {
         assertThat(mx1.messages).hasSize(1);
         assertThat(mx2.connections.get()).as("the message may have arrived: no second copy").isZero();
     }
+
+    @Test
+    void saslLoginWhenPlainIsNotOffered() throws Exception {
+        String b64user = java.util.Base64.getEncoder().encodeToString("user".getBytes(StandardCharsets.UTF_8));
+        String b64pass = java.util.Base64.getEncoder().encodeToString("secret".getBytes(StandardCharsets.UTF_8));
+        ScriptedSmtpServer srv = server(c -> {
+            if (c.equals("AUTH LOGIN")) return "334 VXNlcm5hbWU6";
+            if (c.equals(b64user)) return "334 UGFzc3dvcmQ6";
+            if (c.equals(b64pass)) return "235 2.7.0 Authentication successful";
+            return ScriptedSmtpServer.standard(c, "250-fake.test\r\n250 AUTH LOGIN");
+        });
+        String hop = "[127.0.0.1]:" + srv.port();
+        DeliveryResult r = send(agent("smtp_sasl_auth_enable = yes", "smtp_sasl_password_maps = inline:{ 127.0.0.1=user:secret }",
+                "smtp_sasl_security_options = noanonymous"), message("S: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test"), hop).get(0);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.SENT);
+        assertThat(srv.lines).containsSubsequence("AUTH LOGIN", b64user, b64pass, "MAIL FROM:<sender@sender.test>");
+    }
+
+    @Test
+    void failedLoginDefersAndNeverBounces() throws Exception {
+        ScriptedSmtpServer srv = server(c -> c.startsWith("AUTH PLAIN") ? "535 5.7.8 Error: authentication failed"
+                : ScriptedSmtpServer.standard(c, "250-fake.test\r\n250 AUTH PLAIN"));
+        String hop = "[127.0.0.1]:" + srv.port();
+        DeliveryResult r = send(agent("smtp_sasl_auth_enable = yes", "smtp_sasl_password_maps = inline:{ " + hop + "=user:bad }",
+                "smtp_sasl_security_options = noanonymous"), message("S: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test"), hop).get(0);
+        assertThat(r).isEqualTo(DeliveryResult.deferred("4.7.0", "127.0.0.1[127.0.0.1]:" + srv.port(),
+                "SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.8 Error: authentication failed"));
+        assertThat(srv.lines).noneMatch(l -> l.startsWith("MAIL"));
+    }
+
+    @Test
+    void mayWithoutStarttlsSendsInPlainText() throws Exception {
+        ScriptedSmtpServer srv = server(c -> ScriptedSmtpServer.standard(c, ScriptedSmtpServer.EHLO_FULL));
+        DeliveryResult r = send(agent("smtp_tls_security_level = may"), message("S: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test"),
+                "[127.0.0.1]:" + srv.port()).get(0);
+        assertThat(r.status()).isEqualTo(Status.SENT);
+        assertThat(srv.lines).doesNotContain("STARTTLS");
+    }
 }
