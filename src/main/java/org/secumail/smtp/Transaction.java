@@ -40,13 +40,28 @@ final class Transaction {
     Outcome run(QueuedMessage msg, List<QueuedMessage.Recipient> rcpts, Transport.Content content) {
         DeliveryResult[] res = new DeliveryResult[rcpts.size()];
         Envelope env = msg.envelope();
+        // An address with a control character or angle bracket would break the command line
+        // (or inject another command): such a recipient or sender can never be sent as is.
+        if (!safe(env.sender())) {
+            java.util.Arrays.fill(res, DeliveryResult.bounced("5.1.7", "none", "bad sender address syntax"));
+            return new Outcome(res, null, false, true);
+        }
+        boolean anySafe = false;
+        for (int i = 0; i < rcpts.size(); i++) {
+            if (!safe(rcpts.get(i).address()) || rcpts.get(i).address().isEmpty()) {
+                res[i] = DeliveryResult.bounced("5.1.3", "none", "bad recipient address syntax");
+            } else {
+                anySafe = true;
+            }
+        }
+        if (!anySafe) return new Outcome(res, null, false, true);
         boolean utf8 = !isAscii(env.sender()) || rcpts.stream().anyMatch(r -> !isAscii(r.address()));
         if (utf8 && !cs.has("SMTPUTF8")) {
-            java.util.Arrays.fill(res, DeliveryResult.bounced("5.6.7", cs.relay, "SMTPUTF8 is required, but was not offered by host " + cs.label));
+            fillEmpty(res, DeliveryResult.bounced("5.6.7", cs.relay, "SMTPUTF8 is required, but was not offered by host " + cs.label));
             return new Outcome(res, null, false, true);
         }
         if (cs.sizeLimit > 0 && msg.size() > cs.sizeLimit) {
-            java.util.Arrays.fill(res, DeliveryResult.bounced("5.3.4", cs.relay, "message size " + msg.size()
+            fillEmpty(res, DeliveryResult.bounced("5.3.4", cs.relay, "message size " + msg.size()
                     + " exceeds size limit " + cs.sizeLimit + " of server " + cs.label));
             return new Outcome(res, null, false, true);
         }
@@ -61,16 +76,21 @@ final class Transaction {
             if (dsn) {
                 String ret = env.attributes().get(DsnAttributes.RET);
                 String envid = env.attributes().get(DsnAttributes.ENVID);
-                if (ret != null) mail.append(" RET=").append(ret.toUpperCase(java.util.Locale.ROOT));
+                if (ret != null && ret.matches("(?i)FULL|HDRS")) mail.append(" RET=").append(ret.toUpperCase(java.util.Locale.ROOT));
                 if (envid != null) mail.append(" ENVID=").append(xtext(envid));
             }
             List<String> rcptCommands = new ArrayList<>();
-            for (QueuedMessage.Recipient r : rcpts) {
+            List<Integer> sendable = new ArrayList<>();
+            for (int i = 0; i < rcpts.size(); i++) if (res[i] == null) sendable.add(i);
+            for (int i : sendable) {
+                QueuedMessage.Recipient r = rcpts.get(i);
                 StringBuilder c = new StringBuilder("RCPT TO:<").append(r.address()).append('>');
                 if (dsn) {
                     String notify = DsnAttributes.notifyOf(env, r.index());
                     String orcpt = DsnAttributes.orcptOf(env, r.index());
-                    if (notify != null) c.append(" NOTIFY=").append(notify);
+                    if (notify != null && notify.matches("NEVER|(SUCCESS|FAILURE|DELAY)(,(SUCCESS|FAILURE|DELAY)){0,2}")) {
+                        c.append(" NOTIFY=").append(notify);
+                    }
                     if (orcpt != null) {
                         int semi = orcpt.indexOf(';');
                         c.append(" ORCPT=").append(semi > 0 ? orcpt.substring(0, semi + 1) + xtext(orcpt.substring(semi + 1)) : "rfc822;" + xtext(orcpt));
@@ -89,11 +109,12 @@ final class Transaction {
             cs.wire.flush();
             Reply mailReply = cs.wire.readReply();
             List<Integer> accepted = new ArrayList<>();
-            for (int i = 0; i < rcpts.size(); i++) {
+            for (int k = 0; k < sendable.size(); k++) {
+                int i = sendable.get(k);
                 cs.wire.stage("sending RCPT TO", s.rcptTimeout());
                 if (!pipelining) {
                     if (!mailReply.positive()) break;
-                    cs.wire.write(rcptCommands.get(i));
+                    cs.wire.write(rcptCommands.get(k));
                     cs.wire.flush();
                 }
                 Reply r = cs.wire.readReply();
@@ -106,7 +127,7 @@ final class Transaction {
             }
             if (!mailReply.positive()) {
                 DeliveryResult failed = reject(mailReply, "MAIL FROM");
-                for (int i = 0; i < res.length; i++) res[i] = failed;
+                for (int i : sendable) res[i] = failed;
                 if (pipelining) {
                     cs.wire.stage("sending DATA", s.dataInitTimeout());
                     cs.wire.readReply();
@@ -179,6 +200,19 @@ final class Transaction {
         try (InputStream in = content.open()) {
             return DataWriter.hasEightBit(in);
         }
+    }
+
+    private static void fillEmpty(DeliveryResult[] res, DeliveryResult r) {
+        for (int i = 0; i < res.length; i++) if (res[i] == null) res[i] = r;
+    }
+
+    /** No control characters, no angle brackets: the address fits between "<" and ">". */
+    static boolean safe(String address) {
+        for (int i = 0; i < address.length(); i++) {
+            char c = address.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '<' || c == '>') return false;
+        }
+        return true;
     }
 
     static boolean isAscii(String s) {

@@ -395,4 +395,15 @@ class SmtpAgentTest {
         assertThat(r.status()).isEqualTo(Status.SENT);
         assertThat(srv.lines).doesNotContain("STARTTLS");
     }
+
+    @Test
+    void addressesThatWouldBreakTheCommandLineAreRefused() throws Exception {
+        ScriptedSmtpServer srv = server(c -> ScriptedSmtpServer.standard(c, ScriptedSmtpServer.EHLO_FULL));
+        QueuedMessage m = message("S: t\r\n\r\nhi\r\n", Map.of(DsnAttributes.notify(1), "SUCCESS\r\nRSET"),
+                "evil@dest.test>\r\nRCPT TO:<x@y.test", "good@dest.test");
+        List<DeliveryResult> r = send(agent(), m, "[127.0.0.1]:" + srv.port());
+        assertThat(r.get(0)).isEqualTo(DeliveryResult.bounced("5.1.3", "none", "bad recipient address syntax"));
+        assertThat(r.get(1).status()).isEqualTo(Status.SENT);
+        assertThat(srv.lines).contains("RCPT TO:<good@dest.test>").noneMatch(l -> l.contains("x@y.test") || l.contains("NOTIFY") || l.contains("evil"));
+    }
 }
