@@ -140,7 +140,8 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
 
     /** Opens a session; under "may", a failed TLS handshake is retried once without TLS, as Postfix does. */
     private ClientSession open(Destination d, String nexthop, MxLookup.Candidate c) throws SessionException {
-        if (c == null) return opener.openUnix(d.unixPath());
+        // Postfix: "lmtp:unix:private/dovecot-lmtp" is relative to the queue directory
+        if (c == null) return opener.openUnix(d.unixPath().isAbsolute() ? d.unixPath() : s.queueDirectory().resolve(d.unixPath()));
         try {
             return opener.open(c, d.port(), nexthop, d.host(), true);
         } catch (SessionException e) {

@@ -6,7 +6,7 @@
  * {@link org.secumail.smtp.SmtpAgent} delivers one message to all its recipients for one
  * next hop. Next hops ({@link org.secumail.smtp.Destination}): "[host]:port" (no MX lookup),
  * "host:port" or "domain" (MX lookup; the port applies to every MX host), and for LMTP
- * "inet:host:port" and "unix:/path".
+ * "inet:host:port" and "unix:/path" (a relative path is below queue_directory, as in Postfix).
  * <p>Server selection ({@link org.secumail.smtp.MxLookup}, RFC 5321 section 5.1): MX records
  * by preference, equal preferences in random order, A and AAAA records of each host (as
  * inet_protocols allows, at most smtp_mx_address_limit addresses); no MX: the domain's own

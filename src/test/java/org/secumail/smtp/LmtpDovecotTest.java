@@ -115,6 +115,18 @@ class LmtpDovecotTest {
     }
 
     @Test
+    void relativeSocketPathIsBelowTheQueueDirectory() throws Exception {
+        MainConfig cfg = MainConfig.fromText("myhostname = mx.sender.test\nqueue_directory = " + dovecot.dir + "\n", "main.cf", dir);
+        try (SmtpAgent a = new SmtpAgent(ClientSettings.fromConfig(cfg, true), new DnsjavaResolver(List.of("127.0.0.1:9"),
+                Duration.ofSeconds(1)), new SaslLogin(List.of()), new Random(1))) {
+            QueuedMessage m = message("relative socket", "bob@dest.test");
+            DeliveryResult r = a.deliver(m, "unix:run/lmtp", m.pending(), m::openContent).get(0);
+            assertThat(r.status()).as(r.toString()).isEqualTo(Status.SENT);
+            assertThat(r.relay()).isEqualTo(dovecot.socket().toString());
+        }
+    }
+
+    @Test
     void stoppedServerDefers() throws Exception {
         try (SmtpAgent a = lmtp()) {
             QueuedMessage m = message("nowhere", "alice@dest.test");
