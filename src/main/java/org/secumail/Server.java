@@ -23,6 +23,7 @@ import org.secumail.rewrite.RecipientMaps;
 import org.secumail.sasl.SaslBackend;
 import org.secumail.sasl.SaslBackends;
 import org.secumail.smtpd.AuthGuard;
+import org.secumail.route.Router;
 import org.secumail.smtpd.SmtpServer;
 import org.secumail.smtpd.SmtpdService;
 import org.secumail.smtpd.check.CheckSettings;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Assembles SecuMail by hand from main.cf and master.cf: DNS resolver, restriction registry,
- * queue store and queue manager with local delivery, and one {@link SmtpServer} per smtpd
+ * queue store and queue manager with the router (local, smtp, lmtp delivery), and one {@link SmtpServer} per smtpd
  * service and listen address. Startup order: configuration checks first (any error stops
  * startup before a port is opened), then queue recovery (mail left by a crash is delivered),
  * then the listeners.
@@ -59,7 +60,12 @@ public final class Server implements AutoCloseable {
         SaslBackend open(MainConfig serviceConfig) throws IOException;
     }
 
-    private Server(QueueManager queueManager) { this.queueManager = queueManager; }
+    private final Router router;
+
+    private Server(QueueManager queueManager, Router router) {
+        this.queueManager = queueManager;
+        this.router = router;
+    }
 
     public List<SmtpServer> listeners() { return listeners; }
 
@@ -106,10 +112,18 @@ public final class Server implements AutoCloseable {
         // in line before anything new arrives (tmp/ leftovers were never acknowledged: removed).
         int recovered = store.recover().size();
         if (recovered > 0) LOG.info("queue recovery: {} message(s) to deliver", recovered);
-        LocalTransport local = new LocalTransport(cfg, new AddressResolver(cfg), new RecipientMaps(cfg));
-        QueueManager qmgr = QueueManager.fromConfig(cfg, store, local, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
+        AddressResolver addresses = new AddressResolver(cfg);
+        java.util.concurrent.atomic.AtomicReference<QueueManager> qmgrRef = new java.util.concurrent.atomic.AtomicReference<>();
+        org.secumail.deliver.Forwarder forwarder = new org.secumail.deliver.Forwarder(store, () -> {
+            QueueManager q = qmgrRef.get();
+            if (q != null) q.wake();
+        }, java.time.Clock.systemUTC());
+        LocalTransport local = new LocalTransport(cfg, addresses, new RecipientMaps(cfg), forwarder);
+        Router router = Router.standard(cfg, addresses, local, dns);
+        QueueManager qmgr = QueueManager.fromConfig(cfg, store, router, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
+        qmgrRef.set(qmgr);
         qmgr.start();
-        Server server = new Server(qmgr);
+        Server server = new Server(qmgr, router);
         server.trigger = org.secumail.queue.QueueTrigger.listen(store.directory(), qmgr);
         server.saslBackends.addAll(opened);
         try {
@@ -194,6 +208,7 @@ public final class Server implements AutoCloseable {
         if (trigger != null) trigger.close();
         queueManager.close();
         for (SaslBackend b : saslBackends) b.close();
+        router.close();
         org.secumail.greylist.GreylistRestrictions.closeAll();
     }
 

@@ -125,6 +125,9 @@ public final class Parameters {
         // greylisting (postgrey's options as parameters; see org.secumail.greylist)
         for (var e : org.secumail.greylist.Greylister.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
 
+        // routing, smtp(8) and lmtp(8) clients (see org.secumail.smtp)
+        for (var e : org.secumail.smtp.SmtpParameters.defaults().entrySet()) p(e.getKey(), e.getValue());
+
         // secumail policyd: the restrictions it answers Postfix's policy requests with
         p("secumail_policyd_restrictions", "check_greylist");
 

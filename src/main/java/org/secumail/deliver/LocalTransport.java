@@ -29,8 +29,11 @@ import org.secumail.table.LookupException;
  *     virtual_mailbox_base, with the same '/' rule.</li>
  * <li>virtual_alias_maps rewrite an address before delivery.</li>
  * </ul>
- * Not built yet (the outbound issue): delivery to remote domains and to aliases that point to
- * remote addresses; such recipients are deferred with a log line that says so, never dropped.
+ * Remote domains never reach this agent: {@link org.secumail.route.Router} sends them to smtp.
+ * Aliases that point to addresses in other domains are forwarded as local(8) does: a new
+ * queue file with the same sender and content plus "Delivered-To: recipient"
+ * ({@link Forwarder}); a message that already has that Delivered-To line bounces as a
+ * forwarding loop (5.4.6).
  * Alias targets that are files, commands or :include: lists are bounced as unsupported.
  */
 public final class LocalTransport implements Transport {
@@ -44,8 +47,16 @@ public final class LocalTransport implements Transport {
     private final Path virtualBase;
     private final MaildirWriter maildirWriter;
     private final MboxWriter mboxWriter;
+    private final Forwarder forwarder;
 
+    /** Local delivery without forwarding: aliases to remote addresses are deferred. */
     public LocalTransport(MainConfig cfg, AddressResolver resolver, RecipientMaps maps) {
+        this(cfg, resolver, maps, null);
+    }
+
+    /** Local delivery that forwards alias targets in other domains through {@code forwarder}. */
+    public LocalTransport(MainConfig cfg, AddressResolver resolver, RecipientMaps maps, Forwarder forwarder) {
+        this.forwarder = forwarder;
         this.resolver = resolver;
         this.maps = maps;
         String spoolDir = cfg.get("mail_spool_directory");
@@ -72,7 +83,16 @@ public final class LocalTransport implements Transport {
         if (problem != null) return problem;
         String sender = msg.envelope().sender();
         List<String> where = new ArrayList<>();
+        List<String> remote = mailboxes.stream().filter(b -> b.remote() != null).map(Mailbox::remote).distinct().toList();
+        if (!remote.isEmpty()) {
+            try (InputStream in = content.open()) {
+                if (Forwarder.hasDeliveredTo(in, recipient)) {
+                    return DeliveryResult.bounced("5.4.6", "local", "mail forwarding loop for " + recipient);
+                }
+            }
+        }
         for (Mailbox box : mailboxes) {
+            if (box.remote() != null) continue;
             try (InputStream in = content.open()) {
                 if (box.maildir()) {
                     maildirWriter.deliver(box.path(), in, recipient, sender);
@@ -85,11 +105,19 @@ public final class LocalTransport implements Transport {
                 }
             }
         }
-        return DeliveryResult.sent("2.0.0", "local", "delivered to " + String.join(", ", where.stream().distinct().toList()));
+        if (!remote.isEmpty()) {
+            // after the local copies: a failure here defers, and the retry repeats the local
+            // copies rather than losing the forwarded one
+            where.add("forwarded as " + forwarder.forward(msg, recipient, remote, content));
+        }
+        return DeliveryResult.sent("2.0.0", "local", where.size() == 1 && where.get(0).startsWith("forwarded")
+                ? where.get(0) : "delivered to " + String.join(", ", where.stream().distinct().toList()));
     }
 
     /** A mailbox: a Maildir directory or an mbox file. */
-    private record Mailbox(Path path, boolean maildir) { }
+    private record Mailbox(Path path, boolean maildir, String remote) {
+        Mailbox(Path path, boolean maildir) { this(path, maildir, null); }
+    }
 
     /** Adds the mailboxes of {@code address} to {@code out}; returns a final result for failures. */
     private DeliveryResult expand(String address, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
@@ -116,8 +144,12 @@ public final class LocalTransport implements Transport {
                 return DeliveryResult.bounced("5.1.1", "local", "unknown user: \"" + r.address() + "\"");
             }
             default -> {
-                return DeliveryResult.deferred("4.3.0", "none", "delivery to " + r.domain()
-                        + " needs outbound SMTP delivery, which this SecuMail does not have yet");
+                if (forwarder == null) {
+                    return DeliveryResult.deferred("4.3.0", "none", "alias expansion to remote address " + r.address()
+                            + " needs forwarding, which is not configured");
+                }
+                out.add(new Mailbox(null, false, address));   // local(8) forwards: a new queue file (Forwarder)
+                return null;
             }
         }
     }

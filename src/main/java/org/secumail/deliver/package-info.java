@@ -28,14 +28,18 @@
  * for mydestination it strips the address extension, expands alias_maps (recursively; an
  * alias naming itself delivers to the user's mailbox) and delivers to home_mailbox or
  * mail_spool_directory/USER; for virtual_mailbox_domains to virtual_mailbox_base plus the
- * virtual_mailbox_maps result; virtual_alias_maps rewrite first.
+ * virtual_mailbox_maps result; virtual_alias_maps rewrite first. Remote domains are routed to
+ * the SMTP client by {@link org.secumail.route.Router} and never reach this agent; alias
+ * targets in other domains are forwarded by {@link org.secumail.deliver.Forwarder} (a new
+ * queue file with "Delivered-To: recipient" prepended, logged "status=sent (forwarded as
+ * QID)"); a message that already carries that Delivered-To line bounces with 5.4.6 "mail
+ * forwarding loop for ...".
  *
  * <h2>NOT BUILT YET</h2>
- * Delivery to remote domains (the outbound issue): such recipients are deferred with a log
- * line saying so, never dropped. Alias targets that are files, commands or :include: lists
- * (bounced as unsupported), .forward files, mailbox_command, file ownership (these classes
- * write as the current process user), dot-locking of mbox files, mailbox_size_limit, and mail
- * loop detection with Delivered-To.
+ * Alias targets that are files, commands or :include: lists (bounced as unsupported),
+ * .forward files, mailbox_command, file ownership (these classes write as the current
+ * process user), dot-locking of mbox files, mailbox_size_limit, and the Delivered-To loop
+ * check for mail delivered to a local mailbox (only forwarding checks it).
  *
  * <h2>SEE ALSO</h2>
  * Postfix local(8), virtual(8); cr.yp.to/proto/maildir.html; mbox(5) (mboxo quoting);

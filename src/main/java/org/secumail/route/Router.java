@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.route;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.secumail.config.MainConfig;
+import org.secumail.queue.DeliveryResult;
+import org.secumail.queue.QueuedMessage;
+import org.secumail.queue.Transport;
+import org.secumail.rewrite.AddressResolver;
+import org.secumail.rewrite.ResolvedAddress;
+import org.secumail.table.LookupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport the queue manager sees: resolves each pending recipient to a {@link NextHop}
+ * as trivial-rewrite(8) does, groups the recipients by (transport, nexthop) and hands each
+ * group to its {@link DeliveryAgent} in one call (groups of one message run in parallel).
+ *
+ * <p>Resolution: the address class gives the default (mydestination: local_transport,
+ * virtual domains: virtual_transport, relay_domains: relay_transport, anything else:
+ * default_transport; the last two with relayhost, else the recipient domain, as next hop),
+ * then transport_maps may override the transport, the next hop or both.
+ */
+public final class Router implements Transport, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.trivial-rewrite");
+
+    private final AddressResolver resolver;
+    private final TransportMaps maps;
+    private final Map<String, DeliveryAgent> agents;
+    private final String localTransport;
+    private final String virtualTransport;
+    private final String relayTransport;
+    private final String defaultTransport;
+    private final String relayhost;
+    private final String name;
+
+    /**
+     * @param agents delivery agents by transport name (local, smtp, lmtp...); discard, error
+     *               and retry are built in unless given
+     */
+    public Router(MainConfig cfg, AddressResolver resolver, TransportMaps maps, Map<String, DeliveryAgent> agents) {
+        this.resolver = resolver;
+        this.maps = maps;
+        Map<String, DeliveryAgent> all = new LinkedHashMap<>(BuiltinAgents.all());
+        all.putAll(agents);
+        this.agents = Map.copyOf(all);
+        this.localTransport = cfg.get("local_transport");
+        this.virtualTransport = cfg.get("virtual_transport");
+        this.relayTransport = cfg.get("relay_transport");
+        this.defaultTransport = cfg.get("default_transport");
+        this.relayhost = cfg.get("relayhost").strip();
+        this.name = "delivery";
+    }
+
+    @Override
+    public String name() { return name; }
+
+    @Override
+    public DeliveryResult deliver(QueuedMessage msg, String recipient, Content content) {
+        return deliverBatch(msg, List.of(new QueuedMessage.Recipient(0, recipient)), content).get(0);
+    }
+
+    /** The next hop for one recipient address. */
+    public NextHop route(String address) throws LookupException {
+        ResolvedAddress r = resolver.resolve(address);
+        String nexthopDefault = relayhost.isEmpty() ? r.domain() : relayhost;
+        NextHop base = switch (r.cls()) {
+            case LOCAL -> NextHop.parse(localTransport, new NextHop("local", ""));
+            case VIRTUAL_ALIAS, VIRTUAL_MAILBOX -> NextHop.parse(virtualTransport, new NextHop("virtual", ""));
+            case RELAY -> NextHop.parse(relayTransport, new NextHop("relay", nexthopDefault));
+            case DEFAULT -> NextHop.parse(defaultTransport, new NextHop("smtp", nexthopDefault));
+        };
+        // local(8) and virtual(8) ignore the next hop of their class default ("local:$myhostname");
+        // for relay and default the class default is "transport" alone, so the domain or relayhost stays.
+        Optional<String> v = maps.find(r);
+        return v.isPresent() && !v.get().isBlank() ? NextHop.parse(v.get(), base) : base;
+    }
+
+    @Override
+    public List<DeliveryResult> deliverBatch(QueuedMessage msg, List<QueuedMessage.Recipient> recipients, Content content) {
+        DeliveryResult[] results = new DeliveryResult[recipients.size()];
+        Map<NextHop, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < recipients.size(); i++) {
+            String rcpt = recipients.get(i).address();
+            try {
+                groups.computeIfAbsent(route(rcpt), k -> new ArrayList<>()).add(i);
+            } catch (LookupException | RuntimeException e) {
+                LOG.warn("{}: transport_maps lookup for <{}> failed: {}", msg.id(), rcpt, e.getMessage());
+                results[i] = DeliveryResult.deferred("4.3.0", "none", "address resolver failure: " + e.getMessage());
+            }
+        }
+        if (groups.size() == 1) {
+            var e = groups.entrySet().iterator().next();
+            run(msg, e.getKey(), e.getValue(), recipients, content, results);
+        } else if (!groups.isEmpty()) {
+            List<Future<?>> tasks = new ArrayList<>();
+            try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (var e : groups.entrySet()) {
+                    tasks.add(exec.submit(() -> run(msg, e.getKey(), e.getValue(), recipients, content, results)));
+                }
+                for (Future<?> f : tasks) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException | InterruptedException ex) {
+                        if (ex instanceof InterruptedException) Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] == null) results[i] = DeliveryResult.deferred("4.3.0", "none", "delivery agent returned no result");
+        }
+        return Arrays.asList(results);
+    }
+
+    private void run(QueuedMessage msg, NextHop hop, List<Integer> idx, List<QueuedMessage.Recipient> all,
+                     Content content, DeliveryResult[] results) {
+        List<QueuedMessage.Recipient> group = idx.stream().map(all::get).toList();
+        DeliveryAgent agent = agents.get(hop.transport());
+        LOG.debug("{}: {} recipient(s) to {}", msg.id(), group.size(), hop);
+        List<DeliveryResult> res;
+        if (agent == null) {
+            LOG.warn("{}: transport \"{}\" is not available (known: {})", msg.id(), hop.transport(), agents.keySet());
+            res = java.util.Collections.nCopies(group.size(), DeliveryResult.deferred("4.3.0", "none", "mail transport unavailable"));
+        } else {
+            try {
+                res = agent.deliver(msg, hop.nexthop(), group, content);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: transport {} failed: {}", msg.id(), hop.transport(), e.toString());
+                String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+                res = java.util.Collections.nCopies(group.size(), DeliveryResult.deferred("4.3.0", "none", "delivery temporarily suspended: " + why));
+            }
+        }
+        for (int k = 0; k < idx.size(); k++) {
+            results[idx.get(k)] = res != null && k < res.size() ? res.get(k) : null;
+        }
+    }
+
+    /** Closes the agents that hold resources (the SMTP and LMTP session caches). */
+    @Override
+    public void close() {
+        for (DeliveryAgent a : new java.util.LinkedHashSet<>(agents.values())) {
+            if (a instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("closing a delivery agent: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * The router SecuMail runs: local and virtual through {@code local}, smtp and relay
+     * through one smtp(8) agent, lmtp through the lmtp(8) agent.
+     */
+    public static Router standard(MainConfig cfg, AddressResolver resolver, Transport local, org.secumail.dns.Resolver dns) {
+        org.secumail.smtp.SmtpAgent smtp = org.secumail.smtp.SmtpAgent.smtp(cfg, dns);
+        org.secumail.smtp.SmtpAgent lmtp = org.secumail.smtp.SmtpAgent.lmtp(cfg, dns);
+        DeliveryAgent localAgent = (msg, hop, rcpts, content) -> local.deliverBatch(msg, rcpts, content);
+        return new Router(cfg, resolver, TransportMaps.fromConfig(cfg),
+                Map.of("local", localAgent, "virtual", localAgent, "smtp", smtp, "relay", smtp, "lmtp", lmtp));
+    }
+}
