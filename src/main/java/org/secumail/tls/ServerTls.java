@@ -75,7 +75,16 @@ public final class ServerTls {
         if (level == Level.NONE) return none();
         String param = level == Level.ENCRYPT || wrapper ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols";
         List<String> wanted = TlsProtocols.parse(param, cfg.get(param));
-        List<PemFiles.KeyAndChain> keys = keys(cfg);
+        List<PemFiles.KeyAndChain> keys;
+        try {
+            keys = keys(cfg);
+        } catch (ConfigException e) {
+            if (level == Level.ENCRYPT || wrapper) throw e;   // mandatory TLS cannot work without a key: stop
+            // Opportunistic TLS degrades as in Postfix ("cannot get RSA certificate ...: disabling
+            // TLS support"): Debian's stock main.cf names the snakeoil files, which may not exist.
+            LOG.warn("warning: {}: disabling TLS support", e.getMessage());
+            return none();
+        }
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);

@@ -155,4 +155,18 @@ class StartTlsTest {
         start("127.0.0.1:0 inet n - n - - smtpd\n");
         assertThat(Files.readString(pem)).isEqualTo(first);
     }
+
+    @Test
+    void opportunisticTlsWithAMissingCertificateRunsWithoutStartTls() throws Exception {
+        // Debian's stock main.cf names the snakeoil certificate; without the ssl-cert package it
+        // is missing, and Postfix then runs without TLS (level may) instead of refusing to start.
+        start("127.0.0.1:0 inet n - n - - smtpd\n", "smtpd_tls_cert_file = /nonexistent/snakeoil.pem",
+                "smtpd_tls_key_file = /nonexistent/snakeoil.key");
+        try (LineClient c = new LineClient(fx.port(0))) {
+            c.reply();
+            String ehlo = c.cmd("EHLO client.test");
+            assertThat(ehlo).startsWith("250").doesNotContain("STARTTLS");
+            assertThat(c.cmd("STARTTLS")).startsWith("502 ");
+        }
+    }
 }
