@@ -124,11 +124,11 @@ EOF
 start_postfix() {
     local base=$BENCH_DIR/postfix
     pf_write_config "$base" "$PF_PORT" virtual 1 || die "cannot write the Postfix config"
-    cat >> "$base/etc/main.cf" <<EOF
-relayhost = [127.0.0.1]:$SINK_PORT
-smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
-${PF_MAIN_EXTRA:-}
-EOF
+    # postconf -e replaces the line lib-postfix.sh wrote (appending would make every Postfix
+    # command warn about the overridden entry)
+    postconf -c "$base/etc" -e "relayhost = [127.0.0.1]:$SINK_PORT" \
+        "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination" || die "postconf failed"
+    [ -n "${PF_MAIN_EXTRA:-}" ] && printf '%s\n' "$PF_MAIN_EXTRA" >> "$base/etc/main.cf"
     pf_start "$base" || die "postfix did not start (see $base/maillog)"
     PF_STARTED=1
     wait_listening "$PF_PORT" 30 || die "postfix not listening"

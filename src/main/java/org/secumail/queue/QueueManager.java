@@ -342,7 +342,17 @@ public final class QueueManager implements AutoCloseable {
         String line = msg.id() + ": to=<" + printable(rcpt) + ">, relay=" + printable(res.relay())
                 + ", delay=" + DelayFormat.format(Duration.between(arrival, end))
                 + ", delays=" + delays + ", dsn=" + res.dsn() + ", status=" + res.status().logName() + " (" + printable(res.text()) + ")";
-        agentLog.info(line);
+        String agent = agentName(rcpt);
+        (agent.equals(transport.name()) ? agentLog : LoggerFactory.getLogger("secumail." + agent)).info(line);
+    }
+
+    private String agentName(String rcpt) {
+        try {
+            String a = transport.agentName(rcpt);
+            return a == null || a.isBlank() ? transport.name() : a;
+        } catch (RuntimeException e) {
+            return transport.name();
+        }
     }
 
     /** As Postfix's printable(): control characters become '?', so no value can forge a log line. */

@@ -22,6 +22,14 @@ public interface Transport {
     String name();
 
     /**
+     * The delivery agent that handles {@code recipient}, for the log: a router answers "smtp",
+     * "local", "lmtp", "relay"..., as Postfix logs postfix/smtp, postfix/local. Default: {@link #name()}.
+     */
+    default String agentName(String recipient) {
+        return name();
+    }
+
+    /**
      * Delivers the message to one recipient. The content is opened through {@code content}
      * as often as needed; the transport closes what it opens. A thrown IOException or
      * RuntimeException is taken as DEFERRED (4.3.0) with the exception's message, so a

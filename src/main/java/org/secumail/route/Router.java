@@ -68,6 +68,15 @@ public final class Router implements Transport, AutoCloseable {
         return deliverBatch(msg, List.of(new QueuedMessage.Recipient(0, recipient)), content).get(0);
     }
 
+    @Override
+    public String agentName(String recipient) {
+        try {
+            return route(recipient).transport();
+        } catch (LookupException | RuntimeException e) {
+            return name();
+        }
+    }
+
     /** The next hop for one recipient address. */
     public NextHop route(String address) throws LookupException {
         ResolvedAddress r = resolver.resolve(address);

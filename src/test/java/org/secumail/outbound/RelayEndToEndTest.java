@@ -46,7 +46,7 @@ class RelayEndToEndTest {
                 mx.dest.test A 127.0.0.1
                 nullmx.test MX 0 .
                 """);
-        log = new LogLines("secumail.delivery", "secumail.smtp");
+        log = new LogLines("secumail.delivery", "secumail.smtp", "secumail.local", "secumail.relay", "secumail.lmtp");
     }
 
     @AfterEach
@@ -175,7 +175,12 @@ class RelayEndToEndTest {
         String deferred = log.await(l -> l.contains("to=<user1@dest.test>") && l.contains("status=deferred"), WAIT);
         assertThat(deferred).contains("relay=none").contains("dsn=4.4.1")
                 .contains("(connect to 127.0.0.1[127.0.0.1]:" + p + ": Connection refused)");
-        assertThat(readTree(dir.resolve("sender/queue/deferred"))).contains("user1@dest.test");
+        // the log line comes just before the queue file moves to deferred/
+        String tree = "";
+        for (long end = System.nanoTime() + WAIT.toNanos(); System.nanoTime() < end && !tree.contains("user1@dest.test"); Thread.sleep(50)) {
+            tree = readTree(dir.resolve("sender/queue/deferred"));
+        }
+        assertThat(tree).contains("user1@dest.test");
         receiver("dest", "127.0.0.1:" + p);
         assertThat(awaitMail(dir.resolve("dest/mail/user1"), "later")).contains("Subject: later");
         assertThat(log.await(l -> l.contains("to=<user1@dest.test>") && l.contains("status=sent"), WAIT)).isNotNull();

@@ -141,7 +141,7 @@ class LmtpDovecotTest {
         String main = String.join("\n", "compatibility_level = 3.6", "myhostname = mx.sender.test", "mydestination = dest.test",
                 "mynetworks = 127.0.0.0/8", "alias_maps =", "local_recipient_maps =", "queue_directory = " + dir.resolve("queue"),
                 "dns_servers = 127.0.0.1:9", "transport_maps = inline:{ {dest.test=lmtp:unix:" + dovecot.socket() + "} }", "");
-        try (org.secumail.outbound.LogLinesAccess log = new org.secumail.outbound.LogLinesAccess("secumail.delivery");
+        try (org.secumail.outbound.LogLinesAccess log = new org.secumail.outbound.LogLinesAccess("secumail.lmtp");
              org.secumail.Server server = org.secumail.Server.start(MainConfig.fromText(main, "main.cf", dir),
                      org.secumail.config.MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100))) {
             org.secumail.outbound.LogLinesAccess.submit(server.listeners().get(0).port(), "s@sender.test", "routed to dovecot",
