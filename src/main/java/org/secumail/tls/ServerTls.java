@@ -70,7 +70,10 @@ public final class ServerTls {
         Level level = level(cfg);
         boolean wrapper = cfg.bool("smtpd_tls_wrappermode");
         if (wrapper && level == Level.NONE) {
-            throw new ConfigException("smtpd_tls_wrappermode = yes requires smtpd_tls_security_level = may or encrypt");
+            // Implicit TLS (RFC 8314) is TLS by definition: a submissions entry with only
+            // "-o smtpd_tls_wrappermode=yes" under a main.cf without TLS still means TLS.
+            LOG.info("smtpd_tls_wrappermode = yes: TLS is mandatory on this service (smtpd_tls_security_level is none)");
+            level = Level.ENCRYPT;
         }
         if (level == Level.NONE) return none();
         String param = level == Level.ENCRYPT || wrapper ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols";

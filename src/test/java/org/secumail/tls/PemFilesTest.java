@@ -96,8 +96,9 @@ class PemFilesTest {
         assertThat(ServerTls.fromConfig(legacy).level).isEqualTo(ServerTls.Level.ENCRYPT);
         MainConfig bad = MainConfig.fromText("smtpd_tls_security_level = verify\n", "main.cf", dir);
         assertThatThrownBy(() -> ServerTls.fromConfig(bad)).hasMessageContaining("smtpd_tls_security_level: bad value");
-        MainConfig wrapper = MainConfig.fromText("smtpd_tls_wrappermode = yes\n", "main.cf", dir);
-        assertThatThrownBy(() -> ServerTls.fromConfig(wrapper)).hasMessageContaining("smtpd_tls_wrappermode = yes requires");
+        // implicit TLS is mandatory TLS, whatever the level says (RFC 8314)
+        MainConfig wrapper = MainConfig.fromText("smtpd_tls_wrappermode = yes\nsmtpd_tls_chain_files = " + ec + "\n", "main.cf", dir);
+        assertThat(ServerTls.fromConfig(wrapper).level).isEqualTo(ServerTls.Level.ENCRYPT);
     }
 
     /** Key files as openssl(1) writes them (traditional PKCS#1 RSA, SEC1 EC with the curve, PKCS#8). */
