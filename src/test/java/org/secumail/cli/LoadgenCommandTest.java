@@ -53,6 +53,28 @@ class LoadgenCommandTest {
         }
     }
 
+    /** --starttls --auth --sessions-only against SecuMail with TLS and a test AUTH backend. */
+    @Test
+    void startTlsAndAuthSessions(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (var fx = new org.secumail.smtpd.TlsAuthFixture(dir, org.secumail.smtpd.TlsAuthFixture.mainCf(dir),
+                "127.0.0.1:0 inet n - n - - smtpd\n")) {
+            String port = Integer.toString(fx.port(0));
+            assertThat(run("--port", port, "-m", "5", "-c", "2", "--starttls", "--auth", "alice@example.test:secret",
+                    "--sessions-only", "--json")).isEqualTo(0);
+            assertThat(out.toString()).startsWith("{\"mode\":\"sessions\"").contains("\"accepted\":5,\"rejected\":0,\"errors\":0,");
+            out.getBuffer().setLength(0);
+            // a wrong password is a negative reply to AUTH, counted, and the run fails
+            assertThat(run("--port", port, "-m", "2", "-c", "1", "--starttls", "--auth", "alice@example.test:wrong",
+                    "--sessions-only", "--json")).isEqualTo(1);
+            assertThat(out.toString()).contains("\"accepted\":0,").contains("\"AUTH 535\":2");
+            out.getBuffer().setLength(0);
+            // without STARTTLS the server does not offer AUTH (smtpd_tls_auth_only = yes)
+            assertThat(run("--port", port, "-m", "1", "-c", "1", "--auth", "alice@example.test:secret", "--sessions-only", "--json"))
+                    .isEqualTo(1);
+            assertThat(out.toString()).contains("\"AUTH 5");
+        }
+    }
+
     private static void answerOneSession(ServerSocket server) {
         try (Socket s = server.accept()) {
             var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
