@@ -154,6 +154,13 @@ class RelayEndToEndTest {
         String bounced = log.await(l -> l.contains("to=<nobody@dest.test>"), WAIT);
         assertThat(bounced).contains("relay=mx.dest.test[127.0.0.1]:" + port(rcv)).contains("dsn=5.1.1").contains("status=bounced (host mx.dest.test[127.0.0.1] said: 550 5.1.1 <nobody@dest.test>: Recipient address rejected: User unknown in local recipient table (in reply to RCPT TO command))");
         assertThat(Files.exists(dir.resolve("dest/mail/nobody"))).isFalse();
+        // the RFC 3464 bounce for the refused recipient arrives in the sender's own Maildir
+        String dsn = awaitMail(dir.resolve("sender/mail/alice"), "Final-Recipient: rfc822; nobody@dest.test");
+        assertThat(dsn).contains("Subject: Undelivered Mail Returned to Sender")
+                .contains("Content-Type: multipart/report; report-type=delivery-status;")
+                .contains("Final-Recipient: rfc822; nobody@dest.test").contains("Action: failed").contains("Status: 5.1.1")
+                .contains("Remote-MTA: dns; mx.dest.test").contains("Diagnostic-Code: smtp; 550 5.1.1")
+                .contains("Subject: mixed").doesNotContain("Final-Recipient: rfc822; user1@dest.test");
     }
 
     @Test
