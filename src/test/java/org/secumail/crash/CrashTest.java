@@ -3,26 +3,12 @@ package org.secumail.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,19 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
  * deliveries in flight at the kill may be repeated).
  */
 class CrashTest {
-    private static final Pattern MID = Pattern.compile("(?m)^Message-ID: <(crash-\\d+)@test>");
+    private static final CrashHarness.Mail MAIL = new CrashHarness.Mail("crash", "a@example.test", List.of("user1@example.test"));
 
     @TempDir
     Path dir;
 
     @Test
     void everyAcknowledgedMessageSurvivesKillMinus9() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path cfg = Files.createDirectories(dir.resolve("etc"));
-        Files.writeString(cfg.resolve("main.cf"), String.join("\n",
+        CrashHarness h = new CrashHarness(dir, String.join("\n",
                 "compatibility_level = 3.6",
                 "myhostname = mx.example.test",
                 "mydestination = example.test",
@@ -55,119 +36,26 @@ class CrashTest {
                 "queue_directory = " + dir.resolve("queue"),
                 "mail_spool_directory = " + dir.resolve("mail") + "/",
                 "dns_servers = 127.0.0.1:9",
-                "") );
-        Files.writeString(cfg.resolve("master.cf"), "127.0.0.1:" + port + " inet n - n - - smtpd\n");
-
-        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        AtomicInteger counter = new AtomicInteger();
-        for (int round = 0; round < 3; round++) {
-            Process p = start(cfg, round);
-            waitForPort(port);
-            List<Thread> clients = new ArrayList<>();
-            for (int c = 0; c < 4; c++) {
-                clients.add(Thread.ofVirtual().start(() -> sendUntilFailure(port, counter, acknowledged)));
-            }
-            Thread.sleep(1500 + round * 300L);
-            p.destroyForcibly();   // SIGKILL: no shutdown hook, no flush
-            p.waitFor();
-            for (Thread t : clients) t.join(Duration.ofSeconds(20));
-        }
+                ""));
+        Set<String> acknowledged = h.killUnderLoad(3, 4, 1500, 300, MAIL);
         assertThat(acknowledged).as("messages acknowledged before the kills").hasSizeGreaterThan(20);
 
-        Process p = start(cfg, 99);
+        Process p = h.start("final");
         try {
-            waitForPort(port);
             Path maildir = dir.resolve("mail/user1/new");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             Map<String, Integer> delivered = Map.of();
             while (System.nanoTime() < deadline) {
-                delivered = deliveredIds(maildir);
+                delivered = CrashHarness.messageIds(maildir, MAIL.messageId(), false);
                 if (delivered.keySet().containsAll(acknowledged)) break;
                 Thread.sleep(200);
             }
-            Set<String> missing = new java.util.TreeSet<>(acknowledged);
+            Set<String> missing = new TreeSet<>(acknowledged);
             missing.removeAll(delivered.keySet());
             assertThat(missing).as("acknowledged with 250 but never delivered").isEmpty();
         } finally {
             p.destroyForcibly();
             p.waitFor();
         }
-    }
-
-    private Process start(Path cfg, int round) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.secumail.Main", "run", "-c", cfg.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("server-" + round + ".log").toFile())
-                .start();
-    }
-
-    private static void waitForPort(int port) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("server did not listen on port " + port);
-    }
-
-    /** Sends messages one per session until the server goes away; records each acknowledged Message-ID. */
-    private static void sendUntilFailure(int port, AtomicInteger counter, Set<String> acknowledged) {
-        for (int n = 0; n < 10_000; n++) {
-            String id = "crash-" + counter.incrementAndGet();
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(10_000);
-                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-                OutputStream out = s.getOutputStream();
-                expect(in, "220");
-                send(out, "EHLO client.example");
-                expect(in, "250");
-                send(out, "MAIL FROM:<a@example.test>");
-                expect(in, "250");
-                send(out, "RCPT TO:<user1@example.test>");
-                expect(in, "250");
-                send(out, "DATA");
-                expect(in, "354");
-                StringBuilder msg = new StringBuilder("Message-ID: <" + id + "@test>\r\nSubject: crash test\r\n\r\n");
-                for (int i = 0; i < 20; i++) msg.append("line ").append(i).append(" of ").append(id).append("\r\n");
-                msg.append(".\r\n");
-                out.write(msg.toString().getBytes(StandardCharsets.US_ASCII));
-                String reply = expect(in, "250");
-                if (reply.contains("queued as")) acknowledged.add(id);
-                send(out, "QUIT");
-            } catch (IOException | IllegalStateException e) {
-                return;   // the server was killed: this round is over for this client
-            }
-        }
-    }
-
-    private static void send(OutputStream out, String line) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
-
-    private static String expect(BufferedReader in, String code) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) throw new IOException("closed");
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        if (!line.startsWith(code)) throw new IllegalStateException("expected " + code + ", got " + line);
-        return line;
-    }
-
-    private static Map<String, Integer> deliveredIds(Path maildir) throws IOException {
-        Map<String, Integer> out = new HashMap<>();
-        if (!Files.isDirectory(maildir)) return out;
-        try (Stream<Path> files = Files.list(maildir)) {
-            for (Path f : files.toList()) {
-                Matcher m = MID.matcher(Files.readString(f, StandardCharsets.ISO_8859_1));
-                if (m.find()) out.merge(m.group(1), 1, Integer::sum);
-            }
-        }
-        return out;
     }
 }
