@@ -28,6 +28,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 . "$here/lib-postfix.sh"
+. "$here/lib-bench.sh"
 
 BENCH_DIR=${BENCH_DIR:-/tmp/secumail-relaybench}
 SM_PORT=${SM_PORT:-2545}
@@ -46,8 +47,6 @@ JAR=$repo/target/secumail.jar
 SINK=$BENCH_DIR/sink
 export PATH="$PATH:/usr/sbin:/sbin"
 
-say() { printf '%s\n' "bench: $*" >&2; }
-die() { say "$*"; exit 1; }
 
 PIDS=()
 PF_STARTED=0
@@ -61,18 +60,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-wait_listening() {
-    local i
-    for i in $(seq 1 $(($2 * 4))); do listening "$1" && return 0; sleep 0.25; done
-    return 1
-}
-jnum() { grep -o "\"$2\":[-0-9.]*" "$1" 2>/dev/null | head -1 | cut -d: -f2; }
-median() {
-    sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "-"; exit }
-        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 cd "$repo" || exit 1
 . scripts/jdk.sh || exit 1

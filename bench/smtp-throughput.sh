@@ -55,6 +55,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 . "$here/lib-postfix.sh"
+. "$here/lib-bench.sh"
 
 BENCH_DIR=${BENCH_DIR:-/tmp/secumail-bench}
 SM_PORT=${SM_PORT:-2525}
@@ -85,8 +86,6 @@ RESULTS=$BENCH_DIR/results
 JAR=$repo/target/secumail.jar
 export PATH="$PATH:/usr/sbin:/sbin"
 
-say() { printf '%s\n' "bench: $*" >&2; }
-die() { say "$*"; exit 1; }
 
 for p in "$SM_PORT" "$PF_PORT"; do
     [ "$p" != 25 ] || die "port 25 is not to be used; pick another SM_PORT/PF_PORT"
@@ -112,38 +111,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- helpers ------------------------------------------------------------------------------
-# listening PORT: true when something listens on 127.0.0.1:PORT.
-listening() {
-    if command -v ss >/dev/null 2>&1; then
-        ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-    else
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-    fi
-}
-
-# wait_listening PORT SECONDS PID|"": waits for the port; fails early if PID dies.
-wait_listening() {
-    local port=$1 secs=$2 pid=$3 i
-    for i in $(seq 1 $((secs * 4))); do
-        listening "$port" && return 0
-        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-        sleep 0.25
-    done
-    return 1
-}
-
-# jnum FILE KEY: the first number stored under "KEY" in a loadgen JSON result.
-jnum() {
-    grep -o "\"$2\":[-0-9.]*" "$1" 2>/dev/null | head -1 | cut -d: -f2
-}
-
-# median: of the numbers on stdin (mean of the middle two for an even count).
-median() {
-    sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "-"; exit }
-        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 loadgen() {
     # shellcheck disable=SC2086
     java $LOADGEN_JAVA_OPTS "${LOADGEN_CMD[@]}" "$@"
