@@ -235,12 +235,7 @@ public final class QueueCommand implements Callable<Integer> {
     }
 
     private static String printable(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
+        return org.secumail.queue.Printable.of(s);
     }
 
     /** The envelope part of "show", like postcat's. */

@@ -237,13 +237,9 @@ final class DsnReport {
         return p.length() > HEADER_VALUE_LIMIT ? p.substring(0, HEADER_VALUE_LIMIT) + "..." : p;
     }
 
+
     static String printable(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
+        return Printable.of(s);
     }
 
     private static boolean isAscii(String s) {

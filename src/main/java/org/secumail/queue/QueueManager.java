@@ -354,15 +354,9 @@ public final class QueueManager implements AutoCloseable {
             return transport.name();
         }
     }
-
-    /** As Postfix's printable(): control characters become '?', so no value can forge a log line. */
+    /** As Postfix's printable(): see {@link Printable}. */
     static String printable(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
+        return Printable.of(s);
     }
 
     private void quarantine(Path env, String reason) {

@@ -179,15 +179,9 @@ final class SmtpWire implements Closeable {
             buf[len++] = (byte) b;
         }
     }
-
     /** Control characters become '?', so a reply cannot forge a log line (Postfix's printable()). */
     static String printable(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
+        return org.secumail.queue.Printable.of(s);
     }
 
     /** A reply that breaks RFC 5321's syntax or our limits. */
