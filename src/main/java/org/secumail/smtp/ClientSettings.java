@@ -19,7 +19,7 @@ record ClientSettings(boolean lmtp, String heloName, Duration connectTimeout, Du
                       int destinationConcurrency, Duration destinationRateDelay, boolean saslEnable,
                       List<String> saslPasswordMaps, List<String> saslSecurityOptions, List<String> saslTlsSecurityOptions,
                       List<String> saslMechanismFilter, boolean ipv4, boolean ipv6, String myhostname,
-                      java.nio.file.Path queueDirectory) {
+                      java.nio.file.Path queueDirectory, Duration deadDestinationTime) {
 
     static final List<String> TLS_LEVELS = List.of("none", "may", "encrypt", "verify", "secure");
 
@@ -45,7 +45,8 @@ record ClientSettings(boolean lmtp, String heloName, Duration connectTimeout, Du
                 !lmtp && cfg.bool("smtp_sasl_auth_enable"), cfg.list("smtp_sasl_password_maps"),
                 lower(cfg.list("smtp_sasl_security_options")), lower(cfg.list("smtp_sasl_tls_security_options")),
                 lower(cfg.list("smtp_sasl_mechanism_filter")), all || protocols.contains("ipv4"), all || protocols.contains("ipv6"),
-                cfg.get("myhostname").toLowerCase(Locale.ROOT), cfg.path("queue_directory"));
+                cfg.get("myhostname").toLowerCase(Locale.ROOT), cfg.path("queue_directory"),
+                cfg.duration("minimal_backoff_time"));
     }
 
     private static Duration positive(MainConfig cfg, String name) {

@@ -36,6 +36,7 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
     private final SessionOpener opener;
     private final DestinationGate gate;
     private final SessionCache cache;
+    private final DeadDestinations dead;
     private final ScheduledExecutorService sweeper;
 
     SmtpAgent(ClientSettings s, Resolver dns, SaslLogin sasl, Random random) {
@@ -44,6 +45,7 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
         this.mx = new MxLookup(dns, Set.of(s.myhostname()), s.ipv4(), s.ipv6(), s.mxAddressLimit(), random);
         this.opener = new SessionOpener(s, sasl, log);
         this.gate = new DestinationGate(s.destinationConcurrency(), s.destinationRateDelay());
+        this.dead = new DeadDestinations(s.deadDestinationTime());
         this.cache = new SessionCache(s.cacheTimeLimit(), s.reuseTimeLimit(), s.reuseCountLimit(), s.quitTimeout());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "secumail-" + s.name() + "-cache");
@@ -78,6 +80,8 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
                     "mail transport unavailable: bad next-hop destination \"" + nexthop + "\""));
         }
         String key = d.key();
+        DeliveryResult suspended = dead.suspended(key);
+        if (suspended != null) return java.util.Collections.nCopies(rcpts.size(), suspended);
         try {
             gate.acquire(key);
         } catch (InterruptedException e) {
@@ -85,6 +89,8 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
             return java.util.Collections.nCopies(rcpts.size(), DeliveryResult.deferred("4.3.0", "none", "delivery interrupted"));
         }
         try {
+            suspended = dead.suspended(key);   // it may have died while this message waited at the gate
+            if (suspended != null) return java.util.Collections.nCopies(rcpts.size(), suspended);
             return deliverTo(msg, d, nexthop, rcpts, content);
         } finally {
             gate.release(key);
@@ -134,6 +140,14 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
                     : last.permanent ? DeliveryResult.bounced(last.dsn, last.relay, last.getMessage())
                     : DeliveryResult.deferred(last.dsn, last.relay, last.getMessage());
             fill(res, why);
+            if (sessions == 0 && cached == null && last != null && !last.permanent) {
+                // not one server answered: throttle the destination, as Postfix's qmgr does
+                log.info("{}: destination {} is unreachable; other mail for it is deferred for {}s", msg.id(), d.key(),
+                        s.deadDestinationTime().toSeconds());
+                dead.markDead(d.key(), why);
+            }
+        } else if (sessions > 0 || cached != null) {
+            dead.alive(d.key());
         }
         return Arrays.asList(res);
     }

@@ -169,6 +169,34 @@ class SmtpAgentTest {
     }
 
     @Test
+    void anUnreachableDestinationIsThrottledForMinimalBackoffTime() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();   // closed again: connections are refused
+        }
+        SmtpAgent a = agent("minimal_backoff_time = 60s");
+        QueuedMessage m1 = message("Subject: t\r\n\r\nhi\r\n", Map.of(), "a@dead.test");
+        DeliveryResult first = send(a, m1, "[127.0.0.1]:" + port).get(0);
+        assertThat(first.status()).isEqualTo(Status.DEFERRED);
+        assertThat(first.text()).isEqualTo("connect to 127.0.0.1[127.0.0.1]:" + port + ": Connection refused");
+        // Postfix's qmgr: the next message for the dead destination is deferred without a connection attempt
+        ScriptedSmtpServer listening = server(c -> ScriptedSmtpServer.standard(c, ScriptedSmtpServer.EHLO_FULL));
+        QueuedMessage m2 = message("Subject: t\r\n\r\nhi\r\n", Map.of(), "b@dead.test");
+        DeliveryResult second = send(a, m2, "[127.0.0.1]:" + port).get(0);
+        assertThat(second.status()).isEqualTo(Status.DEFERRED);
+        assertThat(second.relay()).isEqualTo("none");
+        assertThat(second.dsn()).isEqualTo(first.dsn());
+        assertThat(second.text()).isEqualTo("delivery temporarily suspended: " + first.text());
+        // other destinations are not affected
+        assertThat(send(a, m2, "[127.0.0.1]:" + listening.port()).get(0).status()).isEqualTo(Status.SENT);
+        // with minimal_backoff_time over, the destination is tried again
+        SmtpAgent b = agent("minimal_backoff_time = 1s");
+        send(b, m1, "[127.0.0.1]:" + port);
+        Thread.sleep(1100);
+        assertThat(send(b, m2, "[127.0.0.1]:" + port).get(0).text()).startsWith("connect to ");
+    }
+
+    @Test
     void nullMxBouncesAtOnceAndUnknownDomainBounces() throws Exception {
         QueuedMessage m = message("Subject: t\r\n\r\nhi\r\n", Map.of(), "a@nullmx.test");
         assertThat(send(agent(), m, "nullmx.test").get(0))
