@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * delivery that passes after a delay gets postgrey's X-Greylist header, once per message.
  */
 public final class CheckGreylist {
-    private static final Logger LOG = LoggerFactory.getLogger(CheckGreylist.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.greylist");
 
     private CheckGreylist() { }
 

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * As with postgrey, host bits below the mask are ignored ({@code 192.0.2.1/24} is the /24).
  */
 public final class ClientWhitelist {
-    private static final Logger LOG = LoggerFactory.getLogger(ClientWhitelist.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.greylist");
     private static final Pattern REGEX = Pattern.compile("^/(\\S+)/$");
     private static final Pattern V4 = Pattern.compile("^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}(?:/\\d{1,2})?$");
     private static final Pattern V4_24 = Pattern.compile("^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$");

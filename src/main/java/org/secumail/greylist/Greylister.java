@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * recipients are never greylisted. All time comes from the injected {@link Clock}.
  */
 public final class Greylister implements Closeable {
-    private static final Logger LOG = LoggerFactory.getLogger(Greylister.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.greylist");
 
     public static final String DEFAULT_TEXT = "Greylisted, see http://postgrey.schweikert.ch/help/%r.html";
     private static final Duration MAINTENANCE_INTERVAL = Duration.ofDays(1);

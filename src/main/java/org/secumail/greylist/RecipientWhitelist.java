@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class RecipientWhitelist {
-    private static final Logger LOG = LoggerFactory.getLogger(RecipientWhitelist.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.greylist");
     private static final Pattern REGEX = Pattern.compile("^/(\\S+)/$");
 
     private final List<Pattern> patterns;

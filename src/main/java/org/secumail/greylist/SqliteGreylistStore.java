@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * stored as seconds since the epoch, as postgrey stores them.
  */
 public final class SqliteGreylistStore implements GreylistStore {
-    private static final Logger LOG = LoggerFactory.getLogger(SqliteGreylistStore.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.greylist");
 
     private final Path file;
     private final Connection db;

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * cannot be reached the exchange fails temporarily (454 4.7.0), never permanently.
  */
 public final class DovecotBackend implements SaslBackend {
-    private static final Logger LOG = LoggerFactory.getLogger(DovecotBackend.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.sasl");
     private final String endpoint;
     private final Duration timeout;
     private final AtomicLong ids = new AtomicLong();

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * every waiting request is told so, and the next request opens a new connection.
  */
 final class DovecotConnection implements Closeable {
-    private static final Logger LOG = LoggerFactory.getLogger(DovecotConnection.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.sasl");
     /** Dovecot expects lines to fit in 16384 bytes; accept more, but not without bound. */
     static final int MAX_LINE = 65536;
     /** Stands for "the connection is gone" in a request's queue. */

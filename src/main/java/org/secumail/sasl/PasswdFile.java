@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * every lookup, one stat), so "secumail user add" or an edit takes effect without a reload.
  */
 public final class PasswdFile {
-    private static final Logger LOG = LoggerFactory.getLogger(PasswdFile.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.sasl");
     /** Bounds on the file: a passwd-file is small; refuse to read something else by mistake. */
     static final long MAX_FILE_BYTES = 64L << 20;
     static final int MAX_USER_BYTES = 320;

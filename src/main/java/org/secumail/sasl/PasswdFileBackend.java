@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * dummy ARGON2ID hash for an empty file, so the reply time does not tell which users exist.
  */
 public final class PasswdFileBackend implements SaslBackend {
-    private static final Logger LOG = LoggerFactory.getLogger(PasswdFileBackend.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.sasl");
     static final List<String> MECHANISMS = List.of("PLAIN", "LOGIN", "SCRAM-SHA-256");
     /** Largest decoded client response accepted (RFC 4616 allows 255 octets a field; be generous). */
     static final int MAX_RESPONSE = 4096;

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * service at smtpd_sasl_path, relative to queue_directory as in Postfix, or inet:host:port).
  */
 public final class SaslBackends {
-    private static final Logger LOG = LoggerFactory.getLogger(SaslBackends.class);
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.sasl");
 
     private SaslBackends() {
     }
