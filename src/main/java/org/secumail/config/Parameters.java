@@ -160,7 +160,10 @@ public final class Parameters {
         p("unknown_client_tempfail_action", "$reject_tempfail_action");
 
         // queue manager and local delivery
-        p("secumail_delivery_concurrency", "20");  // deliveries running at once
+        // deliveries running at once, all transports together: as many as Postfix runs delivery
+        // agent processes (default_process_limit), so one destination at its
+        // default_destination_concurrency_limit (20) cannot take every slot
+        p("secumail_delivery_concurrency", "$default_process_limit");
         p("queue_run_delay", "300s");
         p("minimal_backoff_time", "300s");
         p("maximal_backoff_time", "4000s");
