@@ -21,7 +21,7 @@ final class LogLines implements AutoCloseable {
     }
 
     List<String> lines() {
-        synchronized (appender.list) {
+        synchronized (appender) {   // AppenderBase.doAppend holds the appender's lock while it adds
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }

@@ -19,7 +19,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     List<String> lines() {
-        synchronized (appender.list) {
+        synchronized (appender) {   // AppenderBase.doAppend holds the appender's lock while it adds
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
