@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.secumail.outbound;
 
+import org.secumail.smtpd.LogCapture;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.Predicate;
 
-/** Public access to {@link LogLines} and the SMTP submission helper for tests in other packages. */
+/** Log capture (org.secumail.smtpd.LogCapture) and the SMTP submission helper for tests in other packages. */
 public final class LogLinesAccess implements AutoCloseable {
-    private final LogLines lines;
+    private final LogCapture lines;
 
-    public LogLinesAccess(String... loggers) { lines = new LogLines(loggers); }
+    public LogLinesAccess(String... loggers) { lines = new LogCapture(loggers); }
 
     public String await(Predicate<String> p, Duration limit) throws InterruptedException { return lines.await(p, limit); }
 

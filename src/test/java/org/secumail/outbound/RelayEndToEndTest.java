@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.secumail.outbound;
 
+import org.secumail.smtpd.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -36,7 +37,7 @@ class RelayEndToEndTest {
     @TempDir
     Path dir;
     TestDnsServer dns;
-    LogLines log;
+    LogCapture log;
     final List<AutoCloseable> running = new java.util.ArrayList<>();
 
     @BeforeEach
@@ -46,7 +47,7 @@ class RelayEndToEndTest {
                 mx.dest.test A 127.0.0.1
                 nullmx.test MX 0 .
                 """);
-        log = new LogLines("secumail.delivery", "secumail.smtp", "secumail.local", "secumail.relay", "secumail.lmtp");
+        log = new LogCapture("secumail.delivery", "secumail.smtp", "secumail.local", "secumail.relay", "secumail.lmtp");
     }
 
     @AfterEach

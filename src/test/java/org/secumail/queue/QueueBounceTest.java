@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.secumail.queue;
 
+import org.secumail.smtpd.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

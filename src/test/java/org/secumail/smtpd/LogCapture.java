@@ -24,5 +24,15 @@ public final class LogCapture implements AutoCloseable {
         }
     }
 
+    /** The first line that matches within the time limit, or null. */
+    public String await(java.util.function.Predicate<String> p, java.time.Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            for (String l : lines()) if (p.test(l)) return l;
+            Thread.sleep(50);
+        }
+        return null;
+    }
+
     @Override public void close() { loggers.forEach(l -> l.detachAppender(appender)); }
 }
