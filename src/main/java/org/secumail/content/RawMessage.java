@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.content;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A received message as the content checks see it: the header fields as they arrived, in
+ * order (top first), and the body as a stream of the bytes that follow the empty line that
+ * ends the header section (RFC 5322 section 2.1). Line ends are CRLF, as SMTP delivers them
+ * and as the queue file stores them. The body is never held in memory: it is read from the
+ * queue file each time {@link #openBody()} is called.
+ *
+ * <p>Limits: at most {@link #MAX_HEADER_BYTES} bytes and {@link #MAX_HEADER_FIELDS} fields are
+ * taken as the header section; what follows counts as body (a check that needs the rest
+ * fails closed on its own terms, e.g. DKIM gives "fail"). A line in the header section that is
+ * neither a field nor a continuation (no colon) ends the header section, as in Postfix's
+ * cleanup(8), which treats it as the start of the body.
+ */
+public final class RawMessage {
+    public static final int MAX_HEADER_BYTES = 1 << 20;
+    public static final int MAX_HEADER_FIELDS = 10_000;
+
+    private final List<HeaderField> headers;
+    private final long bodyOffset;
+    private final Path file;
+    private final byte[] bytes;
+
+    private RawMessage(List<HeaderField> headers, long bodyOffset, Path file, byte[] bytes) {
+        this.headers = List.copyOf(headers);
+        this.bodyOffset = bodyOffset;
+        this.file = file;
+        this.bytes = bytes;
+    }
+
+    /** A message held in memory (tests, command-line tools, small messages). */
+    public static RawMessage of(byte[] message) {
+        try {
+            Parsed p = parse(new ByteArrayInputStream(message));
+            return new RawMessage(p.fields, p.bodyOffset, null, message);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A message in a file (the queue file): only the header section is read now. */
+    public static RawMessage of(Path file) throws IOException {
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
+            Parsed p = parse(in);
+            return new RawMessage(p.fields, p.bodyOffset, file, null);
+        }
+    }
+
+    public List<HeaderField> headers() { return headers; }
+
+    /** The byte offset of the body in the message (after the empty line). */
+    public long bodyOffset() { return bodyOffset; }
+
+    /** A new stream over the body bytes; the caller closes it. */
+    public InputStream openBody() throws IOException {
+        if (bytes != null) {
+            int off = (int) Math.min(bodyOffset, bytes.length);
+            return new ByteArrayInputStream(bytes, off, bytes.length - off);
+        }
+        InputStream in = Files.newInputStream(file);
+        in.skipNBytes(bodyOffset);
+        return in;
+    }
+
+    /** A new stream over the whole message, headers included; the caller closes it. */
+    public InputStream openMessage() throws IOException {
+        return bytes != null ? new ByteArrayInputStream(bytes) : Files.newInputStream(file);
+    }
+
+    /** The fields with this name, top first. */
+    public List<HeaderField> all(String name) {
+        List<HeaderField> out = new ArrayList<>();
+        for (HeaderField h : headers) if (h.is(name)) out.add(h);
+        return out;
+    }
+
+    /** The first (topmost) field with this name, or null. */
+    public HeaderField first(String name) {
+        for (HeaderField h : headers) if (h.is(name)) return h;
+        return null;
+    }
+
+    private record Parsed(List<HeaderField> fields, long bodyOffset) { }
+
+    /**
+     * Splits the header section into fields. A field starts with a line holding a colon and
+     * continues over lines that begin with SP or HTAB (folding). The empty line is consumed;
+     * the body starts after it. A message with no empty line is all header.
+     */
+    private static Parsed parse(InputStream in) throws IOException {
+        List<HeaderField> fields = new ArrayList<>();
+        java.io.ByteArrayOutputStream cur = new java.io.ByteArrayOutputStream();
+        String curName = null;
+        long offset = 0;
+        byte[] line;
+        while ((line = readLine(in)) != null) {
+            boolean blank = line.length == 0 || (line[0] == '\r' && (line.length == 1 || line[1] == '\n')) || line[0] == '\n';
+            boolean cont = line.length > 0 && (line[0] == ' ' || line[0] == '\t');
+            if (curName != null && cont && offset + line.length <= MAX_HEADER_BYTES) {
+                cur.write(line);
+                offset += line.length;
+                continue;
+            }
+            if (curName != null) {
+                fields.add(new HeaderField(curName, cur.toByteArray()));
+                cur.reset();
+                curName = null;
+            }
+            if (blank) return new Parsed(fields, offset + line.length);
+            int colon = indexOf(line, (byte) ':');
+            if (colon <= 0 || cont || offset + line.length > MAX_HEADER_BYTES || fields.size() >= MAX_HEADER_FIELDS
+                    || !fieldName(line, colon)) {
+                return new Parsed(fields, offset);   // not a header line: the body starts here
+            }
+            curName = new String(line, 0, colon, java.nio.charset.StandardCharsets.ISO_8859_1).stripTrailing();
+            cur.write(line);
+            offset += line.length;
+        }
+        if (curName != null) fields.add(new HeaderField(curName, cur.toByteArray()));
+        return new Parsed(fields, offset);
+    }
+
+    /** RFC 5322 section 3.6.8: printable US-ASCII except colon; trailing WSP before the colon is tolerated (obs-optional). */
+    private static boolean fieldName(byte[] line, int colon) {
+        int end = colon;
+        while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
+        if (end == 0) return false;
+        for (int i = 0; i < end; i++) if (line[i] < 33 || line[i] > 126) return false;
+        return true;
+    }
+
+    private static int indexOf(byte[] b, byte c) {
+        for (int i = 0; i < b.length; i++) if (b[i] == c) return i;
+        return -1;
+    }
+
+    /** One line including its LF (or up to EOF); null at EOF. Lines are bounded by the header limit. */
+    private static byte[] readLine(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(128);
+        int c;
+        while ((c = in.read()) != -1) {
+            b.write(c);
+            if (c == '\n' || b.size() > MAX_HEADER_BYTES) break;
+        }
+        return b.size() == 0 ? null : b.toByteArray();
+    }
+}
