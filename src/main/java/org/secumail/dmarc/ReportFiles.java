@@ -35,7 +35,11 @@ public final class ReportFiles {
     /** The XML documents found in these bytes, in order; empty when there is none. */
     public static List<byte[]> xmlDocuments(byte[] data) throws IOException {
         List<byte[]> out = new ArrayList<>();
-        find(data, 0, out);
+        try {
+            find(data, 0, out);
+        } catch (IllegalArgumentException e) {   // bad base64, a damaged zip entry name
+            throw new IOException("damaged report: " + e.getMessage(), e);
+        }
         return out;
     }
 
