@@ -18,7 +18,7 @@ import javax.xml.stream.XMLStreamWriter;
  * Writes one aggregate report (RFC 7489 section 7.2 and the appendix C schema): the report
  * metadata, the policy published, and one record per distinct (source IP, evaluation,
  * identifiers, authentication results) with its count. Only elements of the RFC 7489 schema
- * are written (the envelope-from domain appears as the SPF domain for scope mfrom).
+ * are written.
  */
 public final class AggregateReportWriter {
     private AggregateReportWriter() { }
@@ -37,7 +37,7 @@ public final class AggregateReportWriter {
 
     /** The key rows are grouped by: everything but the time. */
     private record Key(String sourceIp, String disposition, boolean dkim, boolean spf, String reason, String headerFrom,
-                       String spfDomain, String spfScope, String spfResult, List<DkimOutcome> sigs) { }
+                       String envelopeFrom, String spfDomain, String spfScope, String spfResult, List<DkimOutcome> sigs) { }
 
     /** The XML text, gzip'ed (7.2.1.1: the report is sent compressed with gzip). */
     public static byte[] gzip(Metadata meta, String policyDomain, DmarcRecord policy, List<DmarcEvaluation> rows) {
@@ -54,8 +54,8 @@ public final class AggregateReportWriter {
     public static byte[] xml(Metadata meta, String policyDomain, DmarcRecord policy, List<DmarcEvaluation> rows) {
         Map<Key, Integer> counts = new LinkedHashMap<>();
         for (DmarcEvaluation e : rows) {
-            Key k = new Key(e.sourceIp(), e.disposition().keyword(), e.dkimAligned(), e.spfAligned(), e.reason(),
-                    e.headerFrom(), e.spfDomain(), e.spfScope(), e.spfResult(), e.dkim());
+            Key k = new Key(address(e.sourceIp()), e.disposition().keyword(), e.dkimAligned(), e.spfAligned(), e.reason(),
+                    e.headerFrom(), e.envelopeFrom(), e.spfDomain(), e.spfScope(), e.spfResult(), e.dkim());
             counts.merge(k, 1, Integer::sum);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -64,6 +64,7 @@ public final class AggregateReportWriter {
             w.writeStartDocument("UTF-8", "1.0");
             w.writeCharacters("\n");
             w.writeStartElement("feedback");
+            text(w, "version", "1.0");   // the schema's first, required element
             w.writeStartElement("report_metadata");
             text(w, "org_name", meta.orgName());
             text(w, "email", meta.email());
@@ -103,6 +104,8 @@ public final class AggregateReportWriter {
                 w.writeEndElement();
                 w.writeEndElement();
                 w.writeStartElement("identifiers");
+                // required by the RFC 7489 schema; empty for the null sender
+                text(w, "envelope_from", k.envelopeFrom());
                 text(w, "header_from", k.headerFrom());
                 w.writeEndElement();
                 w.writeStartElement("auth_results");
@@ -130,6 +133,19 @@ public final class AggregateReportWriter {
         }
         // a line after each end tag, for people who read reports with zcat (text content is escaped: no "<" in it)
         return out.toString(StandardCharsets.UTF_8).replaceAll("(</[^>]+>)<", "$1\n<").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The schema's IPAddress type wants IPv6 written out in eight groups ("2001:db8:0:0:0:0:0:5",
+     * no "::"), which is what the JDK prints; an IPv4-mapped address becomes IPv4.
+     */
+    static String address(String ip) {
+        if (ip == null || !ip.matches("[0-9A-Fa-f:.]+") || !ip.contains(":")) return ip;
+        try {
+            return java.net.InetAddress.getByName(ip).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return ip;
+        }
     }
 
     /** DKIMResultType of appendix C; anything else a verifier says counts as permerror. */

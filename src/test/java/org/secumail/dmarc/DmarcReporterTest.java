@@ -62,6 +62,9 @@ class DmarcReporterTest {
         store.record(eval(DAY.plusSeconds(10), "192.0.2.1", RECORD, false, DmarcPolicy.REJECT));
         store.record(eval(DAY.plusSeconds(20), "192.0.2.1", RECORD, false, DmarcPolicy.REJECT));
         store.record(eval(DAY.plusSeconds(30), "198.51.100.2", RECORD, true, DmarcPolicy.NONE));
+        store.record(new DmarcEvaluation(DAY.plusSeconds(40), "2001:db8::5", "news.bank.example", "", "bank.example",
+                DmarcRecord.parse(RECORD).record(), DmarcPolicy.QUARANTINE, false, false, "sampled_out", "none",
+                "mx.sender.example", "helo", List.of()));
         store.record(eval(NEXT_DAY.minusSeconds(60), "192.0.2.1", RECORD, false, DmarcPolicy.REJECT));   // current period: not yet
         List<ReportMessage> due = reporter().due(NEXT_DAY);
         assertThat(due).hasSize(1);
@@ -81,6 +84,7 @@ class DmarcReporterTest {
 
         List<byte[]> docs = ReportFiles.xmlDocuments(r.message());
         assertThat(docs).hasSize(1);
+        validate(docs.get(0));
         AggregateReport rep = AggregateReport.parse(docs.get(0));
         assertThat(rep.orgName()).isEqualTo("Receiver Org");
         assertThat(rep.email()).isEqualTo("dmarc-noreply@rx.example");
@@ -89,14 +93,20 @@ class DmarcReporterTest {
         assertThat(rep.begin()).isEqualTo(DAY.getEpochSecond());
         assertThat(rep.end()).isEqualTo(DAY.getEpochSecond() + 86399);
         assertThat(rep.policy()).isEqualTo(new AggregateReport.Published("bank.example", "r", "r", "reject", "reject", "100", "0"));
-        assertThat(rep.records()).hasSize(2);
-        assertThat(rep.messages()).isEqualTo(3);
+        assertThat(rep.records()).hasSize(3);
+        assertThat(rep.messages()).isEqualTo(4);
+        AggregateReport.Row sampled = rep.records().get(2);
+        assertThat(sampled.sourceIp()).isEqualTo("2001:db8:0:0:0:0:0:5");
+        assertThat(sampled.reasons()).containsExactly("sampled_out");
+        assertThat(sampled.envelopeFrom()).isEmpty();
+        assertThat(sampled.spfResults()).containsExactly(new AggregateReport.Auth("mx.sender.example", "helo", "none"));
         AggregateReport.Row fail = rep.records().get(0);
         assertThat(fail.sourceIp()).isEqualTo("192.0.2.1");
         assertThat(fail.count()).isEqualTo(2);
         assertThat(fail.disposition()).isEqualTo("reject");
         assertThat(fail.dkim()).isEqualTo("fail");
         assertThat(fail.headerFrom()).isEqualTo("bank.example");
+        assertThat(fail.envelopeFrom()).isEqualTo("bulk.example");
         assertThat(fail.dkimResults()).containsExactly(new AggregateReport.Auth("bank.example", "sel1", "fail"));
         assertThat(fail.spfResults()).containsExactly(new AggregateReport.Auth("bulk.example", "mfrom", "pass"));
         assertThat(rep.records().get(1).dkim()).isEqualTo("pass");
@@ -104,6 +114,27 @@ class DmarcReporterTest {
         reporter().markSent(r);
         assertThat(store.count()).isEqualTo(1);   // the current period's row stays
         assertThat(reporter().due(NEXT_DAY)).isEmpty();
+    }
+
+    /** Validates against RFC 7489 appendix C's schema, without its target namespace (see SOURCE.md). */
+    static void validate(byte[] xml) throws Exception {
+        String xsd = new String(DmarcReporterTest.class.getResourceAsStream("/dmarc/rfc7489-rua-schema.xsd").readAllBytes(),
+                StandardCharsets.UTF_8).replaceFirst("targetNamespace=\"[^\"]*\"", "");
+        javax.xml.validation.Schema schema = javax.xml.validation.SchemaFactory.newInstance(javax.xml.XMLConstants.W3C_XML_SCHEMA_NS_URI)
+                .newSchema(new javax.xml.transform.stream.StreamSource(new java.io.StringReader(xsd)));
+        schema.newValidator().validate(new javax.xml.transform.stream.StreamSource(new java.io.ByteArrayInputStream(xml)));
+    }
+
+    @Test
+    void theSchemaCheckCatchesAMissingElement() throws Exception {
+        byte[] noEnvelopeFrom = ("<feedback><version>1.0</version><report_metadata><org_name>o</org_name><email>e</email>"
+                + "<report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range></report_metadata>"
+                + "<policy_published><domain>d</domain><p>none</p><pct>100</pct><fo>0</fo></policy_published>"
+                + "<record><row><source_ip>192.0.2.1</source_ip><count>1</count><policy_evaluated><disposition>none</disposition>"
+                + "<dkim>fail</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>d</header_from></identifiers>"
+                + "<auth_results><spf><domain>d</domain><scope>mfrom</scope><result>none</result></spf></auth_results></record></feedback>")
+                .getBytes(StandardCharsets.US_ASCII);
+        org.junit.jupiter.api.Assertions.assertThrows(org.xml.sax.SAXException.class, () -> validate(noEnvelopeFrom));
     }
 
     @Test
