@@ -34,11 +34,15 @@ public record FromDomains(List<String> domains, int fields, String error) {
             List<String> addrs = addresses(f.value());
             if (addrs.isEmpty()) return new FromDomains(List.of(), from.size(), "no address in From field");
             for (String a : addrs) {
+                // a piece without "@" is a display-name fragment of a broken field
+                // ("From: Doe, John <j@example.com>"), not an address
+                if (a.indexOf('@') < 0) continue;
                 String d = domainOf(a);
                 if (d == null) return new FromDomains(List.of(), from.size(), "no usable domain in From address " + printable(a));
                 out.add(d);
             }
         }
+        if (out.isEmpty()) return new FromDomains(List.of(), from.size(), "no address with a domain in From field");
         return new FromDomains(new ArrayList<>(out), from.size(), null);
     }
 

@@ -41,11 +41,13 @@ class DmarcFromTest {
         assertThat(from("To: a@example.com\r\n").error()).isEqualTo("no From field");
         assertThat(from("From: \r\n").error()).isEqualTo("no address in From field");
         assertThat(from("From: undisclosed-recipients:;\r\n").error()).isEqualTo("no address in From field");
-        assertThat(from("From: nobody\r\n").error()).startsWith("no usable domain");
+        assertThat(from("From: nobody\r\n").error()).isEqualTo("no address with a domain in From field");
         assertThat(from("From: a@[192.0.2.1]\r\n").error()).startsWith("no usable domain");
         assertThat(from("From: <a@exa mple.com>\r\n").error()).startsWith("no usable domain");
         assertThat(from("From: \"unterminated <a@example.com>\r\n").error()).isNotNull();
         assertThat(from("From: (unterminated comment a@example.com\r\n").error()).isNotNull();
         assertThat(from("From: <a@example.com\r\n").single()).isEqualTo("example.com");
+        // an unquoted comma in a display name (broken mailers) leaves a fragment without "@"
+        assertThat(from("From: Doe, John <john@example.com>\r\n").single()).isEqualTo("example.com");
     }
 }
