@@ -50,6 +50,7 @@ public final class DmarcCheck implements ContentCheck {
     private final Function<ContentContext, List<DkimOutcome>> dkim;
     private final DmarcHistory history;
     private final Clock clock;
+    private final Function<ContentContext, SpfResult> spfSelf;
 
     /**
      * @param dkim    the DKIM outcomes of a transaction (typically read from
@@ -58,11 +59,21 @@ public final class DmarcCheck implements ContentCheck {
      */
     public DmarcCheck(DmarcSettings settings, DmarcEvaluator evaluator, Function<ContentContext, List<DkimOutcome>> dkim,
                       DmarcHistory history, Clock clock) {
+        this(settings, evaluator, dkim, history, clock, null);
+    }
+
+    /**
+     * @param spfSelf computes SPF when smtpd did not (no check_spf in its restrictions), like
+     *                OpenDMARC's SPFSelfValidate; null to count SPF as none then
+     */
+    public DmarcCheck(DmarcSettings settings, DmarcEvaluator evaluator, Function<ContentContext, List<DkimOutcome>> dkim,
+                      DmarcHistory history, Clock clock, Function<ContentContext, SpfResult> spfSelf) {
         this.settings = settings;
         this.evaluator = evaluator;
         this.dkim = dkim;
         this.history = history;
         this.clock = clock;
+        this.spfSelf = spfSelf;
     }
 
     @Override public String name() { return "dmarc"; }
@@ -99,6 +110,15 @@ public final class DmarcCheck implements ContentCheck {
                     List.of(new AuthResult("dmarc", "permerror", null, List.of())), List.of(), List.of("From: " + why), new Detail(null, null));
         }
         SpfResult spf = ctx.spf();
+        List<String> trace = new ArrayList<>();
+        if (spf == null && spfSelf != null) {
+            try {
+                spf = spfSelf.apply(ctx);
+                if (spf != null) trace.add("SPF: not evaluated by smtpd; checked here: " + spf.code().keyword() + " for " + spf.domain());
+            } catch (RuntimeException e) {
+                LOG.warn("{}: dmarc: SPF check failed: {}", ctx.queueId(), e.toString());
+            }
+        }
         SpfResultCode code = spf == null ? SpfResultCode.NONE : spf.code();
         String spfDomain = spf == null ? "" : spf.domain();
         List<DkimOutcome> sigs;
@@ -110,7 +130,6 @@ public final class DmarcCheck implements ContentCheck {
         }
         if (sigs == null) sigs = List.of();
         DmarcVerdict v = evaluator.evaluate(message, code, spfDomain, sigs);
-        List<String> trace = new ArrayList<>();
         if (spf == null) trace.add("SPF: not evaluated by smtpd (no check_spf): counts as none");
         trace.addAll(v.trace());
 
@@ -127,7 +146,7 @@ public final class DmarcCheck implements ContentCheck {
             trace.add("reject turned into quarantine (secumail_dmarc_reject_action = quarantine)");
         }
         if (dis != v.disposition()) v = v.withDisposition(dis, "local disposition: " + dis.keyword());
-        remember(ctx, v, override, sigs);
+        remember(ctx, spf, v, override, sigs);
 
         List<AuthResult> ar = List.of(v.toAuthResult());
         String domain = v.fromDomain();
@@ -154,12 +173,11 @@ public final class DmarcCheck implements ContentCheck {
         }
     }
 
-    private void remember(ContentContext ctx, DmarcVerdict v, String override, List<DkimOutcome> sigs) {
+    private void remember(ContentContext ctx, SpfResult spf, DmarcVerdict v, String override, List<DkimOutcome> sigs) {
         if (v.record() == null || v.record().rua().isEmpty()) return;
         String sender = ctx.sender();
         int at = sender.lastIndexOf('@');
         String envFrom = at >= 0 ? sender.substring(at + 1).toLowerCase(Locale.ROOT) : "";
-        SpfResult spf = ctx.spf();
         try {
             history.record(new DmarcEvaluation(clock.instant(), ctx.clientAddress(), v.fromDomain(), envFrom,
                     v.recordDomain(), v.record(), v.disposition(), !v.dkimAligned().isEmpty(), v.spfAligned(), override,

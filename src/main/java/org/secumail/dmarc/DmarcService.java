@@ -53,8 +53,28 @@ public final class DmarcService implements AutoCloseable {
             store = SqliteDmarcStore.open(s.reportDatabase());
             if (queue != null) queuer = new DmarcReportQueuer(new DmarcReporter(store, dns, psl, s), queue, wake, clock);
         }
-        DmarcCheck check = new DmarcCheck(s, evaluator, dkim, store != null ? store : DmarcHistory.NONE, clock);
+        java.util.function.Function<ContentContext, org.secumail.spf.SpfResult> spfSelf = null;
+        if (s.spfSelfValidate()) {
+            org.secumail.spf.SpfEvaluator spf = new org.secumail.spf.SpfEvaluator(dns, config.get("myhostname"), clock);
+            spfSelf = ctx -> {
+                try {
+                    return spf.check(java.net.InetAddress.getByName(literal(ctx.clientAddress())), ctx.sender(), ctx.helo());
+                } catch (java.net.UnknownHostException e) {
+                    return null;   // not an address literal: no SPF
+                }
+            };
+        }
+        DmarcCheck check = new DmarcCheck(s, evaluator, dkim, store != null ? store : DmarcHistory.NONE, clock, spfSelf);
         return new DmarcService(s, check, store, queuer);
+    }
+
+    /** An address literal only, so that InetAddress never asks DNS for a name. */
+    private static String literal(String ip) throws java.net.UnknownHostException {
+        String a = ip == null ? "" : ip.strip();
+        if (a.startsWith("[") && a.endsWith("]")) a = a.substring(1, a.length() - 1);
+        if (a.regionMatches(true, 0, "IPv6:", 0, 5)) a = a.substring(5);
+        if (!a.matches("[0-9A-Fa-f:.]+")) throw new java.net.UnknownHostException(ip);
+        return a;
     }
 
     public DmarcSettings settings() { return settings; }

@@ -5,7 +5,7 @@
  * <h2>SYNOPSIS</h2>
  * <pre>
  * main.cf:
- *     smtpd_sender_restrictions = ..., check_spf          (DMARC uses smtpd's SPF result)
+ *     smtpd_sender_restrictions = ..., check_spf          (DMARC reuses smtpd's SPF result)
  *     secumail_dmarc_enable = yes
  *     secumail_dmarc_report_enable = yes
  *
@@ -64,6 +64,9 @@
  * <dt>secumail_dmarc_psl_file (default: empty)</dt><dd>the Public Suffix List file; empty
  * means the list built into SecuMail. A replaced file is read again when its modification
  * time changes, without a restart.</dd>
+ * <dt>secumail_dmarc_spf_self_validate (default: yes)</dt><dd>when smtpd did not check SPF
+ * (no check_spf), check it here for DMARC (OpenDMARC's SPFSelfValidate); no: SPF counts as
+ * none and only DKIM can align.</dd>
  * <dt>secumail_dmarc_report_enable (default: no)</dt><dd>store evaluations and send aggregate
  * reports.</dd>
  * <dt>secumail_dmarc_report_database (default: $data_directory/dmarc.sqlite)</dt><dd>the
