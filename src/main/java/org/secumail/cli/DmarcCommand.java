@@ -40,10 +40,12 @@ import picocli.CommandLine.Spec;
  *     evaluates one message as the server would (SPF for the client, then DMARC) and prints each
  *     step. DKIM is not verified here: --dkim-pass names the d= domains of signatures taken as
  *     valid. Exit 0 pass, 1 fail, 2 none, 3 temperror/permerror, 64 bad usage.</li>
+ * <li>{@code dmarc pending [-c DIR]}: the evaluations waiting for an aggregate report, per
+ *     policy domain (secumail_dmarc_report_database).</li>
  * </ul>
  */
 @Command(name = "dmarc", mixinStandardHelpOptions = true, description = "DMARC (RFC 7489): check a message, summarise aggregate reports.",
-        subcommands = {DmarcCommand.Report.class, DmarcCommand.Check.class})
+        subcommands = {DmarcCommand.Report.class, DmarcCommand.Check.class, DmarcCommand.Pending.class})
 public final class DmarcCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -185,6 +187,45 @@ public final class DmarcCommand implements Runnable {
                 case NONE -> 2;
                 case TEMPERROR, PERMERROR -> 3;
             };
+        }
+    }
+
+    @Command(name = "pending", mixinStandardHelpOptions = true, description = "List the evaluations waiting for an aggregate report.")
+    static final class Pending implements Callable<Integer> {
+        @Option(names = {"-c", "--config-dir"}, paramLabel = "CONFIG_DIR", description = "directory holding main.cf")
+        Path configDir;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                org.secumail.dmarc.DmarcSettings s = org.secumail.dmarc.DmarcSettings.fromConfig(ConfigSource.main(configDir));
+                if (!Files.exists(s.reportDatabase())) {
+                    out.println("no report database (" + s.reportDatabase() + ")");
+                    out.flush();
+                    return 0;
+                }
+                try (org.secumail.dmarc.SqliteDmarcStore store = org.secumail.dmarc.SqliteDmarcStore.open(s.reportDatabase())) {
+                    Instant far = Instant.now().plusSeconds(86400L * 365);
+                    for (String domain : store.domainsBefore(far)) {
+                        var rows = store.rowsBefore(domain, far);
+                        var last = rows.get(rows.size() - 1).evaluation();
+                        out.println(domain + ": " + rows.size() + " evaluations since " + rows.get(0).evaluation().time()
+                                + ", rua=" + last.record().rua());
+                    }
+                    out.println("total: " + store.count());
+                }
+            } catch (ConfigException | IOException e) {
+                err.println("secumail dmarc: " + e.getMessage());
+                err.flush();
+                return 64;
+            }
+            out.flush();
+            return 0;
         }
     }
 }

@@ -43,6 +43,20 @@ class DmarcCommandTest {
     }
 
     @Test
+    void pendingListsStoredEvaluations() throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "data_directory = " + dir + "\n");
+        assertThat(run(0, "dmarc", "pending", "-c", dir.toString())).contains("no report database");
+        try (SqliteDmarcStore store = SqliteDmarcStore.open(dir.resolve("dmarc.sqlite"))) {
+            store.record(new DmarcEvaluation(java.time.Instant.parse("2026-12-01T10:00:00Z"), "192.0.2.1", "bank.example", "",
+                    "bank.example", DmarcRecord.parse("v=DMARC1; p=none; rua=mailto:a@bank.example").record(), DmarcPolicy.NONE,
+                    false, false, "", "none", "h.example", "helo", java.util.List.of()));
+        }
+        assertThat(run(0, "dmarc", "pending", "-c", dir.toString()))
+                .contains("bank.example: 1 evaluations since 2026-12-01T10:00:00Z, rua=[mailto:a@bank.example]")
+                .contains("total: 1");
+    }
+
+    @Test
     void aFileWithoutAReportIsAnError() throws Exception {
         Path junk = dir.resolve("junk.txt");
         Files.writeString(junk, "Subject: nothing\r\n\r\nhello\r\n");
