@@ -85,6 +85,11 @@ public final class DmarcEvaluator {
     public DmarcVerdict evaluate(String fromDomain, SpfResultCode spf, String spfDomain, List<DkimOutcome> dkim) {
         List<String> trace = new ArrayList<>();
         String from = normal(fromDomain);
+        if (from.isEmpty() || FromDomains.domainOf("x@" + from) == null) {
+            trace.add("From: no usable domain \"" + from.replaceAll("[^\\x20-\\x7e]", "?") + "\"");
+            return new DmarcVerdict(DmarcResult.PERMERROR, "", "", null, null, DmarcPolicy.NONE, DmarcPolicy.NONE, false,
+                    false, List.of(), spfDomain, "no usable From domain", trace);
+        }
         String org = psl.organizationalDomain(from);
         trace.add("From: domain " + from + ", organizational domain " + org);
         Discovery found = discover(from, org, trace);

@@ -148,6 +148,13 @@ class DmarcEvaluatorTest {
     }
 
     @Test
+    void aBlankOrBadDomainGivenDirectlyIsAPermanentError() {
+        assertThat(eval.evaluate("", SpfResultCode.PASS, "x", List.of()).result()).isEqualTo(DmarcResult.PERMERROR);
+        assertThat(eval.evaluate("a b.example", SpfResultCode.PASS, "x", List.of()).result()).isEqualTo(DmarcResult.PERMERROR);
+        assertThat(dns.queries).isEmpty();
+    }
+
+    @Test
     void aResolverThatThrowsGivesTemperror() {
         DmarcEvaluator e = new DmarcEvaluator(new FakeDns() {
             @Override public synchronized org.secumail.dns.DnsAnswer<String> txt(String name) { throw new IllegalStateException("boom"); }
