@@ -129,7 +129,7 @@ public final class Server implements AutoCloseable {
         try {
             for (Prepared p : prepared) {
                 SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, store, qmgr::wake, p.service.maxproc(),
-                        p.tls, sasl.get(p), authGuard);
+                        p.tls, sasl.get(p), authGuard, ContentSetup.fromConfig(p.cfg, dns));
                 for (InetSocketAddress bind : bindAddresses(p.service.endpoint(), p.cfg)) {
                     SmtpServer l = new SmtpServer(svc, bind).start();
                     server.listeners.add(l);

@@ -137,6 +137,10 @@ public final class Parameters {
         p("secumail_spf_helo_reject_results", "fail");
         p("secumail_spf_helo_defer_results", "");
 
+        // content checks at end of DATA (see org.secumail.content)
+        p("secumail_authserv_id", "$myhostname");
+        p("secumail_content_check_timeout", "60s");
+
         // reply codes (postconf(5))
         p("reject_code", "554");
         p("defer_code", "450");
