@@ -140,6 +140,7 @@ public final class Parameters {
         // content checks at end of DATA (see org.secumail.content)
         p("secumail_authserv_id", "$myhostname");
         p("secumail_content_check_timeout", "60s");
+        p("secumail_quarantine_folder", "");   // empty: the hold queue; ".Junk": that Maildir++ folder
 
         // reply codes (postconf(5))
         p("reject_code", "554");

@@ -27,6 +27,8 @@ final class DataReceiver {
 
     private final SmtpSession s;
     private final MailTransaction tx;
+    /** The Maildir++ folder a content check's quarantine files the message into, or null. */
+    private String quarantineFolder;
 
     DataReceiver(SmtpSession s, MailTransaction tx) {
         this.s = s;
@@ -54,9 +56,13 @@ final class DataReceiver {
                 yield null;
             }
             case QUARANTINE -> {
-                ctx.hold = out.decidedBy() + ": " + out.text();
-                SmtpSession.LOG.info("{}: hold: END-OF-MESSAGE from {}: {}; from=<{}> proto={} helo=<{}>", tx.queueId(), ctx.clientLabel(),
-                        ctx.hold, tx.sender, ctx.protocol, ctx.helo == null ? "" : ctx.helo);
+                String why = out.decidedBy() + ": " + out.text();
+                String folder = s.svc.cfg.get("secumail_quarantine_folder").strip();
+                if (folder.isEmpty()) ctx.hold = why;
+                else quarantineFolder = folder;
+                SmtpSession.LOG.info("{}: {}: END-OF-MESSAGE from {}: {}; from=<{}> proto={} helo=<{}>", tx.queueId(),
+                        folder.isEmpty() ? "hold" : "quarantine to folder " + folder, ctx.clientLabel(), why, tx.sender, ctx.protocol,
+                        ctx.helo == null ? "" : ctx.helo);
                 yield null;
             }
             case ACCEPT -> null;
@@ -160,6 +166,7 @@ final class DataReceiver {
         }
         if (ctx.tlsProtocol != null) attrs.put("tls", ctx.tlsProtocol + " " + ctx.tlsCipher);
         if (ctx.hold != null) attrs.put("hold", ctx.hold);
+        if (quarantineFolder != null) attrs.put("folder", quarantineFolder);
         java.util.List<String> rcpts = tx.recipients;
         if (ctx.redirect != null) {
             // access(5) REDIRECT: the message goes to this one address instead of its recipients
