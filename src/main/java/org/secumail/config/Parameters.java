@@ -142,6 +142,21 @@ public final class Parameters {
         p("secumail_content_check_timeout", "60s");
         p("secumail_quarantine_folder", "");   // empty: the hold queue; ".Junk": that Maildir++ folder
 
+        // DKIM (see org.secumail.dkim): verification, and signing as OpenDKIM configures it
+        p("secumail_dkim_verify", "yes");
+        p("secumail_dkim_max_signatures", "10");
+        p("secumail_dkim_key_table", "");
+        p("secumail_dkim_signing_table", "");
+        p("secumail_dkim_internal_hosts", "");
+        p("secumail_dkim_multiple_signatures", "no");
+        p("secumail_dkim_domains", "");
+        p("secumail_dkim_subdomains", "no");
+        p("secumail_dkim_selectors", "default");
+        p("secumail_dkim_key_directory", "$config_directory/dkim");
+        p("secumail_dkim_canonicalization", "relaxed/relaxed");
+        p("secumail_dkim_oversign_headers", "From, To, Subject, Date, Message-ID, Reply-To");
+        p("secumail_dkim_signature_ttl", "");
+
         // reply codes (postconf(5))
         p("reject_code", "554");
         p("defer_code", "450");
