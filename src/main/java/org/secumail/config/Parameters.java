@@ -143,7 +143,6 @@ public final class Parameters {
         // content checks at end of DATA (see org.secumail.content)
         p("secumail_authserv_id", "$myhostname");
         p("secumail_content_check_timeout", "60s");
-        p("secumail_quarantine_folder", "");   // empty: the hold queue; ".Junk": that Maildir++ folder
 
         // DKIM (see org.secumail.dkim): verification, and signing as OpenDKIM configures it
         p("secumail_dkim_verify", "yes");

@@ -126,7 +126,7 @@ public final class LocalTransport implements Transport {
 
     /**
      * The Maildir++ folder a content check filed the message into (envelope attribute
-     * "folder", from secumail_quarantine_folder), or null. Only a plain ".Name" is taken: the
+     * "folder": a check's quarantine target such as secumail_dmarc_quarantine_target), or null. Only a plain ".Name" is taken: the
      * value came from main.cf, but a queue file must never make delivery write elsewhere.
      */
     static String quarantineFolder(QueuedMessage msg) {

@@ -43,7 +43,7 @@ public final class DmarcCheck implements ContentCheck {
      * @param verdict          the evaluation (null when the message was not evaluated)
      * @param quarantineTarget for a quarantine: "hold" or the folder name configured; else null
      */
-    public record Detail(DmarcVerdict verdict, String quarantineTarget) { }
+    public record Detail(DmarcVerdict verdict, String quarantineTarget) implements org.secumail.content.QuarantineTarget { }
 
     private final DmarcSettings settings;
     private final DmarcEvaluator evaluator;

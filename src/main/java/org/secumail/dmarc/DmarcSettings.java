@@ -46,7 +46,7 @@ public record DmarcSettings(boolean enable, DmarcPolicy rejectAction, boolean ho
     public static final Map<String, String> PARAMETERS;
     static {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("secumail_dmarc_enable", "no");
+        m.put("secumail_dmarc_enable", "yes");
         m.put("secumail_dmarc_reject_action", "reject");
         m.put("secumail_dmarc_honor_pct", "yes");
         m.put("secumail_dmarc_quarantine_target", "hold");

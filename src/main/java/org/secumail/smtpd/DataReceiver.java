@@ -57,11 +57,16 @@ final class DataReceiver {
             }
             case QUARANTINE -> {
                 String why = out.decidedBy() + ": " + out.text();
-                String folder = s.svc.cfg.get("secumail_quarantine_folder").strip();
-                if (folder.isEmpty()) ctx.hold = why;
+                String folder = null;
+                for (var r : out.results()) {
+                    if (r.check().equals(out.decidedBy()) && r.detail() instanceof org.secumail.content.QuarantineTarget t) {
+                        folder = org.secumail.content.QuarantineTarget.folder(t.quarantineTarget());
+                    }
+                }
+                if (folder == null) ctx.hold = why;
                 else quarantineFolder = folder;
                 SmtpSession.LOG.info("{}: {}: END-OF-MESSAGE from {}: {}; from=<{}> proto={} helo=<{}>", tx.queueId(),
-                        folder.isEmpty() ? "hold" : "quarantine to folder " + folder, ctx.clientLabel(), why, tx.sender, ctx.protocol,
+                        folder == null ? "hold" : "quarantine to folder " + folder, ctx.clientLabel(), why, tx.sender, ctx.protocol,
                         ctx.helo == null ? "" : ctx.helo);
                 yield null;
             }
