@@ -9,6 +9,8 @@
 #   dovecot-core, dovecot-lmtpd - real Dovecot auth service (smtpd_sasl_type = dovecot) and
 #                  LMTP server (lmtp: transport), private instances on loopback, never the system one
 #   openssl  - `openssl s_client -starttls smtp` in the TLS tests
+#   python3-dkim   - dkimpy, the DKIM/ARC interop peer (driven by src/test/resources/dkim/interop/dkimpy_harness.py)
+#   opendkim-tools - opendkim-testkey (checks our keygen output over loopback DNS) and opendkim-testmsg
 # Idempotent: with everything present it changes nothing and runs no apt-get at all.
 # Postfix is installed unconfigured ("No configuration") and its system instance is
 # never started: a temporary /usr/sbin/policy-rc.d (exit 101) forbids service starts
@@ -17,7 +19,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl"
+PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools"
 
 missing=""
 for p in $PACKAGES; do

@@ -141,4 +141,35 @@ public final class DkimKeys {
         }
         return w.toString();
     }
+
+    /**
+     * The SELECTOR.txt zone line exactly as opendkim-genkey 2.11 writes it: p= split into
+     * 250-character strings, "h=sha256;" for RSA, and the "; ----- DKIM key" comment.
+     */
+    public static String zoneLine(String selector, String domain, PublicKey key) {
+        boolean rsa = key.getAlgorithm().equalsIgnoreCase("RSA");
+        StringBuilder sb = new StringBuilder(selector).append("._domainkey\tIN\tTXT\t( \"v=DKIM1;")
+                .append(rsa ? " h=sha256; k=rsa; " : " k=ed25519; ").append("\"\n\t  \"p=");
+        String data = publicKeyValue(key);
+        int cur = 0, len = data.length();
+        while (len > 0) {
+            if (len < 250) {
+                sb.append(data, cur, data.length());
+                len = 0;
+            } else {
+                sb.append(data, cur, cur + 250).append("\"\n\t  \"");
+                cur += 250;
+                len -= 250;
+            }
+        }
+        return sb.append("\" )  ; ----- DKIM key ").append(selector).append(" for ").append(domain).append('\n').toString();
+    }
+
+    /** The TXT record text of a zone line (its quoted strings concatenated), as a resolver returns it. */
+    public static String recordOf(String zoneLine) {
+        StringBuilder sb = new StringBuilder();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"([^\"]*)\"").matcher(zoneLine.split(";\\s*-----")[0]);
+        while (m.find()) sb.append(m.group(1));
+        return sb.toString();
+    }
 }

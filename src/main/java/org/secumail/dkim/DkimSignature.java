@@ -41,13 +41,15 @@ public record DkimSignature(TagList tags, String algorithm, Canonicalization hea
             if (v == null) throw DkimException.perm("missing v= tag");
             if (!v.equals("1")) throw DkimException.perm("unsupported version v=" + TagList.clip(v));
         }
-        for (String req : new String[] {"a", "b", "bh", "d", "h", "s"}) {
+        for (String req : arc ? new String[] {"i", "a", "b", "bh", "d", "h", "s"} : new String[] {"a", "b", "bh", "d", "h", "s"}) {
             if (!t.has(req)) throw DkimException.perm("missing " + req + "= tag");
         }
         String a = t.get("a").toLowerCase(Locale.ROOT);
         if (a.equals("rsa-sha1")) throw DkimException.perm("rsa-sha1 is not accepted (RFC 8301)");
         if (!a.equals("rsa-sha256") && !a.equals("ed25519-sha256")) throw DkimException.perm("unknown algorithm a=" + TagList.clip(a));
-        Canonicalization hc = Canonicalization.SIMPLE, bc = Canonicalization.SIMPLE;
+        // DKIM's default is simple/simple (3.5); for ARC dkimpy and the ValiMail suite take relaxed/relaxed
+        Canonicalization hc = arc ? Canonicalization.RELAXED : Canonicalization.SIMPLE;
+        Canonicalization bc = hc;
         String c = t.get("c");
         if (c != null) {
             String[] parts = c.split("/", -1);
@@ -71,14 +73,23 @@ public record DkimSignature(TagList tags, String algorithm, Canonicalization hea
         List<String> h = new ArrayList<>();
         for (String name : t.get("h").split(":", -1)) {
             String n = TagList.removeWhitespace(name);
-            if (n.isEmpty()) throw DkimException.perm("empty name in h=");
+            if (n.isEmpty()) {
+                // ARC: an empty h= or an empty name (ValiMail ams_fields_h_empty, _mis_hdr) selects nothing
+                if (arc) continue;
+                throw DkimException.perm("empty name in h=");
+            }
             h.add(n);
             if (h.size() > MAX_H) throw DkimException.perm("h= lists more than " + MAX_H + " fields");
         }
         // section 5.4: From MUST be signed; ARC's AMS follows the same rule (RFC 8617 4.1.2)
-        if (h.stream().noneMatch(n -> n.equalsIgnoreCase("from"))) throw DkimException.perm("From field not signed (h= lacks from)");
+        if (!arc && h.stream().noneMatch(n -> n.equalsIgnoreCase("from"))) throw DkimException.perm("From field not signed (h= lacks from)");
+        // RFC 8617 4.1.2: the AMS must not sign ARC-Seal fields
+        if (arc && h.stream().anyMatch(n -> n.equalsIgnoreCase("arc-seal"))) throw DkimException.perm("ARC-Message-Signature h= includes ARC-Seal");
         String i = "@" + d;
-        if (!arc && t.has("i")) {
+        if (arc) {
+            i = t.get("i");
+            if (instance(i) < 0) throw DkimException.perm("bad instance i=" + TagList.clip(i));
+        } else if (t.has("i")) {
             i = t.get("i");
             int at = i.lastIndexOf('@');
             String idom = at < 0 ? "" : i.substring(at + 1).toLowerCase(Locale.ROOT);
@@ -133,6 +144,13 @@ public record DkimSignature(TagList tags, String algorithm, Canonicalization hea
             throw DkimException.perm("bad " + tag + "= value " + TagList.clip(v));
         }
         return Long.parseLong(v);
+    }
+
+    /** An ARC instance number (RFC 8617 4.2.1): 1 to 50, digits only; -1 for anything else. */
+    public static int instance(String v) {
+        if (v == null || v.isEmpty() || v.length() > 3 || !v.chars().allMatch(ch -> ch >= '0' && ch <= '9')) return -1;
+        int n = Integer.parseInt(v);
+        return n >= 1 && n <= 50 ? n : -1;
     }
 
     /** The b= value as written, whitespace removed (for header.b, RFC 6008). */

@@ -91,5 +91,5 @@ public final class TagList {
         return true;
     }
 
-    static String clip(String s) { return s.length() > 40 ? s.substring(0, 40) + "..." : s; }
+    public static String clip(String s) { return s.length() > 40 ? s.substring(0, 40) + "..." : s; }
 }
