@@ -128,6 +128,9 @@ public final class Parameters {
         // routing, smtp(8) and lmtp(8) clients (see org.secumail.smtp)
         for (var e : org.secumail.smtp.SmtpParameters.defaults().entrySet()) p(e.getKey(), e.getValue());
 
+        // antivirus: clamd client and built-in scanner (see org.secumail.antivirus)
+        for (var e : org.secumail.antivirus.AntivirusParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
+
         // secumail policyd: the restrictions it answers Postfix's policy requests with
         p("secumail_policyd_restrictions", "check_greylist");
 
