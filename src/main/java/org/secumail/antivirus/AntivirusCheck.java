@@ -62,12 +62,8 @@ public final class AntivirusCheck implements ContentCheck {
         MainConfig c = AntivirusParameters.withDefaults(config);
         String kind = AntivirusParameters.choice(c, "secumail_antivirus_scanner", "none", "clamd", "builtin");
         if (kind.equals("none")) return Optional.empty();
-        Scanner s = kind.equals("clamd") ? ClamdClient.fromConfig(c) : builtin(c);
+        Scanner s = kind.equals("clamd") ? ClamdClient.fromConfig(c) : BuiltinScanner.fromConfig(c);
         return Optional.of(new AntivirusCheck(s, settingsInfected(c), settingsError(c), c.bool("secumail_antivirus_scanned_header"), c.get("myhostname")));
-    }
-
-    private static Scanner builtin(MainConfig c) {
-        throw new org.secumail.config.ConfigException("secumail_antivirus_scanner = builtin: the built-in scanner is not in this build yet");
     }
 
     static InfectedAction settingsInfected(MainConfig c) {
@@ -87,7 +83,7 @@ public final class AntivirusCheck implements ContentCheck {
         long t0 = System.nanoTime();
         ScanResult r;
         try {
-            r = scanner.scan(message::openMessage);
+            r = scanner.scanMessage(message::openMessage);
         } catch (RuntimeException e) {
             // a bug or a resource failure in the scanner: the same as a scanner error, never an accept
             r = ScanResult.error(e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());

@@ -31,13 +31,15 @@ public final class AntivirusParameters {
         m.put("secumail_clamd_timeout", "60s");
         m.put("secumail_clamd_stream_max_length", "");              // empty: clamd.conf's StreamMaxLength, else 100M
         m.put("secumail_antivirus_database_directory", "/var/lib/clamav");
-        m.put("secumail_antivirus_max_recursion", "10");
+        m.put("secumail_antivirus_max_recursion", "17");            // clamd.conf MaxRecursion default
         m.put("secumail_antivirus_max_files", "10000");
         m.put("secumail_antivirus_max_file_size", "25M");
         m.put("secumail_antivirus_max_scan_size", "100M");
         m.put("secumail_antivirus_max_ratio", "100");
         m.put("secumail_antivirus_alert_exceeds_max", "yes");
         m.put("secumail_antivirus_alert_encrypted", "yes");
+        m.put("secumail_attachment_policy", "yes");
+        m.put("secumail_attachment_policy_file", "");              // empty: AttachmentPolicy.DEFAULT
         return java.util.Collections.unmodifiableMap(m);
     }
 

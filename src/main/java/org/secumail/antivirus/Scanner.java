@@ -22,4 +22,10 @@ public interface Scanner {
 
     /** Scans the bytes of a file or a whole message (a message is recognised and taken apart). */
     ScanResult scan(Source source);
+
+    /**
+     * Scans a whole message (RFC 5322), known to be one whatever its first bytes look like. clamd
+     * recognises mail by itself, so only the built-in scanner does anything different here.
+     */
+    default ScanResult scanMessage(Source source) { return scan(source); }
 }
