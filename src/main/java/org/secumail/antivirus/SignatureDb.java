@@ -128,7 +128,7 @@ public final class SignatureDb {
     private static String reason(RuntimeException e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         // group by kind, not by the literal value, so the load log stays one line per reason
-        return m.replaceAll("[0-9a-fA-F]{2,}|\\d+", "N");
+        return m.replaceAll("\\b(?=[0-9A-Fa-f]*\\d)[0-9A-Fa-f]+\\b", "N");
     }
 
     private void hashLine(String l, String suffix, boolean fp) {
