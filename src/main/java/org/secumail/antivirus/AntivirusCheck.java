@@ -43,9 +43,20 @@ public final class AntivirusCheck implements ContentCheck {
     private final ErrorAction errorAction;
     private final boolean scannedHeader;
     private final String hostname;
+    private final Scanner policyScanner;
 
     public AntivirusCheck(Scanner scanner, InfectedAction infectedAction, ErrorAction errorAction, boolean scannedHeader, String hostname) {
+        this(scanner, null, infectedAction, errorAction, scannedHeader, hostname);
+    }
+
+    /**
+     * With a second scanner that applies only the attachment policy after a clean verdict: clamd
+     * knows nothing of banned names, so with clamd the policy runs in a built-in walk with an
+     * empty signature set (see {@link BuiltinScanner#policyOnly}).
+     */
+    public AntivirusCheck(Scanner scanner, Scanner policyScanner, InfectedAction infectedAction, ErrorAction errorAction, boolean scannedHeader, String hostname) {
         this.scanner = scanner;
+        this.policyScanner = policyScanner;
         this.infectedAction = infectedAction;
         this.errorAction = errorAction;
         this.scannedHeader = scannedHeader;
@@ -62,8 +73,16 @@ public final class AntivirusCheck implements ContentCheck {
         MainConfig c = AntivirusParameters.withDefaults(config);
         String kind = AntivirusParameters.choice(c, "secumail_antivirus_scanner", "none", "clamd", "builtin");
         if (kind.equals("none")) return Optional.empty();
-        Scanner s = kind.equals("clamd") ? ClamdClient.fromConfig(c) : BuiltinScanner.fromConfig(c);
-        return Optional.of(new AntivirusCheck(s, settingsInfected(c), settingsError(c), c.bool("secumail_antivirus_scanned_header"), c.get("myhostname")));
+        Scanner s;
+        Scanner policy = null;
+        if (kind.equals("clamd")) {
+            s = ClamdClient.fromConfig(c);
+            AttachmentPolicy p = AttachmentPolicy.fromConfig(c);
+            if (p != null) policy = BuiltinScanner.policyOnly(p, c);
+        } else {
+            s = BuiltinScanner.fromConfig(c);
+        }
+        return Optional.of(new AntivirusCheck(s, policy, settingsInfected(c), settingsError(c), c.bool("secumail_antivirus_scanned_header"), c.get("myhostname")));
     }
 
     static InfectedAction settingsInfected(MainConfig c) {
@@ -84,6 +103,10 @@ public final class AntivirusCheck implements ContentCheck {
         ScanResult r;
         try {
             r = scanner.scanMessage(message::openMessage);
+            if (r.status() == ScanResult.Status.CLEAN && policyScanner != null) {
+                ScanResult p = policyScanner.scanMessage(message::openMessage);
+                if (p.status() != ScanResult.Status.CLEAN) r = p;
+            }
         } catch (RuntimeException e) {
             // a bug or a resource failure in the scanner: the same as a scanner error, never an accept
             r = ScanResult.error(e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
@@ -109,8 +132,12 @@ public final class AntivirusCheck implements ContentCheck {
 
     private ContentResult infected(ScanResult r, List<String> trace) {
         String sig = safe(r.signature());
+        // a banned attachment is named in the reply, so the sender knows which file to leave out
+        String text = sig.startsWith("Banned.")
+                ? "Message rejected: banned attachment (" + partName(r.where()) + ": " + sig + ")"
+                : "Message rejected: infected (" + sig + ")";
         return switch (infectedAction) {
-            case REJECT -> ContentResult.reject(name(), 554, "5.7.1", "Message rejected: infected (" + sig + ")", List.of(), trace);
+            case REJECT -> ContentResult.reject(name(), 554, "5.7.1", text, List.of(), trace);
             case DISCARD -> ContentResult.discard(name(), "infected (" + sig + ")", trace);
             case QUARANTINE -> ContentResult.quarantine(name(), "infected (" + sig + ")", List.of(), List.of(header("infected (" + sig + ")")), trace);
         };
@@ -119,6 +146,15 @@ public final class AntivirusCheck implements ContentCheck {
     private HeaderField header(String status) {
         String by = scanner instanceof ClamdClient ? "ClamAV using SecuMail" : "SecuMail built-in scanner";
         return HeaderField.of("X-Virus-Scanned", by + (hostname.isEmpty() ? "" : " at " + hostname) + "; " + status);
+    }
+
+    /** The last element of "message > part 2 (a.zip) > b.exe", printable and bounded. */
+    static String partName(String where) {
+        int i = where.lastIndexOf(" > ");
+        String last = i < 0 ? where : where.substring(i + 3);
+        StringBuilder b = new StringBuilder();
+        for (char ch : last.toCharArray()) if (ch >= 32 && ch < 127) b.append(ch);
+        return b.length() > 80 ? b.substring(0, 80) : b.toString();
     }
 
     /** A signature name in a reply or header: printable ASCII only, bounded (it came from a socket). */

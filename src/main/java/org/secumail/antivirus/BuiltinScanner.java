@@ -65,6 +65,19 @@ public final class BuiltinScanner implements Scanner {
         return new BuiltinScanner(load(dir), dir, l, Path.of(System.getProperty("java.io.tmpdir")), AttachmentPolicy.fromConfig(c));
     }
 
+    /**
+     * A walk that applies only the attachment policy (no signatures), for use beside clamd. Its
+     * limits never alert: clamd's own limits decide about what it could not scan.
+     */
+    public static BuiltinScanner policyOnly(AttachmentPolicy policy, MainConfig config) {
+        MainConfig c = AntivirusParameters.withDefaults(config);
+        Limits l = new Limits(c.integer("secumail_antivirus_max_recursion"), c.integer("secumail_antivirus_max_files"),
+                AntivirusParameters.size("secumail_antivirus_max_file_size", c.get("secumail_antivirus_max_file_size")),
+                AntivirusParameters.size("secumail_antivirus_max_scan_size", c.get("secumail_antivirus_max_scan_size")),
+                c.longValue("secumail_antivirus_max_ratio"), false, false);
+        return new BuiltinScanner(SignatureDb.empty(), null, l, Path.of(System.getProperty("java.io.tmpdir")), policy);
+    }
+
     private static SignatureDb load(Path dir) {
         try {
             SignatureDb d = SignatureDb.load(dir);
@@ -77,12 +90,12 @@ public final class BuiltinScanner implements Scanner {
 
     /** Reads the database directory again; scans running keep the old set until they finish. */
     public void reload() {
-        db = load(dbDir);
+        if (dbDir != null) db = load(dbDir);
     }
 
     public SignatureDb database() { return db; }
 
-    @Override public String name() { return "builtin"; }
+    @Override public String name() { return dbDir == null ? "policy" : "builtin"; }
 
     @Override public ScanResult scan(Source source) { return run(source, false); }
 

@@ -63,6 +63,13 @@ public final class SignatureDb {
         return db;
     }
 
+    /** No signatures at all (the attachment policy alone). */
+    static SignatureDb empty() {
+        SignatureDb db = new SignatureDb();
+        db.finish();
+        return db;
+    }
+
     /** A database from named streams (tests, single files). */
     static SignatureDb of(Map<String, byte[]> files) throws IOException {
         SignatureDb db = new SignatureDb();
