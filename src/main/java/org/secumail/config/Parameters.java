@@ -130,6 +130,8 @@ public final class Parameters {
 
         // DMARC evaluation and aggregate reports (see org.secumail.dmarc, docs/dmarc.md)
         for (var e : org.secumail.dmarc.DmarcSettings.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
+        // antivirus: clamd client and built-in scanner (see org.secumail.antivirus)
+        for (var e : org.secumail.antivirus.AntivirusParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
 
         // secumail policyd: the restrictions it answers Postfix's policy requests with
         p("secumail_policyd_restrictions", "check_greylist");
