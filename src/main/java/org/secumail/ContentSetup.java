@@ -7,6 +7,8 @@ import org.secumail.config.MainConfig;
 import org.secumail.content.ContentCheck;
 import org.secumail.content.ContentChecks;
 import org.secumail.content.MessageSigner;
+import org.secumail.arc.ArcVerifier;
+import org.secumail.arc.ArcVerifyCheck;
 import org.secumail.dkim.DkimSigning;
 import org.secumail.dkim.DkimVerifier;
 import org.secumail.dkim.DkimVerifyCheck;
@@ -90,7 +92,15 @@ final class ContentSetup {
         if (cfg.bool("secumail_dkim_verify")) {
             checks.add(new DkimVerifyCheck(new DkimVerifier(dns, clock, cfg.integer("secumail_dkim_max_signatures"))));
         }
-        if (dmarc.enable()) checks.add(new DmarcCheck(dmarc, shared.dmarc, ContentSetup::dkimOutcomes, shared.history(), clock));
+        ArcVerifyCheck arc = null;
+        if (cfg.bool("secumail_arc_verify")) {
+            arc = new ArcVerifyCheck(new ArcVerifier(dns, clock), cfg.list("secumail_arc_trusted_sealers"));
+            checks.add(arc);
+        }
+        if (dmarc.enable()) {
+            java.util.function.Predicate<org.secumail.content.ContentContext> forwarder = arc == null ? c -> false : arc::trustedPass;
+            checks.add(new DmarcCheck(dmarc, shared.dmarc, ContentSetup::dkimOutcomes, shared.history(), clock, forwarder));
+        }
         DkimSigning signing = DkimSigning.fromConfig(cfg, clock);
         if (signing != null) signers.add(signing);
         return new ContentChecks(checks, signers, cfg.get("secumail_authserv_id"), cfg.duration("secumail_content_check_timeout"));

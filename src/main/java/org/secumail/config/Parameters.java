@@ -161,6 +161,10 @@ public final class Parameters {
         p("secumail_dkim_oversign_headers", "From, To, Subject, Date, Message-ID, Reply-To");
         p("secumail_dkim_signature_ttl", "");
 
+        // ARC (see org.secumail.arc): chain validation; sealers whose passing chain overrides DMARC
+        p("secumail_arc_verify", "yes");
+        p("secumail_arc_trusted_sealers", "");
+
         // reply codes (postconf(5))
         p("reject_code", "554");
         p("defer_code", "450");

@@ -49,6 +49,7 @@ public final class DmarcCheck implements ContentCheck {
     private final DmarcEvaluator evaluator;
     private final Function<ContentContext, List<DkimOutcome>> dkim;
     private final DmarcHistory history;
+    private final java.util.function.Predicate<ContentContext> trustedForwarder;
     private final Clock clock;
 
     /**
@@ -58,6 +59,17 @@ public final class DmarcCheck implements ContentCheck {
      */
     public DmarcCheck(DmarcSettings settings, DmarcEvaluator evaluator, Function<ContentContext, List<DkimOutcome>> dkim,
                       DmarcHistory history, Clock clock) {
+        this(settings, evaluator, dkim, history, clock, ctx -> false);
+    }
+
+    /**
+     * @param trustedForwarder true when an ARC check of an earlier phase found a passing chain
+     *                         from a trusted sealer: a failing message is then not rejected or
+     *                         quarantined (RFC 8617 section 7.2)
+     */
+    public DmarcCheck(DmarcSettings settings, DmarcEvaluator evaluator, Function<ContentContext, List<DkimOutcome>> dkim,
+                      DmarcHistory history, Clock clock, java.util.function.Predicate<ContentContext> trustedForwarder) {
+        this.trustedForwarder = trustedForwarder;
         this.settings = settings;
         this.evaluator = evaluator;
         this.dkim = dkim;
@@ -125,6 +137,14 @@ public final class DmarcCheck implements ContentCheck {
             dis = DmarcPolicy.QUARANTINE;
             override = "local_policy";
             trace.add("reject turned into quarantine (secumail_dmarc_reject_action = quarantine)");
+        }
+        if (dis != DmarcPolicy.NONE && trustedForwarder.test(ctx)) {
+            // RFC 8617 section 7.2: a trusted intermediary's passing ARC chain vouches for a
+            // message its own changes broke (a mailing list's subject tag, footer)
+            dis = DmarcPolicy.NONE;
+            override = "trusted_forwarder";
+            trace.add("policy overridden: ARC chain passes, sealed by a trusted sealer (secumail_arc_trusted_sealers)");
+            LOG.info("{}: dmarc: {} policy overridden: trusted ARC sealer", ctx.queueId(), v.fromDomain());
         }
         if (dis != v.disposition()) v = v.withDisposition(dis, "local disposition: " + dis.keyword());
         remember(ctx, v, override, sigs);
