@@ -7,6 +7,7 @@ import org.secumail.config.MainConfig;
 import org.secumail.content.ContentCheck;
 import org.secumail.content.ContentChecks;
 import org.secumail.content.MessageSigner;
+import org.secumail.antivirus.AntivirusCheck;
 import org.secumail.arc.ArcVerifier;
 import org.secumail.arc.ArcVerifyCheck;
 import org.secumail.dkim.DkimSigning;
@@ -43,19 +44,23 @@ final class ContentSetup {
         final DmarcSettings settings;
         final DmarcEvaluator dmarc;
         final SqliteDmarcStore store;
+        /** One scanner for all services: the built-in one holds the signature databases in memory. */
+        final AntivirusCheck antivirus;
         private DmarcReportQueuer reports;
 
-        private Shared(DmarcSettings settings, DmarcEvaluator dmarc, SqliteDmarcStore store) {
+        private Shared(DmarcSettings settings, DmarcEvaluator dmarc, SqliteDmarcStore store, AntivirusCheck antivirus) {
             this.settings = settings;
             this.dmarc = dmarc;
             this.store = store;
+            this.antivirus = antivirus;
         }
 
         static Shared open(MainConfig cfg, Resolver dns) throws java.io.IOException {
             DmarcSettings s = DmarcSettings.fromConfig(cfg);
             PublicSuffixList psl = PublicSuffixList.fromSetting(s.pslFile());
             SqliteDmarcStore store = s.enable() && s.reportEnable() ? SqliteDmarcStore.open(s.reportDatabase()) : null;
-            return new Shared(s, new DmarcEvaluator(dns, psl, new java.util.SplittableRandom()), store);
+            AntivirusCheck av = AntivirusCheck.fromConfig(cfg).orElse(null);
+            return new Shared(s, new DmarcEvaluator(dns, psl, new java.util.SplittableRandom()), store, av);
         }
 
         DmarcHistory history() { return store == null ? DmarcHistory.NONE : store; }
@@ -101,6 +106,7 @@ final class ContentSetup {
             java.util.function.Predicate<org.secumail.content.ContentContext> forwarder = arc == null ? c -> false : arc::trustedPass;
             checks.add(new DmarcCheck(dmarc, shared.dmarc, ContentSetup::dkimOutcomes, shared.history(), clock, forwarder));
         }
+        if (shared.antivirus != null) checks.add(shared.antivirus);
         DkimSigning signing = DkimSigning.fromConfig(cfg, clock);
         if (signing != null) signers.add(signing);
         return new ContentChecks(checks, signers, cfg.get("secumail_authserv_id"), cfg.duration("secumail_content_check_timeout"));
