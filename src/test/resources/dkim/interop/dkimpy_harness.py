@@ -6,7 +6,10 @@
 # JOB: {"dns": {"sel._domainkey.example.com": "v=DKIM1; ..."},
 #       "verify": ["msg1.eml", ...],       -> one line per file: "FILE pass pass" (one word per signature)
 #       "sign": [{"in": f, "out": f, "selector": s, "domain": d, "key": keyfile,
-#                 "canon": ["relaxed","simple"], "algorithm": "rsa-sha256", "length": false}]}
+#                 "canon": ["relaxed","simple"], "algorithm": "rsa-sha256", "length": false}],
+#       "arcverify": ["msg1.eml", ...],    -> one line per file: "FILE pass|fail|none"
+#       "arcsign": [{"in": f, "out": f, "selector": s, "domain": d, "key": keyfile, "srv_id": id,
+#                    "headers": ["from", ...], "t": 12345}]}   (dkimpy seals with rsa-sha256 only)
 import json
 import sys
 
@@ -41,6 +44,16 @@ def main():
                         signature_algorithm=s['algorithm'].encode(), length=s.get('length', False))
         open(s['out'], 'wb').write(sig + msg)
         print(s['out'], 'signed')
+    for path in job.get('arcverify', []):
+        cv, results, reason = dkim.arc_verify(open(path, 'rb').read(), dnsfunc=dnsfunc)
+        print(path, (cv or b'fail').decode(), reason)
+    for s in job.get('arcsign', []):
+        msg = open(s['in'], 'rb').read()
+        key = open(s['key'], 'rb').read()
+        sig = dkim.arc_sign(msg, s['selector'].encode(), s['domain'].encode(), key, s['srv_id'].encode(),
+                            [h.encode() for h in s['headers']], timestamp=s.get('t'))
+        open(s['out'], 'wb').write(b''.join(sig) + msg)
+        print(s['out'], 'sealed', len(sig))
 
 
 if __name__ == '__main__':
