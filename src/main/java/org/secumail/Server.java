@@ -116,10 +116,11 @@ public final class Server implements AutoCloseable {
         if (recovered > 0) LOG.info("queue recovery: {} message(s) to deliver", recovered);
         AddressResolver addresses = new AddressResolver(cfg);
         java.util.concurrent.atomic.AtomicReference<QueueManager> qmgrRef = new java.util.concurrent.atomic.AtomicReference<>();
+        org.secumail.arc.ArcForwardSealer arcSealer = org.secumail.arc.ArcForwardSealer.fromConfig(cfg, dns, java.time.Clock.systemUTC());
         org.secumail.deliver.Forwarder forwarder = new org.secumail.deliver.Forwarder(store, () -> {
             QueueManager q = qmgrRef.get();
             if (q != null) q.wake();
-        }, java.time.Clock.systemUTC());
+        }, java.time.Clock.systemUTC(), arcSealer == null ? null : arcSealer::seal);
         LocalTransport local = new LocalTransport(cfg, addresses, new RecipientMaps(cfg), forwarder);
         Router router = Router.standard(cfg, addresses, local, dns);
         QueueManager qmgr = QueueManager.fromConfig(cfg, store, router, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));

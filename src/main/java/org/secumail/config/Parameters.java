@@ -164,6 +164,9 @@ public final class Parameters {
         // ARC (see org.secumail.arc): chain validation; sealers whose passing chain overrides DMARC
         p("secumail_arc_verify", "yes");
         p("secumail_arc_trusted_sealers", "");
+        p("secumail_arc_seal_domain", "");   // empty: forwarded mail is not sealed
+        p("secumail_arc_seal_selector", "default");
+        p("secumail_arc_seal_key_file", "$secumail_dkim_key_directory/${secumail_arc_seal_domain}/${secumail_arc_seal_selector}.private");
 
         // reply codes (postconf(5))
         p("reject_code", "554");
