@@ -9,6 +9,12 @@
 #   dovecot-core, dovecot-lmtpd - real Dovecot auth service (smtpd_sasl_type = dovecot) and
 #                  LMTP server (lmtp: transport), private instances on loopback, never the system one
 #   openssl  - `openssl s_client -starttls smtp` in the TLS tests
+#   python3-dkim   - dkimpy, the DKIM/ARC interop peer (driven by src/test/resources/dkim/interop/dkimpy_harness.py)
+#   opendkim-tools - opendkim-testkey (checks our keygen output over loopback DNS) and opendkim-testmsg
+#   clamav-daemon, clamdscan - a real clamd for the antivirus tests, started privately by each test
+#                  on loopback with a small database the test writes (never the system clamd, and
+#                  freshclam is never run: there is no internet)
+#   clamav-testfiles - ClamAV's harmless test files (clam.exe in archives, packers, mail)
 # Idempotent: with everything present it changes nothing and runs no apt-get at all.
 # Postfix is installed unconfigured ("No configuration") and its system instance is
 # never started: a temporary /usr/sbin/policy-rc.d (exit 101) forbids service starts
@@ -17,7 +23,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl"
+PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools clamav-daemon clamdscan clamav-testfiles"
 
 missing=""
 for p in $PACKAGES; do
@@ -78,4 +84,17 @@ if command -v doveadm >/dev/null 2>&1 && pgrep -x dovecot >/dev/null 2>&1 && [ -
     echo "install-test-deps: stopping the system Dovecot instance started by the install"
     doveadm stop 2>/dev/null || kill "$(cat /run/dovecot/master.pid)" 2>/dev/null || true
 fi
+# clamav-daemon's postinst may start clamd and clamav-freshclam when policy-rc.d allows it:
+# stop them (the daemon would find no database anyway, freshclam no network). Not disabled:
+# that is the administrator's choice on a real host; the tests never use them.
+for svc in clamav-daemon clamav-freshclam; do
+    if pgrep -x "$(echo "$svc" | sed 's/clamav-daemon/clamd/; s/clamav-//')" >/dev/null 2>&1; then
+        echo "install-test-deps: stopping $svc started by the install"
+        if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+            systemctl stop "$svc" || true
+        elif [ -x "/etc/init.d/$svc" ]; then
+            "/etc/init.d/$svc" stop || true
+        fi
+    fi
+done
 echo "install-test-deps: done"

@@ -53,6 +53,8 @@ public final class Server implements AutoCloseable {
     /** queue_directory/public/qmgr, on which "secumail queue flush|requeue" reach the queue manager (may be null). */
     private org.secumail.queue.QueueTrigger trigger;
     private final List<SaslBackend> saslBackends = new ArrayList<>();
+    /** DMARC evaluator and report history shared by every service's content checks. */
+    private ContentSetup.Shared content;
 
     /** Opens the SMTP AUTH backend of a service (production: {@link SaslBackends#open}; tests pass a fake). */
     @FunctionalInterface
@@ -114,10 +116,11 @@ public final class Server implements AutoCloseable {
         if (recovered > 0) LOG.info("queue recovery: {} message(s) to deliver", recovered);
         AddressResolver addresses = new AddressResolver(cfg);
         java.util.concurrent.atomic.AtomicReference<QueueManager> qmgrRef = new java.util.concurrent.atomic.AtomicReference<>();
+        org.secumail.arc.ArcForwardSealer arcSealer = org.secumail.arc.ArcForwardSealer.fromConfig(cfg, dns, java.time.Clock.systemUTC());
         org.secumail.deliver.Forwarder forwarder = new org.secumail.deliver.Forwarder(store, () -> {
             QueueManager q = qmgrRef.get();
             if (q != null) q.wake();
-        }, java.time.Clock.systemUTC());
+        }, java.time.Clock.systemUTC(), arcSealer == null ? null : arcSealer::seal);
         LocalTransport local = new LocalTransport(cfg, addresses, new RecipientMaps(cfg), forwarder);
         Router router = Router.standard(cfg, addresses, local, dns);
         QueueManager qmgr = QueueManager.fromConfig(cfg, store, router, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
@@ -127,9 +130,11 @@ public final class Server implements AutoCloseable {
         server.trigger = org.secumail.queue.QueueTrigger.listen(store.directory(), qmgr);
         server.saslBackends.addAll(opened);
         try {
+            server.content = ContentSetup.Shared.open(cfg, dns);
+            server.content.startReports(dns, store, qmgr::wake);
             for (Prepared p : prepared) {
                 SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, store, qmgr::wake, p.service.maxproc(),
-                        p.tls, sasl.get(p), authGuard);
+                        p.tls, sasl.get(p), authGuard, ContentSetup.fromConfig(p.cfg, dns, server.content));
                 for (InetSocketAddress bind : bindAddresses(p.service.endpoint(), p.cfg)) {
                     SmtpServer l = new SmtpServer(svc, bind).start();
                     server.listeners.add(l);
@@ -208,6 +213,7 @@ public final class Server implements AutoCloseable {
         if (trigger != null) trigger.close();
         queueManager.close();
         for (SaslBackend b : saslBackends) b.close();
+        if (content != null) content.close();
         router.close();
         org.secumail.greylist.GreylistRestrictions.closeAll();
     }

@@ -130,6 +130,8 @@ public final class Parameters {
 
         // DMARC evaluation and aggregate reports (see org.secumail.dmarc, docs/dmarc.md)
         for (var e : org.secumail.dmarc.DmarcSettings.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
+        // antivirus: clamd client and built-in scanner (see org.secumail.antivirus)
+        for (var e : org.secumail.antivirus.AntivirusParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
 
         // secumail policyd: the restrictions it answers Postfix's policy requests with
         p("secumail_policyd_restrictions", "check_greylist");
@@ -139,6 +141,32 @@ public final class Parameters {
         p("secumail_spf_defer_results", "temperror");
         p("secumail_spf_helo_reject_results", "fail");
         p("secumail_spf_helo_defer_results", "");
+
+        // content checks at end of DATA (see org.secumail.content)
+        p("secumail_authserv_id", "$myhostname");
+        p("secumail_content_check_timeout", "60s");
+
+        // DKIM (see org.secumail.dkim): verification, and signing as OpenDKIM configures it
+        p("secumail_dkim_verify", "yes");
+        p("secumail_dkim_max_signatures", "10");
+        p("secumail_dkim_key_table", "");
+        p("secumail_dkim_signing_table", "");
+        p("secumail_dkim_internal_hosts", "");
+        p("secumail_dkim_multiple_signatures", "no");
+        p("secumail_dkim_domains", "");
+        p("secumail_dkim_subdomains", "no");
+        p("secumail_dkim_selectors", "default");
+        p("secumail_dkim_key_directory", "$config_directory/dkim");
+        p("secumail_dkim_canonicalization", "relaxed/relaxed");
+        p("secumail_dkim_oversign_headers", "From, To, Subject, Date, Message-ID, Reply-To");
+        p("secumail_dkim_signature_ttl", "");
+
+        // ARC (see org.secumail.arc): chain validation; sealers whose passing chain overrides DMARC
+        p("secumail_arc_verify", "yes");
+        p("secumail_arc_trusted_sealers", "");
+        p("secumail_arc_seal_domain", "");   // empty: forwarded mail is not sealed
+        p("secumail_arc_seal_selector", "default");
+        p("secumail_arc_seal_key_file", "$secumail_dkim_key_directory/${secumail_arc_seal_domain}/${secumail_arc_seal_selector}.private");
 
         // reply codes (postconf(5))
         p("reject_code", "554");

@@ -35,6 +35,17 @@ public record ContentContext(String queueId, String clientAddress, String client
         return new ContentContext(queueId, clientAddress, clientName, helo, sender, recipients, saslUser, trusted, spf, all);
     }
 
+    /**
+     * smtpd's SPF result, or else the one an "spf" check of an earlier phase computed (for
+     * DMARC when check_spf is not in the restrictions), or null.
+     */
+    @Override
+    public org.secumail.spf.SpfResult spf() {
+        if (spf != null) return spf;
+        ContentResult r = earlier("spf");
+        return r != null && r.detail() instanceof org.secumail.spf.SpfResult s ? s : null;
+    }
+
     /** The first earlier result of the named check, or null. */
     public ContentResult earlier(String checkName) {
         for (ContentResult r : earlier) if (r.check().equals(checkName)) return r;

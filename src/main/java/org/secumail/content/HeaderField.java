@@ -26,6 +26,15 @@ public record HeaderField(String name, byte[] raw) {
 
     @Override public byte[] raw() { return raw.clone(); }
 
+    /** Writes the field's bytes, without copying them first. */
+    public void writeTo(java.io.OutputStream out) {
+        try {
+            out.write(raw);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The number of bytes of {@link #raw()}, without copying. */
     public int length() { return raw.length; }
 

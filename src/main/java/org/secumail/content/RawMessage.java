@@ -30,12 +30,61 @@ public final class RawMessage {
     private final long bodyOffset;
     private final Path file;
     private final byte[] bytes;
+    /** Where the source's last parsed field ends: from here on the source is copied as it is. */
+    private final long sourceHeaderEnd;
+    /** True when {@link #headers} are the source's own (not replaced by {@link #withHeaders}). */
+    private final boolean original;
 
-    private RawMessage(List<HeaderField> headers, long bodyOffset, Path file, byte[] bytes) {
+    private RawMessage(List<HeaderField> headers, long bodyOffset, Path file, byte[] bytes, long sourceHeaderEnd, boolean original) {
         this.headers = List.copyOf(headers);
         this.bodyOffset = bodyOffset;
         this.file = file;
         this.bytes = bytes;
+        this.sourceHeaderEnd = sourceHeaderEnd;
+        this.original = original;
+    }
+
+    private RawMessage(List<HeaderField> headers, long bodyOffset, Path file, byte[] bytes) {
+        this(headers, bodyOffset, file, bytes, sumLengths(headers), true);
+    }
+
+    private static long sumLengths(List<HeaderField> fields) {
+        long n = 0;
+        for (HeaderField h : fields) n += h.length();
+        return n;
+    }
+
+    /**
+     * The same message with another header section (fields added, removed or reordered);
+     * the rest (the empty line and the body) is still read from the same source. Used to sign
+     * over the final header (DKIM signing comes last) and to write the final queue file.
+     */
+    public RawMessage withHeaders(List<HeaderField> newHeaders) {
+        return new RawMessage(newHeaders, bodyOffset, file, bytes, sourceHeaderEnd, false);
+    }
+
+    /**
+     * The offset in the source where the header fields end (the empty line, or the first
+     * line taken as body). {@link #openTail()} streams the source from here.
+     */
+    public long sourceHeaderEnd() { return sourceHeaderEnd; }
+
+    /** The source from {@link #sourceHeaderEnd()} on: the empty line and the body. */
+    public InputStream openTail() throws IOException {
+        if (bytes != null) {
+            int off = (int) Math.min(sourceHeaderEnd, bytes.length);
+            return new ByteArrayInputStream(bytes, off, bytes.length - off);
+        }
+        InputStream in = Files.newInputStream(file);
+        in.skipNBytes(sourceHeaderEnd);
+        return in;
+    }
+
+    /** The header fields' bytes, in order, as they would be written. */
+    public byte[] headerBytes() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (HeaderField h : headers) h.writeTo(out);
+        return out.toByteArray();
     }
 
     /** A message held in memory (tests, command-line tools, small messages). */
@@ -74,7 +123,8 @@ public final class RawMessage {
 
     /** A new stream over the whole message, headers included; the caller closes it. */
     public InputStream openMessage() throws IOException {
-        return bytes != null ? new ByteArrayInputStream(bytes) : Files.newInputStream(file);
+        if (original) return bytes != null ? new ByteArrayInputStream(bytes) : Files.newInputStream(file);
+        return new java.io.SequenceInputStream(new ByteArrayInputStream(headerBytes()), openTail());
     }
 
     /** The fields with this name, top first. */

@@ -32,12 +32,25 @@ public final class Forwarder {
     private final QueueStore store;
     private final Runnable wake;
     private final Clock clock;
+    private final Sealer sealer;
+
+    /** Header fields to put on top of a forwarded copy (ARC sealing, RFC 8617 section 5.1). */
+    @FunctionalInterface
+    public interface Sealer {
+        List<org.secumail.content.HeaderField> seal(org.secumail.content.RawMessage copy) throws Exception;
+    }
 
     /** {@code wake} tells the queue manager about the new message. */
     public Forwarder(QueueStore store, Runnable wake, Clock clock) {
+        this(store, wake, clock, null);
+    }
+
+    /** @param sealer adds an ARC set to each forwarded copy, or null for none */
+    public Forwarder(QueueStore store, Runnable wake, Clock clock, Sealer sealer) {
         this.store = store;
         this.wake = wake;
         this.clock = clock;
+        this.sealer = sealer;
     }
 
     /** Queues a copy for {@code targets}; returns its queue ID. */
@@ -49,12 +62,33 @@ public final class Forwarder {
             out.write(("Delivered-To: " + recipient + "\r\n").getBytes(StandardCharsets.UTF_8));
             in.transferTo(out);
             out.flush();
+            if (sealer != null) seal(w, msg);
             w.commit(new Envelope(msg.envelope().sender(), targets, clock.instant(), Map.of("forwarded_for", recipient)));
             id = w.id();
         }
         LOG.info("{}: forwarded as {} for <{}> to {}", msg.id(), id, recipient, targets);
         wake.run();
         return id;
+    }
+
+    /**
+     * Puts the sealer's fields on top of the copy being written. A sealing failure forwards
+     * the copy unsealed (with a warning): an ARC set is a courtesy to the next receiver, and
+     * losing the forward would be worse.
+     */
+    private void seal(QueueStore.Writer w, QueuedMessage msg) throws IOException {
+        org.secumail.content.RawMessage copy = org.secumail.content.RawMessage.of(w.contentFile());
+        List<org.secumail.content.HeaderField> set;
+        try {
+            set = sealer.seal(copy);
+        } catch (Exception e) {
+            LOG.warn("{}: forwarded copy not ARC-sealed: {}", msg.id(), e.getMessage());
+            return;
+        }
+        if (set.isEmpty()) return;
+        java.util.List<org.secumail.content.HeaderField> head = new java.util.ArrayList<>(set);
+        head.addAll(copy.headers());
+        w.replaceHead(copy.withHeaders(head).headerBytes(), copy.sourceHeaderEnd());
     }
 
     /** True if a "Delivered-To:" header of the message names {@code address} (case-insensitive). */

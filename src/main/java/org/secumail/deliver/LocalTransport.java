@@ -91,10 +91,20 @@ public final class LocalTransport implements Transport {
                 }
             }
         }
+        String folder = quarantineFolder(msg);
         for (Mailbox box : mailboxes) {
             if (box.remote() != null) continue;
             try (InputStream in = content.open()) {
-                if (box.maildir()) {
+                if (box.maildir() && folder != null) {
+                    // a content check's quarantine into a Maildir++ folder (e.g. ".Junk"), which
+                    // IMAP servers such as Dovecot show as a folder of the mailbox
+                    Path sub = box.path().resolve(folder);
+                    java.nio.file.Files.createDirectories(sub);
+                    Path marker = sub.resolve("maildirfolder");
+                    if (!java.nio.file.Files.exists(marker)) java.nio.file.Files.createFile(marker);
+                    maildirWriter.deliver(sub, in, recipient, sender);
+                    where.add("maildir folder " + folder);
+                } else if (box.maildir()) {
                     maildirWriter.deliver(box.path(), in, recipient, sender);
                     where.add("maildir");
                 } else {
@@ -112,6 +122,17 @@ public final class LocalTransport implements Transport {
         }
         return DeliveryResult.sent("2.0.0", "local", where.size() == 1 && where.get(0).startsWith("forwarded")
                 ? where.get(0) : "delivered to " + String.join(", ", where.stream().distinct().toList()));
+    }
+
+    /**
+     * The Maildir++ folder a content check filed the message into (envelope attribute
+     * "folder": a check's quarantine target such as secumail_dmarc_quarantine_target), or null. Only a plain ".Name" is taken: the
+     * value came from main.cf, but a queue file must never make delivery write elsewhere.
+     */
+    static String quarantineFolder(QueuedMessage msg) {
+        String f = msg.envelope().attributes().get("folder");
+        if (f == null || !f.matches("\\.[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}") || f.contains("..")) return null;
+        return f;
     }
 
     /** A mailbox: a Maildir directory or an mbox file. */

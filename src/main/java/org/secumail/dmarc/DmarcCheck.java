@@ -43,14 +43,14 @@ public final class DmarcCheck implements ContentCheck {
      * @param verdict          the evaluation (null when the message was not evaluated)
      * @param quarantineTarget for a quarantine: "hold" or the folder name configured; else null
      */
-    public record Detail(DmarcVerdict verdict, String quarantineTarget) { }
+    public record Detail(DmarcVerdict verdict, String quarantineTarget) implements org.secumail.content.QuarantineTarget { }
 
     private final DmarcSettings settings;
     private final DmarcEvaluator evaluator;
     private final Function<ContentContext, List<DkimOutcome>> dkim;
     private final DmarcHistory history;
+    private final java.util.function.Predicate<ContentContext> trustedForwarder;
     private final Clock clock;
-    private final Function<ContentContext, SpfResult> spfSelf;
 
     /**
      * @param dkim    the DKIM outcomes of a transaction (typically read from
@@ -59,21 +59,22 @@ public final class DmarcCheck implements ContentCheck {
      */
     public DmarcCheck(DmarcSettings settings, DmarcEvaluator evaluator, Function<ContentContext, List<DkimOutcome>> dkim,
                       DmarcHistory history, Clock clock) {
-        this(settings, evaluator, dkim, history, clock, null);
+        this(settings, evaluator, dkim, history, clock, ctx -> false);
     }
 
     /**
-     * @param spfSelf computes SPF when smtpd did not (no check_spf in its restrictions), like
-     *                OpenDMARC's SPFSelfValidate; null to count SPF as none then
+     * @param trustedForwarder true when an ARC check of an earlier phase found a passing chain
+     *                         from a trusted sealer: a failing message is then not rejected or
+     *                         quarantined (RFC 8617 section 7.2)
      */
     public DmarcCheck(DmarcSettings settings, DmarcEvaluator evaluator, Function<ContentContext, List<DkimOutcome>> dkim,
-                      DmarcHistory history, Clock clock, Function<ContentContext, SpfResult> spfSelf) {
+                      DmarcHistory history, Clock clock, java.util.function.Predicate<ContentContext> trustedForwarder) {
+        this.trustedForwarder = trustedForwarder;
         this.settings = settings;
         this.evaluator = evaluator;
         this.dkim = dkim;
         this.history = history;
         this.clock = clock;
-        this.spfSelf = spfSelf;
     }
 
     @Override public String name() { return "dmarc"; }
@@ -110,15 +111,6 @@ public final class DmarcCheck implements ContentCheck {
                     List.of(new AuthResult("dmarc", "permerror", null, List.of())), List.of(), List.of("From: " + why), new Detail(null, null));
         }
         SpfResult spf = ctx.spf();
-        List<String> trace = new ArrayList<>();
-        if (spf == null && spfSelf != null) {
-            try {
-                spf = spfSelf.apply(ctx);
-                if (spf != null) trace.add("SPF: not evaluated by smtpd; checked here: " + spf.code().keyword() + " for " + spf.domain());
-            } catch (RuntimeException e) {
-                LOG.warn("{}: dmarc: SPF check failed: {}", ctx.queueId(), e.toString());
-            }
-        }
         SpfResultCode code = spf == null ? SpfResultCode.NONE : spf.code();
         String spfDomain = spf == null ? "" : spf.domain();
         List<DkimOutcome> sigs;
@@ -130,6 +122,7 @@ public final class DmarcCheck implements ContentCheck {
         }
         if (sigs == null) sigs = List.of();
         DmarcVerdict v = evaluator.evaluate(message, code, spfDomain, sigs);
+        List<String> trace = new ArrayList<>();
         if (spf == null) trace.add("SPF: not evaluated by smtpd (no check_spf): counts as none");
         trace.addAll(v.trace());
 
@@ -145,8 +138,16 @@ public final class DmarcCheck implements ContentCheck {
             override = "local_policy";
             trace.add("reject turned into quarantine (secumail_dmarc_reject_action = quarantine)");
         }
+        if (dis != DmarcPolicy.NONE && trustedForwarder.test(ctx)) {
+            // RFC 8617 section 7.2: a trusted intermediary's passing ARC chain vouches for a
+            // message its own changes broke (a mailing list's subject tag, footer)
+            dis = DmarcPolicy.NONE;
+            override = "trusted_forwarder";
+            trace.add("policy overridden: ARC chain passes, sealed by a trusted sealer (secumail_arc_trusted_sealers)");
+            LOG.info("{}: dmarc: {} policy overridden: trusted ARC sealer", ctx.queueId(), v.fromDomain());
+        }
         if (dis != v.disposition()) v = v.withDisposition(dis, "local disposition: " + dis.keyword());
-        remember(ctx, spf, v, override, sigs);
+        remember(ctx, v, override, sigs);
 
         List<AuthResult> ar = List.of(v.toAuthResult());
         String domain = v.fromDomain();
@@ -173,11 +174,12 @@ public final class DmarcCheck implements ContentCheck {
         }
     }
 
-    private void remember(ContentContext ctx, SpfResult spf, DmarcVerdict v, String override, List<DkimOutcome> sigs) {
+    private void remember(ContentContext ctx, DmarcVerdict v, String override, List<DkimOutcome> sigs) {
         if (v.record() == null || v.record().rua().isEmpty()) return;
         String sender = ctx.sender();
         int at = sender.lastIndexOf('@');
         String envFrom = at >= 0 ? sender.substring(at + 1).toLowerCase(Locale.ROOT) : "";
+        SpfResult spf = ctx.spf();
         try {
             history.record(new DmarcEvaluation(clock.instant(), ctx.clientAddress(), v.fromDomain(), envFrom,
                     v.recordDomain(), v.record(), v.disposition(), !v.dkimAligned().isEmpty(), v.spfAligned(), override,

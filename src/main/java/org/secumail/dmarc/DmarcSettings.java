@@ -26,7 +26,6 @@ import org.secumail.config.MainConfig;
  * @param ignoreDomains     secumail_dmarc_ignore_domains, lower case (names and files expanded)
  * @param requiredHeaders   secumail_dmarc_required_headers
  * @param pslFile           secumail_dmarc_psl_file ("" = bundled)
- * @param spfSelfValidate   secumail_dmarc_spf_self_validate
  * @param reportEnable      secumail_dmarc_report_enable
  * @param reportDatabase    secumail_dmarc_report_database
  * @param reportInterval    secumail_dmarc_report_interval
@@ -37,7 +36,7 @@ import org.secumail.config.MainConfig;
  */
 public record DmarcSettings(boolean enable, DmarcPolicy rejectAction, boolean honorPct, String quarantineTarget,
                             boolean skipTrusted, Set<String> ignoreDomains, boolean requiredHeaders, String pslFile,
-                            boolean spfSelfValidate, boolean reportEnable, Path reportDatabase, Duration reportInterval, String reportOrgName,
+                            boolean reportEnable, Path reportDatabase, Duration reportInterval, String reportOrgName,
                             String reportSender, String reportContact, String reportDomain) {
     public DmarcSettings {
         ignoreDomains = Set.copyOf(ignoreDomains);
@@ -47,7 +46,7 @@ public record DmarcSettings(boolean enable, DmarcPolicy rejectAction, boolean ho
     public static final Map<String, String> PARAMETERS;
     static {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("secumail_dmarc_enable", "no");
+        m.put("secumail_dmarc_enable", "yes");
         m.put("secumail_dmarc_reject_action", "reject");
         m.put("secumail_dmarc_honor_pct", "yes");
         m.put("secumail_dmarc_quarantine_target", "hold");
@@ -55,7 +54,6 @@ public record DmarcSettings(boolean enable, DmarcPolicy rejectAction, boolean ho
         m.put("secumail_dmarc_ignore_domains", "");
         m.put("secumail_dmarc_required_headers", "no");
         m.put("secumail_dmarc_psl_file", "");
-        m.put("secumail_dmarc_spf_self_validate", "yes");
         m.put("secumail_dmarc_report_enable", "no");
         m.put("secumail_dmarc_report_database", "$data_directory/dmarc.sqlite");
         m.put("secumail_dmarc_report_interval", "1d");
@@ -67,7 +65,7 @@ public record DmarcSettings(boolean enable, DmarcPolicy rejectAction, boolean ho
 
     /** Defaults for tests and tools: everything off but evaluation. */
     public static DmarcSettings defaults() {
-        return new DmarcSettings(true, DmarcPolicy.REJECT, true, "hold", true, Set.of(), false, "", true, false,
+        return new DmarcSettings(true, DmarcPolicy.REJECT, true, "hold", true, Set.of(), false, "", false,
                 Path.of("dmarc.sqlite"), Duration.ofDays(1), "localhost", "postmaster@localhost", "", "localhost");
     }
 
@@ -98,7 +96,7 @@ public record DmarcSettings(boolean enable, DmarcPolicy rejectAction, boolean ho
         return new DmarcSettings(c.bool("secumail_dmarc_enable"), rejectAction, c.bool("secumail_dmarc_honor_pct"), target,
                 c.bool("secumail_dmarc_skip_trusted"), domains(c, "secumail_dmarc_ignore_domains"),
                 c.bool("secumail_dmarc_required_headers"), c.get("secumail_dmarc_psl_file").strip(),
-                c.bool("secumail_dmarc_spf_self_validate"), c.bool("secumail_dmarc_report_enable"), Path.of(c.get("secumail_dmarc_report_database").strip()), interval,
+                c.bool("secumail_dmarc_report_enable"), Path.of(c.get("secumail_dmarc_report_database").strip()), interval,
                 c.get("secumail_dmarc_report_org_name").strip(), c.get("secumail_dmarc_report_sender").strip(),
                 c.get("secumail_dmarc_report_contact").strip(), domain.isEmpty() ? "localhost" : domain);
     }

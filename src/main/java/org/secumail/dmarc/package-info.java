@@ -5,8 +5,7 @@
  * <h2>SYNOPSIS</h2>
  * <pre>
  * main.cf:
- *     smtpd_sender_restrictions = ..., check_spf          (DMARC reuses smtpd's SPF result)
- *     secumail_dmarc_enable = yes
+ *     secumail_dmarc_enable = yes                 (the default)
  *     secumail_dmarc_report_enable = yes
  *
  * secumail dmarc check FILE --ip ADDR --mail-from ADDR [--helo NAME] [--dkim-pass DOMAIN]...
@@ -40,6 +39,11 @@
  * permerror and is accepted, unless secumail_dmarc_required_headers = yes (OpenDMARC's
  * RequiredHeaders), which rejects it and a message with several From: fields.
  * <p>
+ * SPF is smtpd's check_spf result or, without check_spf, the SPF check that runs beside DKIM
+ * at end of DATA ({@link org.secumail.spf.SpfContentCheck}). A failing message whose ARC
+ * chain passes and was sealed last by a sealer in secumail_arc_trusted_sealers is not
+ * rejected or quarantined (RFC 8617 section 7.2; reported as trusted_forwarder).
+ * <p>
  * Mail from trusted clients (mynetworks, SMTP AUTH) is not evaluated. Evaluations under a
  * policy with rua= are stored in an SQLite database; once per secumail_dmarc_report_interval
  * one gzip'ed XML aggregate report per policy domain is queued to its rua= mailto: addresses
@@ -47,7 +51,7 @@
  *
  * <h2>CONFIGURATION PARAMETERS</h2>
  * <dl>
- * <dt>secumail_dmarc_enable (default: no)</dt><dd>evaluate DMARC at end of DATA.</dd>
+ * <dt>secumail_dmarc_enable (default: yes)</dt><dd>evaluate DMARC at end of DATA.</dd>
  * <dt>secumail_dmarc_reject_action (default: reject)</dt><dd>what p=reject does: reject
  * (550 5.7.1) or quarantine (a gentler start; OpenDMARC's RejectFailures = false only adds
  * the header).</dd>
@@ -64,9 +68,6 @@
  * <dt>secumail_dmarc_psl_file (default: empty)</dt><dd>the Public Suffix List file; empty
  * means the list built into SecuMail. A replaced file is read again when its modification
  * time changes, without a restart.</dd>
- * <dt>secumail_dmarc_spf_self_validate (default: yes)</dt><dd>when smtpd did not check SPF
- * (no check_spf), check it here for DMARC (OpenDMARC's SPFSelfValidate); no: SPF counts as
- * none and only DKIM can align.</dd>
  * <dt>secumail_dmarc_report_enable (default: no)</dt><dd>store evaluations and send aggregate
  * reports.</dd>
  * <dt>secumail_dmarc_report_database (default: $data_directory/dmarc.sqlite)</dt><dd>the

@@ -83,6 +83,20 @@ public final class QueueStore {
         /** Deletes the uncommitted files; idempotent, harmless after commit or a failed commit. */
         void abort();
 
+        /**
+         * Flushes what was written and returns the uncommitted content file, for the content
+         * checks at end of DATA to read (never to write).
+         */
+        Path contentFile() throws IOException;
+
+        /**
+         * Replaces the first {@code oldHeadLength} bytes of the content with {@code newHead}
+         * (the header section after content checks and signing: Authentication-Results
+         * added, forged ones removed). The rest is copied in the kernel, not through the heap.
+         * Nothing may be written to {@link #content()} afterwards.
+         */
+        void replaceHead(byte[] newHead, long oldHeadLength) throws IOException;
+
         /** Aborts unless committed. */
         @Override void close();
     }

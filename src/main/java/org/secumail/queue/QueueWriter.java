@@ -27,8 +27,9 @@ final class QueueWriter implements QueueStore.Writer {
     private final QueueId id;
     private final Path tmpContent;
     private final Path tmpEnvelope;
-    private final FileChannel channel;
+    private FileChannel channel;
     private final OutputStream contentStream;
+    private boolean headReplaced;
     private State state = State.OPEN;
 
     QueueWriter(QueueStore store, QueueId id) throws IOException {
@@ -59,6 +60,42 @@ final class QueueWriter implements QueueStore.Writer {
     @Override public OutputStream content() { return contentStream; }
 
     @Override
+    public synchronized Path contentFile() throws IOException {
+        if (!headReplaced) contentStream.flush();
+        return tmpContent;
+    }
+
+    @Override
+    public synchronized void replaceHead(byte[] newHead, long oldHeadLength) throws IOException {
+        if (state != State.OPEN) throw new IllegalStateException(id + ": writer already " + state.name().toLowerCase());
+        if (!headReplaced) contentStream.flush();
+        Path next = tmpContent.resolveSibling(tmpContent.getFileName() + ".new");
+        Files.deleteIfExists(next);
+        FileChannel out = createPrivate(next);
+        try {
+            ByteBuffer head = ByteBuffer.wrap(newHead);
+            while (head.hasRemaining()) out.write(head);
+            long size = channel.size();
+            long pos = oldHeadLength;
+            try (FileChannel in = FileChannel.open(tmpContent, StandardOpenOption.READ)) {
+                while (pos < size) {
+                    long n = in.transferTo(pos, size - pos, out);
+                    if (n <= 0) throw new IOException("short copy of " + tmpContent);
+                    pos += n;
+                }
+            }
+            Files.move(next, tmpContent, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            out.close();
+            deleteQuietly(next);
+            throw e;
+        }
+        channel.close();
+        channel = out;   // commit fsyncs and closes the new file
+        headReplaced = true;
+    }
+
+    @Override
     public synchronized void commit(Envelope envelope) throws IOException {
         if (state != State.OPEN) throw new IllegalStateException(id + ": writer already " + state.name().toLowerCase());
         Path incoming = store.queue(QueueStore.INCOMING);
@@ -67,7 +104,7 @@ final class QueueWriter implements QueueStore.Writer {
         boolean contentMoved = false;
         boolean envelopeMoved = false;
         try {
-            contentStream.flush();
+            if (!headReplaced) contentStream.flush();
             channel.force(false);   // fdatasync: data and size (a new file: that is all we need)
             channel.close();
             try (FileChannel env = createPrivate(tmpEnvelope)) {

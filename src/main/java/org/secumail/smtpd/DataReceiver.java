@@ -27,10 +27,51 @@ final class DataReceiver {
 
     private final SmtpSession s;
     private final MailTransaction tx;
+    /** The Maildir++ folder a content check's quarantine files the message into, or null. */
+    private String quarantineFolder;
 
     DataReceiver(SmtpSession s, MailTransaction tx) {
         this.s = s;
         this.tx = tx;
+    }
+
+    /**
+     * Runs the content checks; returns the reply for a refused message, or null (the message
+     * may then be marked for hold or discard in the context, as an access(5) action would).
+     * A failure to read or rewrite the queue file is a local error: 451 4.3.0, as cleanup(8).
+     */
+    private Reply contentChecks() {
+        var ctx = s.ctx;
+        org.secumail.content.ContentOutcome out;
+        try {
+            out = EndOfDataContent.run(s.svc, ctx, tx);
+        } catch (IOException | RuntimeException e) {
+            SmtpSession.LOG.warn("{}: content checks: cannot process the queue file: {}", tx.queueId(), e.toString());
+            return Reply.of(451, "4.3.0", "Error: queue file write error");
+        }
+        return switch (out.action()) {
+            case REJECT, TEMPFAIL -> Reply.of(out.code(), out.enhanced(), out.text());
+            case DISCARD -> {
+                ctx.discard = out.decidedBy() + ": " + out.text();
+                yield null;
+            }
+            case QUARANTINE -> {
+                String why = out.decidedBy() + ": " + out.text();
+                String folder = null;
+                for (var r : out.results()) {
+                    if (r.check().equals(out.decidedBy()) && r.detail() instanceof org.secumail.content.QuarantineTarget t) {
+                        folder = org.secumail.content.QuarantineTarget.folder(t.quarantineTarget());
+                    }
+                }
+                if (folder == null) ctx.hold = why;
+                else quarantineFolder = folder;
+                SmtpSession.LOG.info("{}: {}: END-OF-MESSAGE from {}: {}; from=<{}> proto={} helo=<{}>", tx.queueId(),
+                        folder == null ? "hold" : "quarantine to folder " + folder, ctx.clientLabel(), why, tx.sender, ctx.protocol,
+                        ctx.helo == null ? "" : ctx.helo);
+                yield null;
+            }
+            case ACCEPT -> null;
+        };
     }
 
     void receive() throws IOException {
@@ -50,7 +91,9 @@ final class DataReceiver {
         String messageId = null;
         byte[] header = ReceivedHeader.build(svc, ctx, qid, tx.recipients, Instant.now()).getBytes(StandardCharsets.UTF_8);
         content.write(header);
-        for (String p : ctx.prepends) content.write((p + "\r\n").getBytes(StandardCharsets.UTF_8));
+        for (String p : ctx.prepends) {
+            if (!EndOfDataContent.deferredPrepend(svc, p)) content.write((p + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
         size += header.length;
         boolean forbidBare = BareNewline.forbidden(svc, ctx);
         byte[] buf = new byte[TEXT_LINE_LIMIT + 2];
@@ -100,6 +143,7 @@ final class DataReceiver {
             ctx.clearModifiers();
             refuse = tx.checkStage(Stage.END_OF_DATA);
         }
+        if (refuse == null && ctx.discard == null && svc.content.active()) refuse = contentChecks();
         if (refuse != null) {
             tx.logReject("END-OF-MESSAGE", refuse, null);
             tx.abort();
@@ -127,6 +171,7 @@ final class DataReceiver {
         }
         if (ctx.tlsProtocol != null) attrs.put("tls", ctx.tlsProtocol + " " + ctx.tlsCipher);
         if (ctx.hold != null) attrs.put("hold", ctx.hold);
+        if (quarantineFolder != null) attrs.put("folder", quarantineFolder);
         java.util.List<String> rcpts = tx.recipients;
         if (ctx.redirect != null) {
             // access(5) REDIRECT: the message goes to this one address instead of its recipients

@@ -55,6 +55,8 @@ public final class SmtpdService {
     public final boolean saslAuthenticatedHeader;
     public final Duration authFailureDelay;
     public final Duration authTarpitDelay;
+    /** The checks of the message content at end of DATA (DKIM, DMARC, antivirus ...); none by default. */
+    public final org.secumail.content.ContentChecks content;
 
     public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections) {
         this(name, cfg, checks, queue, queueWakeup, maxConnections, ServerTls.none(), null, AuthGuard.fromConfig(cfg));
@@ -67,6 +69,13 @@ public final class SmtpdService {
      */
     public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections,
                         ServerTls tls, SaslBackend sasl, AuthGuard authGuard) {
+        this(name, cfg, checks, queue, queueWakeup, maxConnections, tls, sasl, authGuard, org.secumail.content.ContentChecks.none());
+    }
+
+    /** @param content the end-of-DATA content checks of this service */
+    public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections,
+                        ServerTls tls, SaslBackend sasl, AuthGuard authGuard, org.secumail.content.ContentChecks content) {
+        this.content = content;
         this.name = name;
         this.cfg = cfg;
         this.checks = checks;

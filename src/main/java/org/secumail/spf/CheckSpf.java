@@ -86,9 +86,24 @@ public final class CheckSpf {
         if (p.reject().contains(r.code())) return reject(550, "5.7.23", c.sender.isEmpty() ? "<>" : c.sender, CheckContext.SENDER, r);
         if (p.defer().contains(r.code())) return reject(451, "4.7.24", c.sender.isEmpty() ? "<>" : c.sender, CheckContext.SENDER, r);
         c.prepends.add(receivedSpf(r, c, helo, host, identity));
-        c.prepends.add("Authentication-Results: " + host + "; spf=" + r.code().keyword()
-                + (identity.equals("mailfrom") ? " smtp.mailfrom=" + c.sender : " smtp.helo=" + helo));
+        org.secumail.content.AuthResult ar = authResult(r, c.sender, helo);
+        // Kept for the content checks at end of DATA: DMARC needs the result, and the entry
+        // joins the one Authentication-Results header when content checks run.
+        c.transactionData.put(RESULT_KEY, r);
+        c.transactionData.put(AUTH_RESULT_KEY, ar);
+        c.prepends.add("Authentication-Results: " + host + "; " + ar.format());
         return Verdict.DUNNO;
+    }
+
+    /** transactionData key of the MAIL FROM (or HELO, for the null sender) {@link SpfResult}. */
+    public static final String RESULT_KEY = "spf-result";
+    /** transactionData key of its Authentication-Results entry. */
+    public static final String AUTH_RESULT_KEY = "spf-auth-result";
+
+    /** RFC 8601 section 2.7.2: "spf=pass smtp.mailfrom=a@example.com", or smtp.helo for the null sender. */
+    public static org.secumail.content.AuthResult authResult(SpfResult r, String sender, String helo) {
+        String prop = sender.isEmpty() ? "smtp.helo=" + helo : "smtp.mailfrom=" + sender;
+        return new org.secumail.content.AuthResult("spf", r.code().keyword(), null, java.util.List.of(prop));
     }
 
     private static Verdict reject(int code, String dsn, String name, String cls, SpfResult r) {

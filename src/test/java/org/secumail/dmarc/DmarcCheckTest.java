@@ -40,7 +40,7 @@ class DmarcCheckTest {
 
     private static DmarcSettings settings(String action, boolean pct, String target, Set<String> ignore, boolean required) {
         DmarcSettings d = DmarcSettings.defaults();
-        return new DmarcSettings(true, DmarcPolicy.parse(action), pct, target, true, ignore, required, "", true, true,
+        return new DmarcSettings(true, DmarcPolicy.parse(action), pct, target, true, ignore, required, "", true,
                 d.reportDatabase(), d.reportInterval(), "org", "postmaster@rx.example", "", "rx.example");
     }
 
@@ -132,20 +132,6 @@ class DmarcCheckTest {
         ContentResult r = c.check(ctx(false, null), msg("ceo@bank.example"));
         assertThat(r.action()).isEqualTo(ContentResult.Action.REJECT);
         assertThat(r.trace()).anyMatch(l -> l.contains("not evaluated by smtpd"));
-    }
-
-    @Test
-    void withoutSmtpdSpfTheCheckCanRunSpfItself() {
-        SpfResult own = new SpfResult(SpfResultCode.PASS, "", "ip4:192.0.2.7", "bank.example", List.of());
-        DmarcCheck c = new DmarcCheck(settings("reject", true, "hold", Set.of(), false),
-                new DmarcEvaluator(dns, PublicSuffixList.bundled(), DmarcEvaluatorTest.fixed(0)), ctx -> List.of(), stored::add,
-                clock, ctx -> own);
-        ContentResult r = c.check(ctx(false, null), msg("ceo@bank.example"));
-        assertThat(r.action()).isEqualTo(ContentResult.Action.ACCEPT);
-        assertThat(r.authResults().get(0).format()).isEqualTo("dmarc=pass (p=reject dis=none) header.from=bank.example");
-        assertThat(r.trace()).anyMatch(l -> l.contains("checked here: pass for bank.example"));
-        assertThat(stored.get(0).spfResult()).isEqualTo("pass");
-        assertThat(stored.get(0).spfDomain()).isEqualTo("bank.example");
     }
 
     @Test

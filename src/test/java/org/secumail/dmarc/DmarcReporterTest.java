@@ -43,7 +43,7 @@ class DmarcReporterTest {
 
     private DmarcReporter reporter() {
         DmarcSettings d = DmarcSettings.defaults();
-        DmarcSettings s = new DmarcSettings(true, DmarcPolicy.REJECT, true, "hold", true, Set.of(), false, "", true, true,
+        DmarcSettings s = new DmarcSettings(true, DmarcPolicy.REJECT, true, "hold", true, Set.of(), false, "", true,
                 d.reportDatabase(), Duration.ofDays(1), "Receiver Org", "dmarc-noreply@rx.example", "https://rx.example/dmarc", "rx.example");
         return new DmarcReporter(store, dns, PublicSuffixList.bundled(), s);
     }

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.antivirus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secumail.antivirus.TestMessages.Attachment;
+
+/**
+ * The same test database in a real clamd and in the built-in scanner, file by file, over
+ * Debian's clamav-testfiles, EICAR and generated messages. Where the built-in scanner cannot
+ * open the container (RAR, ARJ, CAB, CHM, packed executables, PDF, OLE2, TNEF, SIS, BinHex, RTF,
+ * SZDD, installers: ClamAV's own C unpackers) it must say clean, never a different name; every
+ * format it claims to open must give clamd's verdict.
+ */
+class ScanCompareTest {
+    @TempDir
+    Path dir;
+
+    /** Containers the built-in scanner does not open; their contents are not seen. */
+    static boolean unsupportedContainer(String file) {
+        return !(file.endsWith(".zip") || file.endsWith(".7z") || file.endsWith(".cpio") || file.endsWith(".tar.gz") || file.endsWith(".tgz")
+                || file.endsWith(".bz2") || file.equals("clam.exe") || file.equals("clam.mail") || file.contains(".mbox."));
+    }
+
+    @Test
+    void sameVerdictsAsClamd() throws Exception {
+        ClamdProcess.assumeInstalled();
+        Map<String, byte[]> samples = new TreeMap<>();
+        if (Files.isDirectory(TestSignatures.TESTFILES)) {
+            try (Stream<Path> s = Files.list(TestSignatures.TESTFILES)) {
+                for (Path p : s.sorted().toList()) samples.put(p.getFileName().toString(), Files.readAllBytes(p));
+            }
+        } else if (System.getenv("CI") != null) {
+            throw new AssertionError("clamav-testfiles missing under CI");
+        }
+        samples.put("eicar.com", TestSignatures.eicar());
+        samples.put("eicar-in-mail.eml", TestMessages.withAttachments("e", new Attachment("eicar.com", "application/octet-stream", TestSignatures.eicar())));
+        samples.put("hashed-in-mail.eml", TestMessages.withAttachments("h", new Attachment("s.bin", "application/octet-stream", TestSignatures.hashedSample())));
+        samples.put("wild.txt", "xx SECUMAIL-WILD?TEST12-B-END yy".getBytes());
+        samples.put("wild-no.txt", "xx SECUMAIL-WILD?TEST12345-B-END yy".getBytes());
+        samples.put("wild-alt-no.txt", "xx SECUMAIL-WILD?TEST-C-END yy".getBytes());
+        samples.put("star.txt", ("SECUMAIL-STAR" + "x".repeat(5000) + "-TAIL").getBytes());
+        samples.put("head.txt", "SMHEAD at the start".getBytes());
+        samples.put("head-no.txt", " SMHEAD not at the start".getBytes());
+        samples.put("clean.eml", TestMessages.withAttachments("c", new Attachment("a.txt", "text/plain", "hello\n".getBytes())));
+
+        BuiltinScanner builtin = new BuiltinScanner(SignatureDb.load(TestSignatures.write(dir.resolve("db"))), dir.resolve("db"),
+                BuiltinScanner.Limits.defaults(), dir, null);
+        List<String> mismatches = new ArrayList<>();
+        int compared = 0;
+        try (ClamdProcess clamd = ClamdProcess.start(dir.resolve("clamd"), "10M")) {
+            ClamdClient client = clamd.client(10 << 20, ClamdClient.Oversize.TRUNCATE);
+            for (var e : samples.entrySet()) {
+                byte[] data = e.getValue();
+                ScanResult c = client.scan(() -> new java.io.ByteArrayInputStream(data));
+                ScanResult b = builtin.scan(() -> new java.io.ByteArrayInputStream(data));
+                assertThat(c.status()).as("clamd on " + e.getKey()).isNotEqualTo(ScanResult.Status.ERROR);
+                assertThat(b.status()).as("builtin on " + e.getKey() + " " + b.error()).isNotEqualTo(ScanResult.Status.ERROR);
+                String cv = c.clamdReply(), bv = b.clamdReply();
+                if (cv.equals(bv)) { compared++; continue; }
+                if (unsupportedContainer(e.getKey()) && bv.equals("OK")) continue;
+                mismatches.add(e.getKey() + ": clamd " + cv + ", builtin " + bv + " " + b.trace());
+            }
+        }
+        assertThat(mismatches).isEmpty();
+        System.out.println("compared equal: " + compared + " of " + samples.size());
+        assertThat(compared).isGreaterThanOrEqualTo(samples.size() / 2);
+    }
+}
