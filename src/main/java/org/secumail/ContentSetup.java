@@ -60,7 +60,7 @@ final class ContentSetup {
             PublicSuffixList psl = PublicSuffixList.fromSetting(s.pslFile());
             SqliteDmarcStore store = s.enable() && s.reportEnable() ? SqliteDmarcStore.open(s.reportDatabase()) : null;
             AntivirusCheck av = AntivirusCheck.fromConfig(cfg).orElse(null);
-            return new Shared(s, new DmarcEvaluator(dns, psl, new java.util.SplittableRandom()), store, av);
+            return new Shared(s, new DmarcEvaluator(dns, psl, java.util.concurrent.ThreadLocalRandom.current()), store, av);
         }
 
         DmarcHistory history() { return store == null ? DmarcHistory.NONE : store; }
