@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.secumail.content.HeaderField;
@@ -37,12 +36,10 @@ import org.secumail.dns.Resolver;
  */
 public final class ArcVerifier {
     private final Resolver resolver;
-    @SuppressWarnings("unused")
-    private final Clock clock;
 
-    public ArcVerifier(Resolver resolver, Clock clock) {
+    /** ARC signatures have no expiry (no x=), so unlike DkimVerifier there is no clock. */
+    public ArcVerifier(Resolver resolver) {
         this.resolver = resolver;
-        this.clock = clock;
     }
 
     public ArcValidation validate(RawMessage msg) {
