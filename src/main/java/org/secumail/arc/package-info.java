@@ -7,7 +7,7 @@
  *
  * <h2>SYNOPSIS</h2>
  * <pre>
- * ArcValidation v = new ArcVerifier(resolver).validate(rawMessage);
+ * ArcValidation v = new ArcVerifier(resolver, clock).validate(rawMessage);
  * authResults.add(v.toAuthResult(clientAddress));     // arc=pass smtp.remote-ip=... header.oldest-pass=0
  *
  * List&lt;HeaderField&gt; set = new ArcSealer(clock).seal(rawMessage, key, myhostname,

@@ -126,6 +126,10 @@ class ArcSealerTest {
                 "list.example", "spf=pass smtp.mailfrom=origin.example", ArcResult.NONE, null));
         ArcValidation v1 = verifier.validate(one);
         assertThat(v1.result()).isEqualTo(ArcResult.PASS);
+        // a receiver whose clock is a day behind: noted, not held against the seal (ARC has no expiry)
+        ArcValidation early = new ArcVerifier(dns, at(Instant.now().getEpochSecond() - 86_400)).validate(one);
+        assertThat(early.result()).isEqualTo(ArcResult.PASS);
+        assertThat(early.trace()).anyMatch(l -> l.contains("is in the future"));
         // a mailing list changes the subject: AMS 1 breaks, the chain still passes once sealed again
         RawMessage changed = RawMessage.of(new String(one.openMessage().readAllBytes(), StandardCharsets.US_ASCII)
                 .replace("Subject: hi", "Subject: [list] hi").getBytes(StandardCharsets.US_ASCII));
