@@ -37,13 +37,15 @@ import org.secumail.dns.Resolver;
  */
 public final class ArcVerifier {
     private final Resolver resolver;
-    @SuppressWarnings("unused")
     private final Clock clock;
 
+    /** @param clock only for the trace: ARC has no x=, so a seal's t= in the future is noted, never held against it */
     public ArcVerifier(Resolver resolver, Clock clock) {
         this.resolver = resolver;
         this.clock = clock;
     }
+
+    public ArcVerifier(Resolver resolver) { this(resolver, Clock.systemUTC()); }
 
     public ArcValidation validate(RawMessage msg) {
         List<String> trace = new ArrayList<>();
@@ -133,6 +135,9 @@ public final class ArcVerifier {
             throw DkimException.perm("ARC-Seal i=" + i + " did not verify");
         }
         trace.add("AS i=" + i + " (d=" + d + " s=" + s + ", cv=" + cv + "): verified");
+        if (t.has("t") && Long.parseLong(t.get("t")) > clock.instant().getEpochSecond() + org.secumail.dkim.DkimVerifier.SKEW_SECONDS) {
+            trace.add("note: ARC-Seal i=" + i + " t=" + t.get("t") + " is in the future");
+        }
     }
 
     /**

@@ -79,7 +79,7 @@ class ArcInteropTest {
         StringBuilder dns = new StringBuilder("{");
         txt.forEach((k, v) -> dns.append(dns.length() > 1 ? "," : "").append(q(k)).append(':').append(q(v)));
         dns.append('}');
-        ArcVerifier verifier = new ArcVerifier(new ArcSuiteTest.MapResolver(txt), Clock.systemUTC());
+        ArcVerifier verifier = new ArcVerifier(new ArcSuiteTest.MapResolver(txt));
         String base = "Authentication-Results: mx.origin.example; spf=pass smtp.mailfrom=a@origin.example;\r\n  dkim=none\r\n"
                 + "From: A <a@origin.example>\r\nTo: list@list.example\r\nSubject: hello\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
                 + "Message-ID: <arc1@origin.example>\r\n\r\nSome  body text\r\n\r\n";
