@@ -37,56 +37,73 @@ public final class FromHeader {
         return d;
     }
 
-    /** Parses a mailbox-list (or address-list: groups are flattened). */
+    /** The addr-specs (candidates with a local part and a domain) of a mailbox-list. */
     public static List<String> parse(String value) {
-        String v = AuthenticationResults.stripComments(value);
         List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        int angle = -1;
-        String inAngle = null;
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c == '\\' && i + 1 < v.length()) {
-                cur.append(c).append(v.charAt(++i));
-                continue;
-            }
-            if (c == '"') quoted = !quoted;
-            if (!quoted) {
-                if (c == '<') {
-                    angle = cur.length();
-                } else if (c == '>' && angle >= 0) {
-                    inAngle = cur.substring(angle + 1);
-                    angle = -1;
-                } else if (c == ':' && angle < 0) {
-                    cur.setLength(0);   // "group-name:" starts a group
-                    continue;
-                } else if ((c == ',' || c == ';') && angle < 0) {
-                    add(out, inAngle != null ? inAngle : cur.toString());
-                    cur.setLength(0);
-                    inAngle = null;
-                    continue;
-                }
-            }
-            cur.append(c);
+        for (String c : candidates(value)) {
+            int at = c.lastIndexOf('@');
+            if (at > 0 && at < c.length() - 1) out.add(c);
         }
-        add(out, inAngle != null ? inAngle : cur.toString());
         return out;
     }
 
-    private static void add(List<String> out, String candidate) {
-        String a = candidate.strip();
-        if (a.startsWith("<")) a = a.substring(1);
-        if (a.endsWith(">")) a = a.substring(0, a.length() - 1);
-        a = a.replaceAll("\\s*@\\s*", "@").strip();
-        int at = a.lastIndexOf('@');
-        if (at <= 0 || at == a.length() - 1) return;
-        // a source route (obs-route "@a,@b:") was cut at its colon; what is left is the address
-        if (a.indexOf(' ') >= 0 && !a.startsWith("\"")) {
-            String last = a.substring(a.lastIndexOf(' ') + 1);
-            if (last.indexOf('@') > 0) a = last;
-            else return;
+    /**
+     * The mailbox candidates of a From: value, leniently (RFC 5322 section 3.4 with the
+     * obsolete forms): the text in angle brackets, else the bare mailbox; comments dropped,
+     * quoted strings kept, groups flattened, an obs-route cut. A candidate without "@" is a
+     * display-name fragment of a broken field ("From: Doe, John &lt;j@example.com&gt;").
+     */
+    public static List<String> candidates(String value) {
+        List<String> out = new ArrayList<>();
+        StringBuilder chunk = new StringBuilder();
+        String angle = null;
+        int i = 0, n = value.length();
+        while (i < n) {
+            char c = value.charAt(i);
+            if (c == '"') {                       // quoted-string: kept (a quoted local part is valid)
+                int j = i + 1;
+                while (j < n && value.charAt(j) != '"') j += value.charAt(j) == '\\' ? 2 : 1;
+                chunk.append(value, i, Math.min(j + 1, n));
+                i = j + 1;
+            } else if (c == '(') {                // comment, possibly nested: dropped
+                int depth = 0, j = i;
+                do {
+                    char d = value.charAt(j);
+                    if (d == '\\') j++;
+                    else if (d == '(') depth++;
+                    else if (d == ')') depth--;
+                    j++;
+                } while (j < n && depth > 0);
+                chunk.append(' ');
+                i = j;
+            } else if (c == '<') {                // angle-addr: the address proper
+                int j = value.indexOf('>', i);
+                if (j < 0) j = n;
+                angle = value.substring(i + 1, j);
+                i = j + 1;
+            } else if (c == ',' || c == ';') {    // the end of a mailbox (or of a group)
+                add(out, chunk, angle);
+                chunk.setLength(0);
+                angle = null;
+                i++;
+            } else if (c == ':' && angle == null) { // "group-name:" starts a group: the name is no address
+                chunk.setLength(0);
+                i++;
+            } else {
+                chunk.append(c);
+                i++;
+            }
         }
-        out.add(a);
+        add(out, chunk, angle);
+        return out;
     }
+
+    private static void add(List<String> out, StringBuilder chunk, String angle) {
+        String a = angle != null ? angle : chunk.toString();
+        a = a.strip();
+        int colon = a.lastIndexOf(':');      // obs-route "@a,@b:user@c" (angle only)
+        if (angle != null && colon >= 0 && a.startsWith("@")) a = a.substring(colon + 1).strip();
+        if (!a.isEmpty()) out.add(a);
+    }
+
 }

@@ -49,58 +49,9 @@ public record FromDomains(List<String> domains, int fields, String error) {
     /** The single domain when there is exactly one, else null. */
     public String single() { return domains.size() == 1 ? domains.get(0) : null; }
 
-    /** The addr-specs of a From: value: the text in angle brackets, or the bare mailbox. */
+    /** The mailbox candidates of a From: value (see {@link org.secumail.content.FromHeader#candidates}). */
     static List<String> addresses(String value) {
-        List<String> out = new ArrayList<>();
-        StringBuilder chunk = new StringBuilder();
-        String angle = null;
-        int i = 0, n = value.length();
-        while (i < n) {
-            char c = value.charAt(i);
-            if (c == '"') {                       // quoted-string: kept (a quoted local part is valid)
-                int j = i + 1;
-                while (j < n && value.charAt(j) != '"') j += value.charAt(j) == '\\' ? 2 : 1;
-                chunk.append(value, i, Math.min(j + 1, n));
-                i = j + 1;
-            } else if (c == '(') {                // comment, possibly nested: dropped
-                int depth = 0, j = i;
-                do {
-                    char d = value.charAt(j);
-                    if (d == '\\') j++;
-                    else if (d == '(') depth++;
-                    else if (d == ')') depth--;
-                    j++;
-                } while (j < n && depth > 0);
-                chunk.append(' ');
-                i = j;
-            } else if (c == '<') {                // angle-addr: the address proper
-                int j = value.indexOf('>', i);
-                if (j < 0) j = n;
-                angle = value.substring(i + 1, j);
-                i = j + 1;
-            } else if (c == ',' || c == ';') {    // the end of a mailbox (or of a group)
-                add(out, chunk, angle);
-                chunk.setLength(0);
-                angle = null;
-                i++;
-            } else if (c == ':' && angle == null) { // "group-name:" starts a group: the name is no address
-                chunk.setLength(0);
-                i++;
-            } else {
-                chunk.append(c);
-                i++;
-            }
-        }
-        add(out, chunk, angle);
-        return out;
-    }
-
-    private static void add(List<String> out, StringBuilder chunk, String angle) {
-        String a = angle != null ? angle : chunk.toString();
-        a = a.strip();
-        int colon = a.lastIndexOf(':');      // obs-route "@a,@b:user@c" (angle only)
-        if (angle != null && colon >= 0 && a.startsWith("@")) a = a.substring(colon + 1).strip();
-        if (!a.isEmpty()) out.add(a);
+        return org.secumail.content.FromHeader.candidates(value);
     }
 
     /** The domain of an addr-spec, lower case, or null when it has none or it is not a domain name. */
