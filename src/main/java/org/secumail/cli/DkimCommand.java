@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
  * administrators moving from OpenDKIM or debugging a failing signature. keygen writes what
  * opendkim-genkey writes; testkey checks a published record like opendkim-testkey. DNS
  * servers come from main.cf (dns_servers) or --dns-server. Exit status: 0 success (every
- * signature passes, key OK), 1 failure, 64 bad usage or unreadable input.
+ * signature passes, key OK), 1 failure, 64 bad usage or unreadable input. verify also shows the
+ * ARC chain (RFC 8617) when there is one, without changing its exit status.
  */
 @Command(name = "dkim", mixinStandardHelpOptions = true, description = "DKIM keys, signing and verification (RFC 6376, RFC 8463).",
         subcommands = {DkimCommand.Keygen.class, DkimCommand.Verify.class, DkimCommand.Sign.class, DkimCommand.Testkey.class})
@@ -127,6 +128,13 @@ public final class DkimCommand implements Runnable {
             for (DkimVerification v : results) {
                 for (String t : v.trace()) out.println((t.startsWith("signature ") ? "" : "  ") + t);
                 out.println("  " + v.toAuthResult().format());
+            }
+            if (org.secumail.arc.ArcChain.present(msg.headers())) {
+                // ARC (RFC 8617) is shown too, for forwarded mail; it does not change the exit status
+                org.secumail.arc.ArcValidation arc = new org.secumail.arc.ArcVerifier(resolver(cfg), Clock.systemUTC()).validate(msg);
+                out.println("ARC chain:");
+                for (String t : arc.trace()) out.println("  " + t);
+                out.println("  " + arc.toAuthResult(null).format());
             }
             out.flush();
             return !results.isEmpty() && results.stream().allMatch(v -> v.result() == DkimResult.PASS) ? 0 : 1;

@@ -54,7 +54,8 @@ public enum Canonicalization {
             boolean pendingSpace = false, started = false;
             for (int i = colon + 1; i < end; i++) {
                 byte b = raw[i];
-                if (b == '\r' || b == '\n') continue;           // unfolding
+                // unfolding removes line ends (CRLF, or a bare LF); a lone CR is content, as in dkimpy
+                if (b == '\n' || (b == '\r' && i + 1 < end && raw[i + 1] == '\n')) continue;
                 if (isWsp(b)) { pendingSpace = true; continue; }
                 if (pendingSpace && started) out.write(' ');
                 pendingSpace = false;

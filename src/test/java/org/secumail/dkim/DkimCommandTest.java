@@ -85,6 +85,19 @@ class DkimCommandTest {
             Run v = run("verify", signed.toString(), "--dns-server", dns.serverSpec());
             assertThat(v.exit()).as(v.out()).isZero();
             assertThat(v.out()).contains("key: TXT sel._domainkey.example.test -> OK").contains("dkim=pass header.d=example.test header.s=sel");
+            assertThat(v.out()).doesNotContain("ARC chain");
+            // the same message sealed with ARC: verify shows the chain too
+            RawMessage sm = RawMessage.of(signed);
+            List<org.secumail.content.HeaderField> set = new org.secumail.arc.ArcSealer(java.time.Clock.systemUTC()).seal(sm,
+                    new DkimKey("example.test", "sel", DkimKeys.load(dir.resolve("sel.private")).privateKey()), "mx.example.test",
+                    "dkim=pass header.d=example.test", org.secumail.arc.ArcResult.NONE, null);
+            Path sealed = dir.resolve("sealed.eml");
+            StringBuilder top = new StringBuilder();
+            for (var f : set) top.append(new String(f.raw(), StandardCharsets.US_ASCII));
+            Files.writeString(sealed, top + Files.readString(signed));
+            Run arc = run("verify", sealed.toString(), "--dns-server", dns.serverSpec());
+            assertThat(arc.exit()).as(arc.out()).isZero();
+            assertThat(arc.out()).contains("ARC chain:").contains("AS i=1 (d=example.test s=sel, cv=none): verified").contains("arc=pass header.oldest-pass=0");
             Files.writeString(signed, Files.readString(signed).replace("Hello", "Jello"));
             Run bad = run("verify", signed.toString(), "--dns-server", dns.serverSpec());
             assertThat(bad.exit()).isEqualTo(1);
