@@ -25,12 +25,13 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 /**
  * A set of ClamAV signature databases as ClamAV ships them (signatures.md): .hdb/.hsb (MD5,
  * SHA-1 or SHA-256 of a whole file, {@code hash:size:Name}, size {@code *} for any), .ndb body
- * signatures ({@link BodySignatures}), .fp/.sfp (files known clean by hash), .ign2 (signature
+ * signatures ({@link BodySignatures}), .ldb logical signatures made of body patterns
+ * ({@link LogicalSignature}), .fp/.sfp (files known clean by hash), .ign2 (signature
  * names to drop) and the .cvd/.cld containers (a 512-byte "ClamAV-VDB:" header, then a tar,
  * gzipped for .cvd) holding them. Names from plain files get ClamAV's ".UNOFFICIAL" suffix,
  * names from containers do not, so verdicts read as clamd's do.
  *
- * <p>Everything else (.ldb logical, .mdb/.msb PE section hashes, .cdb, .idb, .wdb, .pdb, .ftm,
+ * <p>Everything else (.mdb/.msb PE section hashes, .cdb, .idb, .wdb, .pdb, .ftm,
  * bytecode, YARA) and every unsupported line is counted by reason in {@link #unsupported()},
  * which the scanner logs at load: never silently dropped. The container's digital signature is
  * not verified (clamd does, with ClamAV's public key): the files come from the administrator's
@@ -82,7 +83,7 @@ public final class SignatureDb {
         String ext = name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
         switch (ext) {
             case "cvd", "cld" -> container(name, in);
-            case "hdb", "hsb", "fp", "sfp", "ndb", "ign2", "ign" -> lines(ext, in, official ? "" : ".UNOFFICIAL");
+            case "hdb", "hsb", "fp", "sfp", "ndb", "ldb", "ign2", "ign" -> lines(ext, in, official ? "" : ".UNOFFICIAL");
             case "info", "cfg", "sign", "txt", "md", "" -> { }   // container metadata, not signatures
             default -> {
                 // a format we do not read: count its signature lines so the log says how many are lost
@@ -119,6 +120,7 @@ public final class SignatureDb {
                     case "hdb", "hsb" -> hashLine(l, suffix, false);
                     case "fp", "sfp" -> hashLine(l, "", true);
                     case "ndb" -> body.add(l, suffix);
+                    case "ldb" -> body.addLogical(l, suffix);
                     case "ign2" -> ignored.add(l.split(":", 2)[0]);
                     default -> {   // .ign: "db:line:name"
                         String[] f = l.split(":");

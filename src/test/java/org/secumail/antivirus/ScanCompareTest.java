@@ -60,6 +60,11 @@ class ScanCompareTest {
         samples.put("gen-clam.exe.gz", TestArchives.gzip(clam));
         samples.put("gen-clam-in-zip-in-mail.eml", TestMessages.withAttachments("z", new Attachment("c.zip", "application/zip",
                 AntivirusLimitsTest.zip("c.7z", TestArchives.sevenZip("clam.exe", clam), false))));
+        samples.put("logical-a.txt", "x SECUMAIL-LOG y PART-A z".getBytes());
+        samples.put("logical-b.txt", "PART-B first, then SECUMAIL-LOG".getBytes());
+        samples.put("logical-no.txt", "SECUMAIL-LOG and PART-C".getBytes());
+        samples.put("count-3.txt", "COUNT-ME COUNT-ME COUNT-ME".getBytes());
+        samples.put("count-2.txt", "COUNT-ME COUNT-ME".getBytes());
         samples.put("clean.eml", TestMessages.withAttachments("c", new Attachment("a.txt", "text/plain", "hello\n".getBytes())));
 
         BuiltinScanner builtin = new BuiltinScanner(SignatureDb.load(TestSignatures.write(dir.resolve("db"))), dir.resolve("db"),
