@@ -25,7 +25,11 @@ final class BodySignatures {
 
     private final List<Sig> sigs = new ArrayList<>();
     private final List<LogicalSignature> logical = new ArrayList<>();
-    private static final int MAX_COUNT = 1 << 16;   // match counts saturate here: expressions compare with small numbers
+    private static final int MAX_COUNT = 1 << 16;
+    /** Verification steps for one object (about a second of work); past it the object is reported as too costly. */
+    static final long MAX_OBJECT_STEPS = 50_000_000L;
+    /** What {@link #match} returns when the budget ran out: ClamAV's name for its MaxScanTime limit. */
+    static final String BUDGET_EXHAUSTED = "Heuristics.Limits.Exceeded.MaxScanTime";   // match counts saturate here: expressions compare with small numbers
     private volatile AhoCorasick automaton;
 
     /** Parses one .ndb line; throws IllegalArgumentException with the reason when unsupported. */
@@ -96,7 +100,12 @@ final class BodySignatures {
         String[] found = new String[1];
         int[][] counts = new int[logical.size()][];
         long len = data.limit();
+        long[] budget = {MAX_OBJECT_STEPS};
         ac.scan(data, (p, anchorStart) -> {
+            if (budget[0] <= 0) {
+                found[0] = BUDGET_EXHAUSTED;
+                return true;
+            }
             Sig s = sigs.get(p);
             if (!applies(s.target(), type)) return false;
             if (s.ldb() >= 0 && counts[s.ldb()] != null && counts[s.ldb()][s.sub()] >= MAX_COUNT) return false;
@@ -106,7 +115,7 @@ final class BodySignatures {
                 max = min + s.shift();
                 if (max < 0) return false;
             }
-            if (s.pattern().matchAt(data, anchorStart, Math.max(0, min), max) < 0) return false;
+            if (s.pattern().matchAt(data, anchorStart, Math.max(0, min), max, budget) < 0) return false;
             if (s.ldb() < 0) {
                 found[0] = s.name();
                 return true;

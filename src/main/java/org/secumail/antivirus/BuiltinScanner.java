@@ -164,6 +164,10 @@ public final class BuiltinScanner implements Scanner {
                 return;
             }
             if (hit == null) hit = db.matchBody(obj.buffer(), type);
+            if (BodySignatures.BUDGET_EXHAUSTED.equals(hit)) {
+                limit("MaxScanTime", where);
+                hit = null;
+            }
             if (hit != null) throw new Found(hit, where);
             if (policy != null) {
                 String banned = policy.check(name, type, obj.buffer());

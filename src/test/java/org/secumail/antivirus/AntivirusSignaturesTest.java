@@ -158,6 +158,19 @@ class AntivirusSignaturesTest {
         assertThatThrownBy(() -> SignatureDb.load(dir.resolve("db"))).hasMessageContaining("ClamAV-VDB");
     }
 
+    /** Wildcards that make verification costly are bounded per object, and reported as ClamAV's MaxScanTime. */
+    @Test
+    void verificationWorkIsBounded() throws Exception {
+        // "ab" then anything then "ab" * "zz": in a file of "ab"s without "zz" every candidate scans to the end
+        SignatureDb db = SignatureDb.of(Map.of("s.ndb", ("Slow:0:*:" + hex("abab") + "*" + hex("ab") + "*" + hex("zz") + "\n").getBytes()));
+        byte[] data = "ab".repeat(2_000_000).getBytes();
+        long t0 = System.nanoTime();
+        assertThat(db.matchBody(ByteBuffer.wrap(data), FileType.UNKNOWN)).isEqualTo(BodySignatures.BUDGET_EXHAUSTED);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(10));
+        assertThat(SignatureDb.of(Map.of("s.ndb", "One:0:*:41??42\n".getBytes())).unsupported())
+                .containsEntry(".ndb: fewer than N literal bytes in a row", 1);
+    }
+
     /** 2,000 generated body signatures in one automaton: the data is read once. */
     @Test
     void manySignaturesOneAutomaton() throws Exception {
