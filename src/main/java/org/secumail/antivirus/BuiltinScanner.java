@@ -168,6 +168,7 @@ public final class BuiltinScanner implements Scanner {
                 limit("MaxScanTime", where);
                 hit = null;
             }
+            if (hit == null) hit = db.matchSections(obj.buffer(), type);   // after the body, as clamd's PE scan
             if (hit != null) throw new Found(hit, where);
             if (policy != null) {
                 String banned = policy.check(name, type, obj.buffer());

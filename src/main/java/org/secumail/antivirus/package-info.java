@@ -32,7 +32,7 @@
  *
  * <p>Scanners ({@link org.secumail.antivirus.Scanner}): {@link org.secumail.antivirus.ClamdClient}
  * (INSTREAM over a unix or TCP socket, endpoints in order) and
- * {@link org.secumail.antivirus.BuiltinScanner} (ClamAV's .hdb/.hsb/.ndb/.ldb/.fp/.ign2/.cvd/.cld,
+ * {@link org.secumail.antivirus.BuiltinScanner} (ClamAV's .hdb/.hsb/.mdb/.msb/.ndb/.ldb/.fp/.ign2/.cvd/.cld,
  * MIME parts, uuencode, zip/7z/tar/cpio/gzip/bzip2/xz, bounded by clamd.conf's limits).
  * {@link org.secumail.antivirus.AttachmentPolicy} bans by name, double extension, real type and
  * macros, inside archives too; with clamd it runs in a signature-less built-in walk after
@@ -81,8 +81,8 @@
  * (5.7.1, 4.7.1); amavis's banned_filename rules (double extension).
  *
  * <h2>NOT SUPPORTED</h2>
- * .ldb signatures with PCRE, byte-compare or macro sub-signatures or modifiers; .mdb/.msb
- * PE-section signatures; .cdb/.idb/.wdb/.pdb/.ftm, bytecode and
+ * .ldb signatures with PCRE, byte-compare or macro sub-signatures or modifiers;
+ * .cdb/.idb/.wdb/.pdb/.ftm, bytecode and
  * YARA (counted at load and logged); body signatures of target types other than 0, 1, 4, 6 and
  * PE-relative offsets; RAR, ARJ, CAB, CHM, OLE2, PDF, TNEF and packed executables (ClamAV's own C
  * unpackers); the clamd container's digital signature is not checked.

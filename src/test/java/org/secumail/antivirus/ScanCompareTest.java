@@ -89,4 +89,42 @@ class ScanCompareTest {
         System.out.println("compared equal: " + compared + " of " + samples.size());
         assertThat(compared).isGreaterThanOrEqualTo(samples.size() / 2);
     }
+
+    /**
+     * .mdb section hashes: candidate extents of clam.exe's one section (aligned to FileAlignment
+     * as ClamAV does, and as the header says without alignment) under different names; both
+     * scanners must name the same one, on the file and inside containers.
+     */
+    @Test
+    void peSectionHashesAsClamd() throws Exception {
+        ClamdProcess.assumeInstalled();
+        Path clamExe = TestSignatures.TESTFILES.resolve("clam.exe");
+        if (!Files.exists(clamExe)) {
+            if (System.getenv("CI") != null) throw new AssertionError("clamav-testfiles missing under CI");
+            org.junit.jupiter.api.Assumptions.abort("clamav-testfiles is not installed");
+        }
+        byte[] exe = Files.readAllBytes(clamExe);
+        Path db = Files.createDirectories(dir.resolve("mdb"));
+        StringBuilder mdb = new StringBuilder();
+        int[][] extents = {{0, 0x200}, {1, 0x201}, {0, exe.length}};
+        for (int i = 0; i < extents.length; i++) {
+            byte[] sec = java.util.Arrays.copyOfRange(exe, extents[i][0], extents[i][1]);
+            mdb.append(sec.length).append(':').append(TestSignatures.md5(sec)).append(":Secumail.Test.Section").append(i).append('\n');
+        }
+        Files.writeString(db.resolve("test.mdb"), mdb);
+        BuiltinScanner builtin = new BuiltinScanner(SignatureDb.load(db), db, BuiltinScanner.Limits.defaults(), dir, null);
+        Map<String, byte[]> samples = new TreeMap<>();
+        for (String f : List.of("clam.exe", "clam.zip", "clam.exe.bz2", "clam.exe.mbox.base64", "clam.7z")) {
+            samples.put(f, Files.readAllBytes(TestSignatures.TESTFILES.resolve(f)));
+        }
+        try (ClamdProcess clamd = ClamdProcess.start(dir.resolve("clamd-mdb"), "10M", db)) {
+            ClamdClient client = clamd.client(10 << 20, ClamdClient.Oversize.TRUNCATE);
+            for (var e : samples.entrySet()) {
+                ScanResult c = client.scan(() -> new java.io.ByteArrayInputStream(e.getValue()));
+                ScanResult b = builtin.scan(() -> new java.io.ByteArrayInputStream(e.getValue()));
+                assertThat(c.status()).as("clamd on " + e.getKey()).isEqualTo(ScanResult.Status.INFECTED);
+                assertThat(b.clamdReply()).as(e.getKey()).isEqualTo(c.clamdReply());
+            }
+        }
+    }
 }
