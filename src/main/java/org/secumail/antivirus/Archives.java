@@ -47,7 +47,7 @@ final class Archives {
             case TAR -> stream(new TarArchiveInputStream(obj.open()), sink);
             case CPIO -> stream(new CpioArchiveInputStream(obj.open()), sink);
             case GZIP -> {
-                try (GzipCompressorInputStream in = new GzipCompressorInputStream(obj.open(), true)) {
+                try (GzipCompressorInputStream in = GzipCompressorInputStream.builder().setInputStream(obj.open()).setDecompressConcatenated(true).get()) {
                     String n = in.getMetaData().getFileName();
                     sink.member(n == null || n.isEmpty() ? "(gunzipped)" : n, in);
                 }
@@ -58,7 +58,8 @@ final class Archives {
                 }
             }
             case XZ -> {
-                try (InputStream in = new XZCompressorInputStream(obj.open(), true, MEMORY_LIMIT_KIB)) {
+                try (InputStream in = XZCompressorInputStream.builder().setInputStream(obj.open()).setDecompressConcatenated(true)
+                        .setMemoryLimitKiB(MEMORY_LIMIT_KIB).get()) {
                     sink.member("(unxz)", in);
                 }
             }

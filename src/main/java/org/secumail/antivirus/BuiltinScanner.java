@@ -147,12 +147,15 @@ public final class BuiltinScanner implements Scanner {
                 limit("MaxFiles", where);
                 throw new StopScan();
             }
-            scanned += obj.size();
+            // MaxScanSize counts what was extracted, as in clamd; the message itself is not counted
+            if (depth > 0) scanned += obj.size();
             if (scanned > limits.maxScanSize()) {
                 limit("MaxScanSize", where);
                 throw new StopScan();
             }
-            if (obj.oversized()) limit(depth == 0 ? "MaxScanSize" : "MaxFileSize", where);
+            // a message over MaxScanSize is scanned as far as the limit and marked truncated (the
+            // stream limit rule of ClamdClient); a part or member over MaxFileSize is a limit
+            if (obj.oversized() && depth > 0) limit("MaxFileSize", where);
             FileType type = forced != null ? forced : FileType.detect(obj.buffer());
             trace.add(where + ": " + type.name().toLowerCase(java.util.Locale.ROOT) + ", " + obj.size() + " bytes");
             String hit = db.matchHash(obj.buffer());
@@ -161,6 +164,11 @@ public final class BuiltinScanner implements Scanner {
                 return;
             }
             if (hit == null) hit = db.matchBody(obj.buffer(), type);
+            if (BodySignatures.BUDGET_EXHAUSTED.equals(hit)) {
+                limit("MaxScanTime", where);
+                hit = null;
+            }
+            if (hit == null) hit = db.matchSections(obj.buffer(), type);   // after the body, as clamd's PE scan
             if (hit != null) throw new Found(hit, where);
             if (policy != null) {
                 String banned = policy.check(name, type, obj.buffer());

@@ -26,11 +26,12 @@ import org.slf4j.LoggerFactory;
  * path (a directory is walked), each with the {@code z} (NUL-terminated) or {@code n}
  * (newline-terminated) prefix or none (newline, the deprecated form). Replies follow clamd:
  * {@code stream: OK}, {@code stream: NAME FOUND}, {@code PATH: OK},
- * {@code INSTREAM size limit exceeded. ERROR}, {@code UNKNOWN COMMAND}. IDSESSION, FILDES and
- * STATS are not supported and answered as unknown commands.
+ * {@code INSTREAM size limit exceeded. ERROR}, {@code UNKNOWN COMMAND}. As in clamd, a connection
+ * carries one command, except inside {@code IDSESSION} ... {@code END}, where each reply is
+ * prefixed with the command's number ("1: stream: OK"). FILDES and STATS are not supported and
+ * answered as unknown commands.
  *
- * <p>One virtual thread per connection; several commands may follow on one connection (as
- * clamdscan's and rspamd's multi-file modes do); idle connections close after the read timeout.
+ * <p>One virtual thread per connection; idle connections close after the read timeout.
  */
 public final class ClamdServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("secumail.clamd");
@@ -96,19 +97,27 @@ public final class ClamdServer implements AutoCloseable {
         });
         try (ch; InputStream raw = Channels.newInputStream(ch); OutputStream out = Channels.newOutputStream(ch)) {
             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(new ProgressStream(raw, idle), 64 * 1024));
+            int session = 0;   // > 0 inside IDSESSION: the number of the next command
             while (!closed) {
                 int first = in.read();
                 if (first < 0) return;
                 char term = first == 'z' ? '\0' : '\n';
                 String cmd = readCommand(in, first == 'z' || first == 'n' ? -1 : first, term);
                 if (cmd == null) return;
+                if (cmd.equals("IDSESSION")) {
+                    session = 1;
+                    continue;
+                }
+                if (cmd.equals("END")) return;
                 String reply = execute(cmd, in);
-                if (reply == null) return;   // SHUTDOWN or a broken stream: nothing more on this connection
+                if (reply == null) return;   // SHUTDOWN: nothing more on this connection
+                if (session > 0) reply = session++ + ": " + reply;
                 out.write((reply + term).getBytes(StandardCharsets.UTF_8));
                 out.flush();
                 idle.set(System.nanoTime());
-                if (reply.startsWith("INSTREAM size limit")) return;   // the rest of the stream is not ours to read
-                if (term == '\n' && first != 'n') return;   // old-style commands: one per connection
+                // clamd answers one command per connection, except inside IDSESSION ... END;
+                // after a size-limit error the rest of the stream is not ours to read either
+                if (session == 0 || reply.contains("INSTREAM size limit")) return;
             }
         } catch (IOException e) {
             LOG.debug("clamd: connection ended: {}", e.toString());

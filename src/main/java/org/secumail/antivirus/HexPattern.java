@@ -53,7 +53,8 @@ final class HexPattern {
                 }
             }
         }
-        if (bestLen == 0) throw new IllegalArgumentException("no literal byte to anchor on");
+        // ClamAV also wants two static bytes: a one-byte anchor would make every byte a candidate
+        if (bestLen < 2) throw new IllegalArgumentException("fewer than 2 literal bytes in a row");
         anchorSegment = bestSeg;
         anchorOffset = bestOff;
         anchor = new byte[bestLen];
@@ -126,14 +127,21 @@ final class HexPattern {
     /**
      * Whether the pattern matches with its anchor at {@code anchorPos}, with the start of the
      * match inside [minStart, maxStart] (the signature's offset; maxStart -1: anywhere). Returns
-     * the start of the match or -1.
+     * the start of the match or -1. {@code budget[0]} is the verification work left for the
+     * object (shared by all candidates), decremented here; each candidate also stops after
+     * {@link #MAX_STEPS}, so wildcards cannot make one object cost more than the budget.
      */
-    long matchAt(ByteBuffer data, long anchorPos, long minStart, long maxStart) {
+    long matchAt(ByteBuffer data, long anchorPos, long minStart, long maxStart, long[] budget) {
         long segStart = anchorPos - anchorOffset;
         if (segStart < 0 || !segmentAt(data, anchorSegment, segStart)) return -1;
-        int[] steps = {0};
-        if (!forward(data, anchorSegment + 1, segStart + segments.get(anchorSegment).length, steps)) return -1;
-        return backward(data, anchorSegment, segStart, minStart, maxStart, steps);
+        int limit = (int) Math.min(MAX_STEPS, Math.max(0, budget[0]));
+        int[] steps = {MAX_STEPS - limit};
+        try {
+            if (!forward(data, anchorSegment + 1, segStart + segments.get(anchorSegment).length, steps)) return -1;
+            return backward(data, anchorSegment, segStart, minStart, maxStart, steps);
+        } finally {
+            budget[0] -= steps[0] - (MAX_STEPS - limit) + 1;
+        }
     }
 
     private boolean segmentAt(ByteBuffer data, int s, long pos) {

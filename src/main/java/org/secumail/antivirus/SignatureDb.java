@@ -25,12 +25,13 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 /**
  * A set of ClamAV signature databases as ClamAV ships them (signatures.md): .hdb/.hsb (MD5,
  * SHA-1 or SHA-256 of a whole file, {@code hash:size:Name}, size {@code *} for any), .ndb body
- * signatures ({@link BodySignatures}), .fp/.sfp (files known clean by hash), .ign2 (signature
+ * signatures ({@link BodySignatures}), .ldb logical signatures made of body patterns
+ * ({@link LogicalSignature}), .mdb/.msb (hashes of PE sections, {@link PeSections}), .fp/.sfp (files known clean by hash), .ign2 (signature
  * names to drop) and the .cvd/.cld containers (a 512-byte "ClamAV-VDB:" header, then a tar,
  * gzipped for .cvd) holding them. Names from plain files get ClamAV's ".UNOFFICIAL" suffix,
  * names from containers do not, so verdicts read as clamd's do.
  *
- * <p>Everything else (.ldb logical, .mdb/.msb PE section hashes, .cdb, .idb, .wdb, .pdb, .ftm,
+ * <p>Everything else (.cdb, .idb, .wdb, .pdb, .ftm,
  * bytecode, YARA) and every unsupported line is counted by reason in {@link #unsupported()},
  * which the scanner logs at load: never silently dropped. The container's digital signature is
  * not verified (clamd does, with ClamAV's public key): the files come from the administrator's
@@ -40,6 +41,8 @@ public final class SignatureDb {
     private final Map<String, String> hashes = new HashMap<>();   // "md5hex:size" or "md5hex:*" -> name
     private final Set<String> clean = new HashSet<>();              // .fp/.sfp "hash:size"
     private final Set<Integer> hashLengths = new HashSet<>();       // 32, 40, 64: which digests to compute
+    private final Map<String, String> sectionHashes = new HashMap<>();   // .mdb/.msb "hash:size" -> name
+    private final Set<Integer> sectionHashLengths = new HashSet<>();
     private final BodySignatures body = new BodySignatures();
     private final Set<String> ignored = new HashSet<>();
     private final Map<String, Integer> unsupported = new TreeMap<>();
@@ -82,7 +85,7 @@ public final class SignatureDb {
         String ext = name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
         switch (ext) {
             case "cvd", "cld" -> container(name, in);
-            case "hdb", "hsb", "fp", "sfp", "ndb", "ign2", "ign" -> lines(ext, in, official ? "" : ".UNOFFICIAL");
+            case "hdb", "hsb", "mdb", "msb", "fp", "sfp", "ndb", "ldb", "ign2", "ign" -> lines(ext, in, official ? "" : ".UNOFFICIAL");
             case "info", "cfg", "sign", "txt", "md", "" -> { }   // container metadata, not signatures
             default -> {
                 // a format we do not read: count its signature lines so the log says how many are lost
@@ -117,8 +120,10 @@ public final class SignatureDb {
             try {
                 switch (ext) {
                     case "hdb", "hsb" -> hashLine(l, suffix, false);
+                    case "mdb", "msb" -> sectionLine(l, suffix);
                     case "fp", "sfp" -> hashLine(l, "", true);
                     case "ndb" -> body.add(l, suffix);
+                    case "ldb" -> body.addLogical(l, suffix);
                     case "ign2" -> ignored.add(l.split(":", 2)[0]);
                     default -> {   // .ign: "db:line:name"
                         String[] f = l.split(":");
@@ -150,9 +155,22 @@ public final class SignatureDb {
         else hashes.putIfAbsent(hash + ":" + size, f[2] + suffix);
     }
 
+    /** .mdb/.msb: {@code PESectionSize:PESectionHash:Name[:MinFL]} (size first, unlike .hdb). */
+    private void sectionLine(String l, String suffix) {
+        String[] f = l.split(":");
+        if (f.length < 3) throw new IllegalArgumentException("malformed line");
+        String size = f[0].strip();
+        if (!size.equals("*")) Long.parseLong(size);
+        String hash = f[1].toLowerCase(Locale.ROOT);
+        if (!hash.matches("[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}")) throw new IllegalArgumentException("bad hash");
+        sectionHashLengths.add(hash.length());
+        sectionHashes.putIfAbsent(hash + ":" + size, f[2] + suffix);
+    }
+
     private void finish() {
         body.removeNames(ignored);
         hashes.values().removeIf(n -> ignored.contains(n) || ignored.contains(baseName(n)));
+        sectionHashes.values().removeIf(n -> ignored.contains(n) || ignored.contains(baseName(n)));
         body.compile();
     }
 
@@ -177,6 +195,21 @@ public final class SignatureDb {
 
     String matchBody(ByteBuffer data, FileType type) { return body.match(data, type); }
 
+    /** The .mdb/.msb name matching one of a PE file's sections, or null. */
+    String matchSections(ByteBuffer data, FileType type) {
+        if (type != FileType.PE || sectionHashes.isEmpty()) return null;
+        for (PeSections.Section s : PeSections.of(data)) {
+            ByteBuffer sec = data.duplicate().position((int) s.offset()).limit((int) (s.offset() + s.size())).slice();
+            for (int len : sectionHashLengths) {
+                String h = digest(sec, len == 32 ? "MD5" : len == 40 ? "SHA-1" : "SHA-256");
+                String n = sectionHashes.get(h + ":" + s.size());
+                if (n == null) n = sectionHashes.get(h + ":*");
+                if (n != null) return n;
+            }
+        }
+        return null;
+    }
+
     private static String digest(ByteBuffer data, String alg) {
         try {
             MessageDigest md = MessageDigest.getInstance(alg);
@@ -187,7 +220,7 @@ public final class SignatureDb {
         }
     }
 
-    public int hashSignatures() { return hashes.size(); }
+    public int hashSignatures() { return hashes.size() + sectionHashes.size(); }
 
     public int bodySignatures() { return body.size(); }
 

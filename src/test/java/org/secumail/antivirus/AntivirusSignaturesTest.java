@@ -76,17 +76,40 @@ class AntivirusSignaturesTest {
     }
 
     @Test
+    void logicalSignatures() throws Exception {
+        String l = "L;Engine:51-255,Target:0;(0|1)&2=2;" + hex("alpha") + ";" + hex("beta") + ";10:" + hex("gamma") + "{0-2}" + hex("!");
+        SignatureDb db = SignatureDb.of(Map.of("a.ldb", (l + "\nSized;Target:0,FileSize:0-10;0;" + hex("tiny") + "\n").getBytes()));
+        assertThat(db.unsupported()).isEmpty();
+        assertThat(db.bodySignatures()).isEqualTo(2);
+        assertThat(db.matchBody(ByteBuffer.wrap("0123456789gamma!alpha gamma!".getBytes()), FileType.UNKNOWN)).isNull();   // gamma once at 10
+        assertThat(db.matchBody(ByteBuffer.wrap("0123456789gamma!alpha gamma?!".getBytes()), FileType.UNKNOWN)).isNull();
+        assertThat(db.matchBody(ByteBuffer.wrap("0123456789gamma!beta".getBytes()), FileType.UNKNOWN)).isNull();   // gamma=2 needed
+        SignatureDb any = SignatureDb.of(Map.of("a.ldb", ("L;Engine:51-255,Target:0;(0|1)&2=2;" + hex("alpha") + ";" + hex("beta") + ";" + hex("gamma") + "\n").getBytes()));
+        assertThat(any.matchBody(ByteBuffer.wrap("gamma beta gamma".getBytes()), FileType.UNKNOWN)).isEqualTo("L.UNOFFICIAL");
+        assertThat(any.matchBody(ByteBuffer.wrap("gamma beta gamma gamma".getBytes()), FileType.UNKNOWN)).isNull();
+        assertThat(db.matchBody(ByteBuffer.wrap("tiny".getBytes()), FileType.UNKNOWN)).isEqualTo("Sized.UNOFFICIAL");
+        assertThat(db.matchBody(ByteBuffer.wrap("tiny but long".getBytes()), FileType.UNKNOWN)).isNull();
+        SignatureDb bad = SignatureDb.of(Map.of("b.ldb", ("P;Target:0;0;" + hex("ab") + "::i\nQ;Target:0;0&1;" + hex("ab")
+                + "\nR;Target:0,Container:CL_TYPE_ZIP;0;" + hex("ab") + "\nS;Target:0;0;0/evil.*regex/\n").getBytes()));
+        assertThat(bad.bodySignatures()).isZero();
+        assertThat(bad.unsupported()).containsEntry(".ldb: subsignature modifiers", 1)
+                .containsEntry(".ldb: expression names a missing subsignature", 1).containsEntry(".ldb: target block key Container", 1)
+                .containsEntry(".ldb: PCRE subsignature", 1);
+    }
+
+    @Test
     void unsupportedLinesCountedNotDropped() throws Exception {
         SignatureDb db = SignatureDb.of(Map.of(
                 "a.ndb", ("Ok:0:*:" + hex("fine") + "\nHtml:3:*:" + hex("html") + "\nEp:1:EP+0:" + hex("code")
                         + "\nMulti:0:*:" + hex("ab") + "(4142|4344)" + hex("cd") + "\nBroken\n").getBytes(),
-                "b.ldb", "Sig1;Target:0;0;6162\nSig2;Target:0;0;6364\n".getBytes(),
+                "b.ldb", "Sig1;Target:7;0;6162\nSig2;Target:0;0;6364::w\n".getBytes(),
+                "d.cdb", "Container1:CL_TYPE_ZIP:*:*:*:*:*:*:*:*\nContainer2:CL_TYPE_ZIP:*:*:*:*:*:*:*:*\n".getBytes(),
                 "c.hdb", "nothex:12:Bad\n".getBytes()));
         assertThat(db.bodySignatures()).isEqualTo(1);
-        assertThat(db.unsupported()).containsEntry(".ldb files", 2).containsEntry(".ndb: target type N", 1)
+        assertThat(db.unsupported()).containsEntry(".cdb files", 2).containsEntry(".ndb: target type N", 1).containsEntry(".ldb: target type N", 1)
                 .containsEntry(".hdb: bad hash", 1);
         int total = db.unsupported().values().stream().mapToInt(Integer::intValue).sum();
-        assertThat(total).isEqualTo(2 + 4 + 1);
+        assertThat(total).isEqualTo(2 + 2 + 4 + 1);
         assertThat(db.summary()).contains("unsupported");
     }
 
@@ -133,6 +156,19 @@ class AntivirusSignaturesTest {
         assertThat(db.matchHash(ByteBuffer.wrap(TestSignatures.eicar()))).isEqualTo("Eicar-Test-Signature");
         Files.write(dir.resolve("db/bad.cvd"), "not a cvd".getBytes());
         assertThatThrownBy(() -> SignatureDb.load(dir.resolve("db"))).hasMessageContaining("ClamAV-VDB");
+    }
+
+    /** Wildcards that make verification costly are bounded per object, and reported as ClamAV's MaxScanTime. */
+    @Test
+    void verificationWorkIsBounded() throws Exception {
+        // "ab" then anything then "ab" * "zz": in a file of "ab"s without "zz" every candidate scans to the end
+        SignatureDb db = SignatureDb.of(Map.of("s.ndb", ("Slow:0:*:" + hex("abab") + "*" + hex("ab") + "*" + hex("zz") + "\n").getBytes()));
+        byte[] data = "ab".repeat(2_000_000).getBytes();
+        long t0 = System.nanoTime();
+        assertThat(db.matchBody(ByteBuffer.wrap(data), FileType.UNKNOWN)).isEqualTo(BodySignatures.BUDGET_EXHAUSTED);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(10));
+        assertThat(SignatureDb.of(Map.of("s.ndb", "One:0:*:41??42\n".getBytes())).unsupported())
+                .containsEntry(".ndb: fewer than N literal bytes in a row", 1);
     }
 
     /** 2,000 generated body signatures in one automaton: the data is read once. */

@@ -42,8 +42,13 @@ final class ClamdProcess implements AutoCloseable {
     }
 
     static ClamdProcess start(Path dir, String streamMaxLength) throws IOException, InterruptedException {
+        return start(dir, streamMaxLength, null);
+    }
+
+    /** With this database directory, or the test database of {@link TestSignatures} when null. */
+    static ClamdProcess start(Path dir, String streamMaxLength, Path database) throws IOException, InterruptedException {
         assumeInstalled();
-        Path db = TestSignatures.write(dir.resolve("db"));
+        Path db = database != null ? database : TestSignatures.write(dir.resolve("db"));
         Files.createDirectories(dir.resolve("tmp"));
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -64,10 +64,10 @@ class ClamdServerTest {
             s.setSoTimeout(5000);
             var out = new DataOutputStream(s.getOutputStream());
             InputStream in = s.getInputStream();
-            out.write("zPING\0".getBytes());
-            assertThat(readUntil(in, 0)).isEqualTo("PONG");
+            out.write("zIDSESSION\0zPING\0".getBytes());
+            assertThat(readUntil(in, 0)).isEqualTo("1: PONG");
             out.write("nPING\n".getBytes());
-            assertThat(readUntil(in, '\n')).isEqualTo("PONG");
+            assertThat(readUntil(in, '\n')).isEqualTo("2: PONG");
             out.write("zINSTREAM\0".getBytes());
             byte[] e = TestSignatures.eicar();
             out.writeInt(10);
@@ -75,15 +75,18 @@ class ClamdServerTest {
             out.writeInt(e.length - 10);
             out.write(e, 10, e.length - 10);
             out.writeInt(0);
-            assertThat(readUntil(in, 0)).isEqualTo("stream: Eicar-Test-Signature.UNOFFICIAL FOUND");
-            out.write("zFROB\0".getBytes());
-            assertThat(readUntil(in, 0)).isEqualTo("UNKNOWN COMMAND");
+            assertThat(readUntil(in, 0)).isEqualTo("3: stream: Eicar-Test-Signature.UNOFFICIAL FOUND");
+            out.write("zFROB\0zEND\0".getBytes());
+            assertThat(readUntil(in, 0)).isEqualTo("4: UNKNOWN COMMAND");
+            assertThat(in.read()).isEqualTo(-1);
         }
-        try (Socket s = new Socket("127.0.0.1", tcp.port())) {
-            s.setSoTimeout(5000);
-            s.getOutputStream().write("PING\n".getBytes());
-            assertThat(readUntil(s.getInputStream(), '\n')).isEqualTo("PONG");
-            assertThat(s.getInputStream().read()).isEqualTo(-1);   // old-style: one command per connection
+        for (String cmd : List.of("zPING\0", "nPING\n", "PING\n")) {
+            try (Socket s = new Socket("127.0.0.1", tcp.port())) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(cmd.getBytes());
+                assertThat(readUntil(s.getInputStream(), cmd.charAt(0) == 'z' ? 0 : '\n')).isEqualTo("PONG");
+                assertThat(s.getInputStream().read()).isEqualTo(-1);   // one command per connection outside a session
+            }
         }
     }
 
@@ -101,14 +104,15 @@ class ClamdServerTest {
         Files.write(files.resolve("b.com"), TestSignatures.eicar());
         try (Socket s = new Socket("127.0.0.1", tcp.port())) {
             s.setSoTimeout(5000);
-            s.getOutputStream().write(("zSCAN " + files.resolve("a.txt") + "\0zCONTSCAN " + files + "\0zRELOAD\0").getBytes());
-            assertThat(readUntil(s.getInputStream(), 0)).isEqualTo(files.resolve("a.txt") + ": OK");
-            assertThat(readUntil(s.getInputStream(), 0)).isEqualTo(files.resolve("b.com") + ": Eicar-Test-Signature.UNOFFICIAL FOUND");
-            assertThat(readUntil(s.getInputStream(), 0)).isEqualTo("RELOADING");
+            s.getOutputStream().write(("zIDSESSION\0zSCAN " + files.resolve("a.txt") + "\0zCONTSCAN " + files + "\0zRELOAD\0zEND\0").getBytes());
+            assertThat(readUntil(s.getInputStream(), 0)).isEqualTo("1: " + files.resolve("a.txt") + ": OK");
+            assertThat(readUntil(s.getInputStream(), 0)).isEqualTo("2: " + files.resolve("b.com") + ": Eicar-Test-Signature.UNOFFICIAL FOUND");
+            assertThat(readUntil(s.getInputStream(), 0)).isEqualTo("3: RELOADING");
         }
     }
 
     /** Debian's clamdscan, configured for our sockets, in stream mode and in path mode. */
+    /** Outside IDSESSION the server must close after its reply: clamdscan waits for that (150 s otherwise). */
     @Test
     void clamdscanAgainstSecumailClamd() throws Exception {
         Path clamdscan = Path.of("/usr/bin/clamdscan");
@@ -128,6 +132,11 @@ class ClamdServerTest {
                 cmd.addAll(mode);
                 cmd.addAll(List.of(eicar.toString(), clean.toString()));
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                // a clamdscan left waiting for the server (a protocol mistake) must not hang the build
+                if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new AssertionError("clamdscan " + mode + " did not finish");
+                }
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertThat(p.waitFor()).as(out).isEqualTo(1);   // clamdscan: 1 = virus found
                 assertThat(out).contains(eicar + ": Eicar-Test-Signature.UNOFFICIAL FOUND").contains(clean + ": OK");

@@ -52,6 +52,11 @@ final class TestSignatures {
                 "Secumail.Test.Star:0:*:534543554d41494c2d53544152*2d5441494c",
                 // at offset 0 only: "SMHEAD"
                 "Secumail.Test.Head:0:0:534d48454144", ""));
+        Files.writeString(dir.resolve("test.ldb"), String.join("\n",
+                // "SECUMAIL-LOG" and ("PART-A" or "PART-B")
+                "Secumail.Test.Logical;Engine:51-255,Target:0;0&(1|2);534543554d41494c2d4c4f47;504152542d41;504152542d42",
+                // "COUNT-ME" more than twice
+                "Secumail.Test.Count;Engine:51-255,Target:0;0>2;434f554e542d4d45", ""));
         return dir;
     }
 }
