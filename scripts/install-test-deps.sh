@@ -11,6 +11,8 @@
 #   openssl  - `openssl s_client -starttls smtp` in the TLS tests
 #   python3-dkim   - dkimpy, the DKIM/ARC interop peer (driven by src/test/resources/dkim/interop/dkimpy_harness.py)
 #   opendkim-tools - opendkim-testkey (checks our keygen output over loopback DNS) and opendkim-testmsg
+#   opendkim - the OpenDKIM milter, run privately in the foreground by OpenDkimMilterInteropTest with
+#                  its own opendkim.conf on loopback (never the system service, never /etc/opendkim)
 #   clamav-daemon, clamdscan - a real clamd for the antivirus tests, started privately by each test
 #                  on loopback with a small database the test writes (never the system clamd, and
 #                  freshclam is never run: there is no internet)
@@ -23,7 +25,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools clamav-daemon clamdscan clamav-testfiles"
+PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools opendkim clamav-daemon clamdscan clamav-testfiles"
 
 missing=""
 for p in $PACKAGES; do
@@ -83,6 +85,15 @@ fi
 if command -v doveadm >/dev/null 2>&1 && pgrep -x dovecot >/dev/null 2>&1 && [ -f /run/dovecot/master.pid ]; then
     echo "install-test-deps: stopping the system Dovecot instance started by the install"
     doveadm stop 2>/dev/null || kill "$(cat /run/dovecot/master.pid)" 2>/dev/null || true
+fi
+# opendkim's postinst may start the system milter when policy-rc.d allows it: stop it by its pid file.
+if [ -f /run/opendkim/opendkim.pid ] && kill -0 "$(cat /run/opendkim/opendkim.pid)" 2>/dev/null; then
+    echo "install-test-deps: stopping the system opendkim started by the install"
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet opendkim 2>/dev/null; then
+        systemctl stop opendkim || true
+    else
+        kill "$(cat /run/opendkim/opendkim.pid)" 2>/dev/null || true
+    fi
 fi
 # clamav-daemon's postinst may start clamd and clamav-freshclam when policy-rc.d allows it:
 # stop them (the daemon would find no database anyway, freshclam no network). Not disabled:

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * scripts/postfix-instance.sh (see there for its layout and settings). One instance
  * serves many transcripts: {@link #reload} swaps main.cf and waits until new
  * connections get the new configuration. Stopped by {@link #close}, or by a JVM
- * shutdown hook if the test run is cut short.
+ * shutdown hook if the test run is cut short. Public so that tests of other packages (the
+ * OpenDKIM milter interop test) can put a real Postfix in their mail path.
  */
-final class PostfixInstance implements AutoCloseable {
+public final class PostfixInstance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostfixInstance.class);
     private static final Path POSTFIX = Path.of("/usr/sbin/postfix");
     private static final long START_TIMEOUT_S = 60;
@@ -46,7 +47,7 @@ final class PostfixInstance implements AutoCloseable {
     }
 
     /** Why no private instance can run here, or null when it can. */
-    static String unavailableReason(Path script) {
+    public static String unavailableReason(Path script) {
         if (!Files.isExecutable(POSTFIX)) {
             return "Postfix is not installed (" + POSTFIX + " missing); run scripts/install-test-deps.sh as root";
         }
@@ -63,11 +64,11 @@ final class PostfixInstance implements AutoCloseable {
     }
 
     /** scripts/postfix-instance.sh of this project. */
-    static Path defaultScript() {
+    public static Path defaultScript() {
         return Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "scripts", "postfix-instance.sh");
     }
 
-    static PostfixInstance start(Path script, String mainCf) throws IOException {
+    public static PostfixInstance start(Path script, String mainCf) throws IOException {
         Path dir = Files.createTempDirectory("secumail-postfix-");
         PostfixInstance pi = new PostfixInstance(script, dir, freeLoopbackPort());
         Runtime.getRuntime().addShutdownHook(pi.shutdownHook);
@@ -80,9 +81,9 @@ final class PostfixInstance implements AutoCloseable {
         return pi;
     }
 
-    int port() { return port; }
+    public int port() { return port; }
 
-    Path directory() { return dir; }
+    public Path directory() { return dir; }
 
     /** Makes mainCf the configuration of new connections; a no-op when it already is. */
     void reload(String mainCf) throws IOException {
@@ -102,7 +103,7 @@ final class PostfixInstance implements AutoCloseable {
     }
 
     /** Bytes in the instance's maillog so far (a mark for {@link #maillogSince}). */
-    long maillogSize() {
+    public long maillogSize() {
         try {
             Path log = dir.resolve("maillog");
             return Files.exists(log) ? Files.size(log) : 0;
@@ -115,7 +116,7 @@ final class PostfixInstance implements AutoCloseable {
      * The maillog written after mark, for failure messages. postlogd writes asynchronously,
      * so first wait (at most 1 s) until the file has stopped growing for 150 ms.
      */
-    String maillogSince(long mark) {
+    public String maillogSince(long mark) {
         Path log = dir.resolve("maillog");
         long size = maillogSize();
         long stableSince = System.nanoTime();
