@@ -198,13 +198,35 @@ loops() {
     local args=(-d "$D" -k "rsa=$KEYS/rsa.private" -k "ed25519=$KEYS/ed25519.private"
                 -m "5k=$MSGS/m5k.eml" -m "100k=$MSGS/m100k.eml")
     sm dkim bench "${args[@]}" --threads "$THREADS" --warmup "$LOOP_WARMUP" --seconds "$LOOP_SECONDS" \
-        --json "$RESULTS/loops-secumail.json" > "$RESULTS/loops-secumail.txt" || { say "secumail dkim bench failed"; return 1; }
-    cat "$RESULTS/loops-secumail.txt"
+        --json "$RESULTS/loops-secumail.json" | tee "$RESULTS/loops-secumail.txt" >&2 || { say "secumail dkim bench failed"; return 1; }
     /usr/bin/python3 "$here/dkimpy-loop.py" --domain "$D" --key "rsa=$KEYS/rsa.private" --key "ed25519=$KEYS/ed25519.private" \
         --message "5k=$MSGS/m5k.eml" --message "100k=$MSGS/m100k.eml" --workers "$THREADS" \
         --warmup "$LOOP_WARMUP" --seconds "$LOOP_SECONDS" --json "$RESULTS/loops-dkimpy.json" \
-        > "$RESULTS/loops-dkimpy.txt" || { say "dkimpy loop failed"; return 1; }
-    tail -n +2 "$RESULTS/loops-dkimpy.txt"
+        | tee "$RESULTS/loops-dkimpy.txt" >&2 || { say "dkimpy loop failed"; return 1; }
+    LOOPS_DONE=1
+}
+
+# The loops side by side, from the JSON lines both sides wrote.
+loops_table() {
+    echo
+    echo "In-process DKIM, no DNS: $LOOP_SECONDS s per loop after $LOOP_WARMUP s warm-up; threads (dkimpy: processes);" \
+         "CPU ms per operation (SecuMail: its worker threads)"
+    /usr/bin/python3 - "$RESULTS/loops-secumail.json" "$RESULTS/loops-dkimpy.json" <<'PY'
+import json, sys
+rows = {}
+for f in sys.argv[1:]:
+    for line in open(f):
+        r = json.loads(line)
+        rows[(r["alg"], r["message"], r["op"], r["threads"], r["impl"])] = r
+fmt = "%-14s %-7s %-6s %7s %13s %13s %7s %13s %13s"
+print(fmt % ("alg", "message", "op", "threads", "secumail op/s", "dkimpy op/s", "ratio", "secumail cpu", "dkimpy cpu"))
+for key in sorted({k[:4] for k in rows}, key=lambda k: (k[0], len(k[1]), k[1], k[2], k[3])):
+    s, d = rows.get(key + ("secumail",)), rows.get(key + ("dkimpy",))
+    v = lambda r, f, fmt: fmt % r[f] if r else "-"
+    ratio = "%.2f" % (s["per_second"] / d["per_second"]) if s and d and d["per_second"] else "-"
+    print(fmt % (key[0], key[1], key[2], key[3], v(s, "per_second", "%.1f"), v(d, "per_second", "%.1f"), ratio,
+                 v(s, "cpu_ms_per_op", "%.3f"), v(d, "cpu_ms_per_op", "%.3f")))
+PY
 }
 
 # ---- part 2: delivered messages -----------------------------------------------------------
@@ -465,6 +487,11 @@ smtp() {
             clear_mail "$SM_DIR/mail"; clear_mail "$PF_BASE/mail"
         done
     done
+    SMTP_DONE=1
+}
+
+smtp_table() {
+    local sc id server service traffic alg r
     echo
     echo "Delivered messages: $MESSAGES x $SMTP_MESSAGE message, $SESSIONS sessions, medians of $ROUNDS rounds;" \
          "CPU ms per delivered message (server: SecuMail's JVM or all Postfix processes; milter: opendkim)"
@@ -492,6 +519,8 @@ smtp() {
 
 SMTP_CHECK_FAILED=0
 STATUS=0
+LOOPS_DONE=0
+SMTP_DONE=0
 for part in $PARTS; do
     case $part in
         loops) loops || STATUS=1 ;;
@@ -499,6 +528,9 @@ for part in $PARTS; do
         *) die "unknown part '$part' in PARTS" ;;
     esac
 done
+# One table per part at the end, together.
+[ "$LOOPS_DONE" = 1 ] && loops_table
+[ "$SMTP_DONE" = 1 ] && smtp_table
 [ "$SMTP_CHECK_FAILED" = 0 ] || { say "some delivered-message checks failed: those rows do not measure what they say"; STATUS=1; }
 say "results in $RESULTS"
 exit "$STATUS"
