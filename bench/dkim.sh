@@ -58,6 +58,8 @@
 #   OD_PORT          first of the 3 opendkim milter ports [8895]
 #   SM_JAVA_OPTS     JVM options for the SecuMail server []
 #   USERS            mailboxes user1..userN [5]
+#   OD_DIR           opendkim's config and keys; not below a world-writable directory, as
+#                    opendkim checks; removed on exit [/run/secumail-dkim-bench-opendkim]
 # Full run with the defaults: about 7 minutes of loops (2 keys x 2 messages x 2 thread counts
 # x 2 operations x 13 s, twice) and 5 to 10 minutes of smtp (8 scenarios x 9000 messages).
 set -u -o pipefail
@@ -87,14 +89,18 @@ OD_PORT=${OD_PORT:-8895}
 SM_JAVA_OPTS=${SM_JAVA_OPTS:-}
 USERS=${USERS:-5}
 
-D=d.bench.test              # the signing domain, its SPF and DMARC records
+# The signing domain, with its SPF and DMARC records. Not below "test.": libunbound (in
+# opendkim) answers "test." itself with NXDOMAIN (RFC 6761) instead of asking dnsmasq.
+D=dkim-bench.example
 CLIENT=192.0.2.10           # the outside client the "signed" traffic plays (TEST-NET-1)
 KEYS=$BENCH_DIR/keys        # SELECTOR.private / SELECTOR.txt; the selector is the key type
 MSGS=$BENCH_DIR/messages    # m5k.eml, m100k.eml and their signed copies m5k.rsa.eml ...
 RESULTS=$BENCH_DIR/results
 SM_DIR=$BENCH_DIR/secumail
 PF_BASE=$BENCH_DIR/postfix
-OD_DIR=$BENCH_DIR/opendkim
+# opendkim refuses a config or key file below a directory others may write (such as /tmp):
+# its files live in a root-owned directory of their own, removed on exit.
+OD_DIR=${OD_DIR:-/run/secumail-dkim-bench-opendkim}
 JAR=$repo/target/secumail.jar
 export PATH="$PATH:/usr/sbin:/sbin"
 
@@ -114,8 +120,15 @@ cleanup() {
         kill -9 "$SM_PID" 2>/dev/null
     fi
     [ "$PF_STARTED" = 1 ] && pf_stop "$PF_BASE"
+    for i in $(seq 1 20); do
+        local alive=0
+        for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.25
+    done
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     rm -rf "$SM_DIR/mail" "$PF_BASE/mail" 2>/dev/null
+    [ -f "$OD_DIR/.secumail-bench" ] && rm -rf "$OD_DIR"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -337,28 +350,26 @@ declare -A OD_PID
 start_opendkim() {
     local name=$1 conf=$OD_DIR/$1.conf port
     port=$(od_port "$name")
-    mkdir -p "$OD_DIR/keys"
+    if [ ! -f "$OD_DIR/.secumail-bench" ]; then
+        [ -e "$OD_DIR" ] && { say "$OD_DIR exists and is not ours; set OD_DIR"; return 1; }
+        mkdir -p "$OD_DIR/keys" && touch "$OD_DIR/.secumail-bench"
+    fi
     cp "$KEYS/rsa.private" "$KEYS/ed25519.private" "$OD_DIR/keys/"
     chown -R opendkim: "$OD_DIR/keys" && chmod 700 "$OD_DIR/keys" && chmod 600 "$OD_DIR/keys/"*
-    # libunbound sends every query to the loopback dnsmasq (no DNSSEC trust anchor: none is
-    # given, so answers are not validated, as for SecuMail's resolver).
-    cat > "$OD_DIR/unbound.conf" <<EOF
-server:
-    do-not-query-localhost: no
-    module-config: "iterator"
-forward-zone:
-    name: "."
-    forward-addr: 127.0.0.1@$DNS_PORT
-EOF
     {
         echo "# opendkim for bench/dkim.sh: $name"
         echo "Syslog no"
         echo "UserID opendkim"
         echo "Socket inet:$port@127.0.0.1"
         echo "Canonicalization relaxed/relaxed"
-        echo "ResolverConfiguration $OD_DIR/unbound.conf"
         case $name in
-            verify) echo "Mode v" ;;
+            # libunbound forwards to the loopback dnsmasq ("address@port"). Not through
+            # ResolverConfiguration: opendkim has libunbound parse that file again for each
+            # message, and the parser is not thread-safe (parse errors, tempfails, crashes).
+            # No DNSSEC trust anchor is given, so answers are not validated (nor are they
+            # by SecuMail's resolver).
+            verify) echo "Mode v"
+                    echo "Nameservers 127.0.0.1@$DNS_PORT" ;;
             sign-*) local s=${name#sign-}
                     echo "Mode s"
                     echo "Domain $D"
@@ -369,10 +380,10 @@ EOF
     } > "$conf"
     chmod 755 "$OD_DIR"
     listening "$port" && { say "port $port is already in use"; return 1; }
-    /usr/sbin/opendkim -f -x "$conf" > "$OD_DIR/$name.log" 2>&1 &
+    /usr/sbin/opendkim -f -x "$conf" > "$RESULTS/opendkim-$name.log" 2>&1 &
     OD_PID[$name]=$!
     PIDS+=($!)
-    wait_listening "$port" 20 "${OD_PID[$name]}" || { say "opendkim $name did not start: $(cat "$OD_DIR/$name.log")"; return 1; }
+    wait_listening "$port" 20 "${OD_PID[$name]}" || { say "opendkim $name did not start: $(cat "$RESULTS/opendkim-$name.log")"; return 1; }
     say "opendkim $name running, pid ${OD_PID[$name]}, milter port $port"
 }
 
@@ -383,12 +394,9 @@ start_postfix() {
     for n in verify $(for a in $SMTP_ALGS; do echo "sign-$a"; done); do start_opendkim "$n" || return 1; done
     pf_make_users "$USERS" || return 1
     pf_write_config "$PF_BASE" "$(pf_port plain)" local "$USERS" || return 1
-    cat >> "$PF_BASE/etc/main.cf" <<EOF
-smtpd_authorized_xclient_hosts = 127.0.0.0/8
-smtpd_sender_restrictions = permit_mynetworks, reject_non_fqdn_sender, permit
-milter_protocol = 6
-milter_default_action = tempfail
-EOF
+    "$PF_SBIN/postconf" -c "$PF_BASE/etc" -e "smtpd_authorized_xclient_hosts = 127.0.0.0/8" \
+        "smtpd_sender_restrictions = permit_mynetworks, reject_non_fqdn_sender, permit" \
+        "milter_protocol = 6" "milter_default_action = tempfail" || return 1
     for n in verify $(for a in $SMTP_ALGS; do echo "sign-$a"; done); do
         echo "127.0.0.1:$(pf_port "$n") inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$(od_port "$n")" >> "$PF_BASE/etc/master.cf"
     done
@@ -495,7 +503,7 @@ smtp_table() {
     echo
     echo "Delivered messages: $MESSAGES x $SMTP_MESSAGE message, $SESSIONS sessions, medians of $ROUNDS rounds;" \
          "CPU ms per delivered message (server: SecuMail's JVM or all Postfix processes; milter: opendkim)"
-    printf '%-26s %-9s %-16s %-9s %11s %8s %11s %11s\n' scenario server config traffic "dlv msg/s" "p50 ms" "server cpu" "milter cpu"
+    printf '%-26s %-9s %-16s %-12s %11s %8s %11s %11s\n' scenario server config traffic "dlv msg/s" "p50 ms" "server cpu" "milter cpu"
     for sc in "${SCEN[@]}"; do
         read -r id server service traffic alg <<< "$sc"
         local rate p50 scpu mcpu
@@ -512,7 +520,7 @@ smtp_table() {
         local cfg=$service
         case $server/$service in secumail/none) cfg=no-checks ;; secumail/default) cfg=verify+arc+dmarc ;;
             secumail/sign-*) cfg=dkim-$service ;; postfix/verify) cfg=opendkim-verify ;; postfix/sign-*) cfg=opendkim-$service ;; esac
-        printf '%-26s %-9s %-16s %-9s %11s %8s %11s %11s\n' "$id" "$server" "$cfg" "$traffic/${alg:0:3}" "$rate" "$p50" "$scpu" "$mcpu"
+        printf '%-26s %-9s %-16s %-12s %11s %8s %11s %11s\n' "$id" "$server" "$cfg" "$traffic/${alg:0:3}" "$rate" "$p50" "$scpu" "$mcpu"
     done
     echo "(CPU time is sampled with a resolution of 1/$HZ s per process; small rounds give coarse figures.)"
 }
