@@ -503,7 +503,7 @@ smtp_table() {
     echo
     echo "Delivered messages: $MESSAGES x $SMTP_MESSAGE message, $SESSIONS sessions, medians of $ROUNDS rounds;" \
          "CPU ms per delivered message (server: SecuMail's JVM or all Postfix processes; milter: opendkim)"
-    printf '%-26s %-9s %-16s %-12s %11s %8s %11s %11s\n' scenario server config traffic "dlv msg/s" "p50 ms" "server cpu" "milter cpu"
+    printf '%-26s %-9s %-21s %-16s %11s %8s %11s %11s\n' scenario server config traffic "dlv msg/s" "p50 ms" "server cpu" "milter cpu"
     for sc in "${SCEN[@]}"; do
         read -r id server service traffic alg <<< "$sc"
         local rate p50 scpu mcpu
@@ -520,7 +520,7 @@ smtp_table() {
         local cfg=$service
         case $server/$service in secumail/none) cfg=no-checks ;; secumail/default) cfg=verify+arc+dmarc ;;
             secumail/sign-*) cfg=dkim-$service ;; postfix/verify) cfg=opendkim-verify ;; postfix/sign-*) cfg=opendkim-$service ;; esac
-        printf '%-26s %-9s %-16s %-12s %11s %8s %11s %11s\n' "$id" "$server" "$cfg" "$traffic/${alg:0:3}" "$rate" "$p50" "$scpu" "$mcpu"
+        printf '%-26s %-9s %-21s %-16s %11s %8s %11s %11s\n' "$id" "$server" "$cfg" "$traffic/$alg" "$rate" "$p50" "$scpu" "$mcpu"
     done
     echo "(CPU time is sampled with a resolution of 1/$HZ s per process; small rounds give coarse figures.)"
 }
