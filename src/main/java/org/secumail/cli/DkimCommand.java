@@ -18,6 +18,7 @@ import org.secumail.config.MainConfig;
 import org.secumail.content.HeaderField;
 import org.secumail.content.RawMessage;
 import org.secumail.dkim.Canonicalization;
+import org.secumail.dkim.DkimBenchmark;
 import org.secumail.dkim.DkimException;
 import org.secumail.dkim.DkimKey;
 import org.secumail.dkim.DkimKeyRecord;
@@ -45,7 +46,8 @@ import picocli.CommandLine.Spec;
  * ARC chain (RFC 8617) when there is one, without changing its exit status.
  */
 @Command(name = "dkim", mixinStandardHelpOptions = true, description = "DKIM keys, signing and verification (RFC 6376, RFC 8463).",
-        subcommands = {DkimCommand.Keygen.class, DkimCommand.Verify.class, DkimCommand.Sign.class, DkimCommand.Testkey.class})
+        subcommands = {DkimCommand.Keygen.class, DkimCommand.Verify.class, DkimCommand.Sign.class, DkimCommand.Testkey.class,
+                DkimCommand.Bench.class})
 public final class DkimCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -226,6 +228,37 @@ public final class DkimCommand implements Runnable {
                 out.println("key record " + name + ": " + e.getMessage() + " (" + e.result().keyword() + ")");
                 out.flush();
                 return 1;
+            }
+        }
+    }
+
+    /**
+     * Hidden: signatures and verifications per second for bench/dkim.sh (DkimBenchmark). Not
+     * an administrator's tool, so it stays out of the usage list.
+     */
+    @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
+            description = "Signatures and verifications per second (bench/dkim.sh); verifies MESSAGE.SELECTOR.EXT copies.")
+    static final class Bench implements Callable<Integer> {
+        @Option(names = {"-d", "--domain"}, required = true) String domain;
+        @Option(names = {"-k", "--key"}, required = true, paramLabel = "SELECTOR=KEYFILE", description = "a key, in order (repeatable)")
+        java.util.LinkedHashMap<String, Path> keys;
+        @Option(names = {"-m", "--message"}, required = true, paramLabel = "LABEL=FILE", description = "an unsigned message (repeatable)")
+        java.util.LinkedHashMap<String, Path> messages;
+        @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "thread counts (default ${DEFAULT-VALUE})") List<Integer> threads;
+        @Option(names = "--warmup", defaultValue = "3", description = "unmeasured seconds before each loop (default ${DEFAULT-VALUE})") double warmup;
+        @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per loop (default ${DEFAULT-VALUE})") double seconds;
+        @Option(names = "--json", paramLabel = "FILE", description = "also write one JSON line per result here") Path json;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            try (PrintWriter j = json == null ? null : new PrintWriter(Files.newBufferedWriter(json, StandardCharsets.UTF_8))) {
+                DkimBenchmark.run(domain, keys, messages, threads, warmup, seconds, out, j);
+                return 0;
+            } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+                spec.commandLine().getErr().println("secumail dkim bench: " + e.getMessage());
+                return 64;
             }
         }
     }

@@ -98,6 +98,10 @@ public final class LoadgenCommand implements Callable<Integer> {
     @Option(names = "--sessions-only", description = "Send no mail: each of the -m units is a session that greets, EHLOs, does --starttls/--auth and QUITs (handshakes or logins per second).")
     private boolean sessionsOnly;
 
+    @Option(names = "--message", paramLabel = "<file>",
+            description = "Send this file (CRLF or LF line ends) as every message instead of composed ones; --size is ignored.")
+    private Path messageFile;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     private boolean json;
 
@@ -116,8 +120,13 @@ public final class LoadgenCommand implements Callable<Integer> {
                     .hold(Duration.ofSeconds(holdSeconds)).maildirRoot(maildir).maildirGlob(maildirGlob)
                     .waitTimeout(Duration.ofSeconds(waitTimeoutSeconds)).timeout(Duration.ofSeconds(timeoutSeconds))
                     .starttls(starttls).auth(auth).sessionsOnly(sessionsOnly)
+                    .message(messageFile == null ? null : org.secumail.loadgen.MessageComposer.fromFile(messageFile))
                     .build();
             LoopbackGuard.require(settings.host());
+        } catch (java.io.IOException e) {
+            err.println("loadgen: cannot read --message file: " + e);
+            err.flush();
+            return 2;
         } catch (IllegalArgumentException e) {
             err.println("loadgen: " + e.getMessage());
             err.flush();

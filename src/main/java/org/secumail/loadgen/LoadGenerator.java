@@ -100,6 +100,8 @@ public final class LoadGenerator {
         private final RunClock clock;
         private final LoadStatistics stats;
         private final MessageComposer composer;
+        /** --message: the one text every transaction sends, dot-stuffed once. */
+        private final byte[] fixed;
         private final AtomicInteger next = new AtomicInteger();
 
         Sessions(InetAddress address, long deadline, RunClock clock, LoadStatistics stats, MessageComposer composer) {
@@ -108,6 +110,7 @@ public final class LoadGenerator {
             this.clock = clock;
             this.stats = stats;
             this.composer = composer;
+            this.fixed = settings.message() == null ? null : DotStuffing.encode(settings.message());
         }
 
         /** The next message number, or -1 when all are taken or time is up. */
@@ -220,7 +223,7 @@ public final class LoadGenerator {
                 recipients.add(settings.recipientFor((long) n * settings.recipients() + i));
             }
             // Built before MAIL FROM so that the latency covers only the SMTP exchange.
-            byte[] content = DotStuffing.encode(composer.compose(n, sender, recipients, ZonedDateTime.now()));
+            byte[] content = fixed != null ? fixed : DotStuffing.encode(composer.compose(n, sender, recipients, ZonedDateTime.now()));
             try {
                 long t0 = System.nanoTime();
                 SmtpReply r = c.command("MAIL FROM:<" + sender + ">");

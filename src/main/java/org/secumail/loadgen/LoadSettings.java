@@ -32,12 +32,16 @@ import java.time.Duration;
  * @param auth         "user:password" for AUTH PLAIN (RFC 4954, RFC 4616) after EHLO, or null
  * @param sessionsOnly every "message" is a session that only greets, says EHLO, does
  *                     STARTTLS/AUTH as asked and QUITs: measures handshakes and logins
+ * @param message      when non-null: the exact text (CRLF line ends) of every message, sent
+ *                     instead of composed ones, e.g. one carrying a DKIM signature that must
+ *                     stay valid; {@code size} is then its length
  */
 public record LoadSettings(String host, int port, int messages, int concurrency, int size,
                            int recipients, String from, String to, int users, String helo,
                            int perSession, String xclientAddr, int idle, Duration hold,
                            Path maildirRoot, String maildirGlob, Duration waitTimeout,
-                           Duration timeout, boolean starttls, String auth, boolean sessionsOnly) {
+                           Duration timeout, boolean starttls, String auth, boolean sessionsOnly,
+                           byte[] message) {
 
     /** Upper bounds that keep every loop of a run finite and its memory small. */
     static final int MAX_MESSAGES = 10_000_000;
@@ -47,6 +51,7 @@ public record LoadSettings(String host, int port, int messages, int concurrency,
     static final int MAX_IDLE = 100_000;
 
     public LoadSettings {
+        if (message != null) size = message.length;
         requireRange("port", port, 1, 65535);
         requireRange("messages", messages, 0, MAX_MESSAGES);
         requireRange("concurrency", concurrency, 1, MAX_CONCURRENCY);
@@ -131,6 +136,7 @@ public record LoadSettings(String host, int port, int messages, int concurrency,
         private boolean starttls;
         private String auth;
         private boolean sessionsOnly;
+        private byte[] message;
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -153,11 +159,12 @@ public record LoadSettings(String host, int port, int messages, int concurrency,
         public Builder starttls(boolean v) { starttls = v; return this; }
         public Builder auth(String v) { auth = v; return this; }
         public Builder sessionsOnly(boolean v) { sessionsOnly = v; return this; }
+        public Builder message(byte[] v) { message = v == null ? null : v.clone(); return this; }
 
         public LoadSettings build() {
             return new LoadSettings(host, port, messages, concurrency, size, recipients, from, to, users,
                     helo, perSession, xclientAddr, idle, hold, maildirRoot, maildirGlob, waitTimeout, timeout,
-                    starttls, auth, sessionsOnly);
+                    starttls, auth, sessionsOnly, message);
         }
     }
 }

@@ -98,6 +98,23 @@ public final class MessageComposer {
         if (previous != null) out.writeBytes(crlf(previous));
     }
 
+    /**
+     * A message file to send as it is ("loadgen --message"): bare LF line ends become CRLF, as
+     * on the wire, so a file written with Unix line ends works; CRLF files are unchanged byte for
+     * byte, which keeps a DKIM signature over them valid.
+     */
+    public static byte[] fromFile(java.nio.file.Path file) throws java.io.IOException {
+        long len = java.nio.file.Files.size(file);
+        if (len > LoadSettings.MAX_SIZE) throw new java.io.IOException(file + ": larger than " + LoadSettings.MAX_SIZE + " bytes");
+        byte[] in = java.nio.file.Files.readAllBytes(file);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(in.length + 64);
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r')) out.write('\r');
+            out.write(in[i]);
+        }
+        return out.toByteArray();
+    }
+
     private static byte[] crlf(String s) {
         return (s + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }

@@ -40,6 +40,12 @@ class LoadgenCommandTest {
     }
 
     @Test
+    void anUnreadableMessageFileIsBadUsage() {
+        assertThat(run("--message", "/nonexistent/secumail-loadgen.eml", "-m", "1")).isEqualTo(2);
+        assertThat(err.toString()).contains("loadgen: cannot read --message file:").contains("/nonexistent/secumail-loadgen.eml");
+    }
+
+    @Test
     void printsJsonAndExitsZeroWhenEverythingWasAccepted() throws Exception {
         // A one-connection SMTP responder, enough for one message.
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {

@@ -52,6 +52,30 @@ class DkimCommandTest {
         return sb.append('\n').toString();
     }
 
+    /** The hidden "bench" of bench/dkim.sh: short loops, a row and a JSON line per loop; a bad signed copy stops it. */
+    @Test
+    void benchMeasuresSignAndVerifyAndRefusesASignatureThatDoesNotVerify() throws Exception {
+        assertThat(run("keygen", "-d", "example.test", "-s", "ed", "--type", "ed25519", "-D", dir.toString()).exit()).isZero();
+        Path msg = dir.resolve("m.eml");
+        Files.writeString(msg, MSG, StandardCharsets.US_ASCII);
+        assertThat(run("sign", "-d", "example.test", "-s", "ed", "-k", dir.resolve("ed.private").toString(),
+                "-o", DkimBenchmark.signedFile(msg, "ed").toString(), msg.toString()).exit()).isZero();
+        assertThat(DkimBenchmark.signedFile(msg, "ed")).isEqualTo(dir.resolve("m.ed.eml"));
+        Path json = dir.resolve("out.json");
+        Run r = run("bench", "-d", "example.test", "-k", "ed=" + dir.resolve("ed.private"), "-m", "tiny=" + msg,
+                "--threads", "1,2", "--warmup", "0", "--seconds", "0.2", "--json", json.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().lines().filter(l -> l.startsWith("secumail "))).hasSize(4);
+        List<String> lines = Files.readAllLines(json);
+        assertThat(lines).hasSize(4).allMatch(l -> l.startsWith("{\"impl\":\"secumail\"") && l.contains("\"alg\":\"ed25519-sha256\""));
+        assertThat(lines.get(1)).contains("\"op\":\"verify\"", "\"threads\":1");
+
+        Files.writeString(dir.resolve("m.ed.eml"), Files.readString(dir.resolve("m.ed.eml")).replace("Hello", "Hallo"));
+        Run bad = run("bench", "-d", "example.test", "-k", "ed=" + dir.resolve("ed.private"), "-m", "tiny=" + msg, "--seconds", "0.1");
+        assertThat(bad.exit()).isEqualTo(64);
+        assertThat(bad.err()).contains("does not verify");
+    }
+
     @Test
     void keygenWritesOpendkimGenkeyFiles() throws Exception {
         Run r = run("keygen", "-d", "example.test", "-s", "sel", "-D", dir.toString());

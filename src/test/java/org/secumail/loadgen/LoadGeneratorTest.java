@@ -73,6 +73,28 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void sendsAFixedMessageFileUnchangedEveryTime(@TempDir Path dir) throws Exception {
+        // CRLF text with a line starting with "." and a lone ".": must arrive byte for byte
+        // (a DKIM signature over it stays valid), dot-stuffed only on the wire.
+        String text = "DKIM-Signature: v=1; a=rsa-sha256; b=abc\r\nFrom: <a@d.test>\r\nSubject: fixed\r\n\r\n.leading dot\r\n.\r\nend\r\n";
+        Path crlf = dir.resolve("crlf.eml");
+        java.nio.file.Files.writeString(crlf, text, StandardCharsets.US_ASCII);
+        LoadSettings s = base().messages(3).concurrency(1).size(9999).message(MessageComposer.fromFile(crlf)).build();
+        LoadReport r = new LoadGenerator(s).run();
+
+        assertThat(r.accepted()).isEqualTo(3);
+        assertThat(s.size()).isEqualTo(text.length());
+        assertThat(sink.messages).hasSize(3).allSatisfy(m -> assertThat(new String(m, StandardCharsets.US_ASCII)).isEqualTo(text));
+        assertThat(sink.sessions.get(0)).contains("data:..leading dot", "data:..");
+
+        // Unix line ends in the file become CRLF, as they must be on the wire.
+        Path lf = dir.resolve("lf.eml");
+        java.nio.file.Files.writeString(lf, text.replace("\r\n", "\n"), StandardCharsets.US_ASCII);
+        assertThat(MessageComposer.fromFile(lf)).isEqualTo(text.getBytes(StandardCharsets.US_ASCII));
+        assertThat(MessageComposer.fromFile(crlf)).isEqualTo(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
     void perSessionSendsConsecutiveTransactionsWithoutRset() throws Exception {
         // One worker, so every session is full (with several, a worker's last session may be short).
         LoadReport r = new LoadGenerator(base().messages(20).concurrency(1).perSession(5).build()).run();
