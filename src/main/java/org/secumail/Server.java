@@ -127,7 +127,7 @@ public final class Server implements AutoCloseable {
         qmgrRef.set(qmgr);
         qmgr.start();
         Server server = new Server(qmgr, router);
-        server.trigger = org.secumail.queue.QueueTrigger.listen(store.directory(), qmgr);
+        server.trigger = org.secumail.queue.QueueTrigger.listen(store.directory(), qmgr, server::reload);
         server.saslBackends.addAll(opened);
         try {
             server.content = ContentSetup.Shared.open(cfg, dns);
@@ -205,6 +205,27 @@ public final class Server implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code secumail reload} and SIGHUP: re-reads what can change under a running server
+     * without dropping a connection. Today that is the built-in scanner's signature databases
+     * (freshclam, or the administrator, replaced them); main.cf, master.cf and tables are read
+     * at start only. A database that does not load keeps the old one running, with the reason
+     * in the log.
+     */
+    public void reload() {
+        ContentSetup.Shared c = content;
+        if (c == null || c.antivirus == null || !(c.antivirus.scanner() instanceof org.secumail.antivirus.BuiltinScanner b)) {
+            LOG.info("reload: nothing to reload (main.cf and master.cf are read at start; the built-in antivirus scanner is off)");
+            return;
+        }
+        try {
+            b.reload();
+            LOG.info("reload: antivirus signatures reloaded: {}", b.database().summary());
+        } catch (RuntimeException e) {
+            LOG.warn("warning: reload: {}; keeping the signatures loaded before", e.getMessage());
+        }
     }
 
     @Override

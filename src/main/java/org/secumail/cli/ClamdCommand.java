@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 /**
  * "secumail clamd [-c DIR] [--listen ADDR]...": the clamd protocol in front of the built-in
  * scanner, in the foreground, for clamdscan, ClamSMTP, rspamd or a Postfix set up for clamd.
- * RELOAD (clamdscan --reload) re-reads the signatures; SHUTDOWN or a TERM signal stops it.
+ * RELOAD (clamdscan --reload) or SIGHUP re-reads the signatures; SHUTDOWN or a TERM signal stops it.
  */
 @Command(name = "clamd", mixinStandardHelpOptions = true, description = "Serve the clamd protocol (PING, VERSION, INSTREAM, SCAN ...) with the built-in scanner.")
 public final class ClamdCommand implements Callable<Integer> {
@@ -38,7 +38,15 @@ public final class ClamdCommand implements Callable<Integer> {
             if (database != null) cfg = cfg.withOverrides(java.util.Map.of("secumail_antivirus_database_directory", database.toString()));
             String maxText = cfg.get("secumail_clamd_stream_max_length").strip();
             long max = maxText.isEmpty() ? ClamdClient.DEFAULT_STREAM_MAX : AntivirusParameters.size("secumail_clamd_stream_max_length", maxText);
-            server = new ClamdServer(BuiltinScanner.fromConfig(cfg), max, 120_000, Path.of(System.getProperty("java.io.tmpdir")));
+            BuiltinScanner scanner = BuiltinScanner.fromConfig(cfg);
+            Hangup.onHangup("the signatures", () -> {
+                try {
+                    scanner.reload();
+                } catch (ConfigException e) {
+                    System.err.println("secumail clamd: warning: " + e.getMessage() + "; keeping the signatures loaded before");
+                }
+            });
+            server = new ClamdServer(scanner, max, 120_000, Path.of(System.getProperty("java.io.tmpdir")));
             for (String l : listen == null ? List.of("inet:127.0.0.1:3310") : listen) {
                 System.out.println("secumail clamd: listening on " + server.listen(ClamdEndpoint.parse(l)));
             }

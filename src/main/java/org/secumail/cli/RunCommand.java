@@ -10,7 +10,10 @@ import org.secumail.config.MainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** "secumail run [-c CONFIG_DIR]": runs the server in the foreground until SIGTERM or SIGINT. */
+/**
+ * "secumail run [-c CONFIG_DIR]": runs the server in the foreground until SIGTERM or SIGINT;
+ * SIGHUP (or "secumail reload") reloads what {@link Server#reload()} covers.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the mail server in the foreground with CONFIG_DIR/main.cf and master.cf "
                 + "(without -c: the embedded default, listening on 127.0.0.1:2525 for mail to localhost).")
@@ -28,6 +31,7 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("secumail: fatal: " + e.getMessage());
             return 1;
         }
+        Hangup.onHangup("the antivirus signatures", server::reload);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

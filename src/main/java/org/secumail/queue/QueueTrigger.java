@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code W} (Postfix's QMGR_REQ_SCAN_INCOMING): look at incoming/ now;</li>
  * <li>{@code F} (QMGR_REQ_FLUSH_DEAD, as postqueue -f sends it with "A"): scan deferred/ now
  *     as well, instead of at the next queue_run_delay.</li>
+ * <li>{@code R} ({@code secumail reload}, like {@code postfix reload}): the server's reload
+ *     action, today re-reading the antivirus signature databases.</li>
  * </ul>
  * A trigger carries no data, only "look now": the commands change the queue files first
  * (make messages due, move them to incoming/), so when no server is running the change
@@ -31,6 +33,7 @@ public final class QueueTrigger implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("secumail.qmgr");
     public static final byte WAKE = 'W';
     public static final byte FLUSH = 'F';
+    public static final byte RELOAD = 'R';
     /** A client gets this long to send its byte; the listener never waits longer on one. */
     private static final int MAX_PER_CLIENT_MS = 1000;
 
@@ -39,9 +42,12 @@ public final class QueueTrigger implements AutoCloseable {
     private final Thread acceptor;
     private final java.util.concurrent.Semaphore handlers = new java.util.concurrent.Semaphore(16);
 
-    private QueueTrigger(ServerSocketChannel server, Path socket, QueueManager qmgr) {
+    private final Runnable onReload;
+
+    private QueueTrigger(ServerSocketChannel server, Path socket, QueueManager qmgr, Runnable onReload) {
         this.server = server;
         this.socket = socket;
+        this.onReload = onReload;
         this.acceptor = Thread.ofVirtual().name("secumail-qmgr-trigger").start(() -> acceptLoop(qmgr));
     }
 
@@ -55,7 +61,13 @@ public final class QueueTrigger implements AutoCloseable {
      * a path longer than the system's limit: the queue manager then only scans on its own.
      */
     public static QueueTrigger listen(Path queueDirectory, QueueManager qmgr) {
+        return listen(queueDirectory, qmgr, () -> LOG.info("reload requested: nothing to reload"));
+    }
+
+    /** As {@link #listen(Path, QueueManager)}, running onReload for each {@code R} request. */
+    public static QueueTrigger listen(Path queueDirectory, QueueManager qmgr, Runnable onReload) {
         Objects.requireNonNull(qmgr);
+        Objects.requireNonNull(onReload);
         Path sock = socketPath(queueDirectory);
         try {
             Path dir = sock.getParent();
@@ -75,7 +87,7 @@ public final class QueueTrigger implements AutoCloseable {
                 ch.close();
                 throw e;
             }
-            return new QueueTrigger(ch, sock, qmgr);
+            return new QueueTrigger(ch, sock, qmgr, onReload);
         } catch (IOException | RuntimeException e) {
             LOG.warn("warning: cannot listen on {}: {}; queue flush takes effect at the next queue_run_delay", sock, e.toString());
             return null;
@@ -137,13 +149,14 @@ public final class QueueTrigger implements AutoCloseable {
         }
     }
 
-    private static void handle(byte request, QueueManager qmgr) {
+    private void handle(byte request, QueueManager qmgr) {
         switch (request) {
             case WAKE -> qmgr.wake();
             case FLUSH -> {
                 LOG.info("flush requested: scanning the deferred queue now");
                 qmgr.flush();
             }
+            case RELOAD -> onReload.run();
             default -> LOG.warn("warning: unknown queue trigger request {}", request & 0xff);
         }
     }

@@ -42,6 +42,7 @@ class SecuMailTranscriptTest {
     Stream<DynamicTest> transcriptsAgainstSecuMail() {
         return TranscriptSuite.dynamicTests(TranscriptSuite.directory(), Set.of(), (t, mainCf) -> {
             Path work = Files.createTempDirectory(tmp, "t");
+            copyClamavDatabase(work.resolve("clamav"));
             String text = mainCf + "\n"
                     + "queue_directory = " + work.resolve("queue") + "\n"
                     + "data_directory = " + work.resolve("data") + "\n"
@@ -52,5 +53,20 @@ class SecuMailTranscriptTest {
             Server server = Server.start(cfg, MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100));
             return TranscriptSuite.Endpoint.of("127.0.0.1", server.listeners().get(0).port(), server);
         }, Mode.STRICT, Duration.ofSeconds(10));
+    }
+
+    /**
+     * The antivirus transcripts' signature database (transcripts/clamav/) as $config_directory/clamav:
+     * a transcript names it with {@code secumail_antivirus_database_directory = $config_directory/clamav}.
+     */
+    private static void copyClamavDatabase(Path target) throws IOException {
+        Path source = TranscriptSuite.directory().resolve("clamav");
+        if (!Files.isDirectory(source)) return;
+        Files.createDirectories(target);
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (f.getFileName().toString().endsWith(".hdb")) Files.copy(f, target.resolve(f.getFileName()));
+            }
+        }
     }
 }
