@@ -84,7 +84,9 @@ public final class BuiltinScanner implements Scanner {
             LOG.info("antivirus: {}: {}", dir, d.summary());
             return d;
         } catch (IOException e) {
-            throw new ConfigException("cannot load signatures from secumail_antivirus_database_directory " + dir + ": " + e.getMessage());
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file or directory: " + e.getMessage()
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied: " + e.getMessage() : e.toString();
+            throw new ConfigException("cannot load signatures from secumail_antivirus_database_directory " + dir + ": " + why);
         }
     }
 
