@@ -35,3 +35,15 @@ median() {
         if (NR == 0) { print "-"; exit }
         if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# cpu_ticks PID...: utime + stime of the processes, with their reaped children (cutime, cstime),
+# in clock ticks (getconf CLK_TCK per second), from /proc/PID/stat.
+cpu_ticks() {
+    local t=0 p f
+    for p in "$@"; do
+        f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
+        # after "pid (comm)": field 14 utime is the 12th here, 15 stime 13th, 16/17 cutime/cstime
+        t=$(( t + $(echo "$f" | awk '{ print $12 + $13 + $14 + $15 }') ))
+    done
+    echo "$t"
+}
