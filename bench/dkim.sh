@@ -245,16 +245,6 @@ PY
 }
 
 # ---- part 2: delivered messages -----------------------------------------------------------
-# cpu_ticks PID...: utime + stime of the processes (their reaped children too, with "all").
-cpu_ticks() {
-    local t=0 p f
-    for p in "$@"; do
-        f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
-        # after "pid (comm)": field 14 utime is the 12th here, 15 stime 13th, 16/17 cutime/cstime
-        t=$(( t + $(echo "$f" | awk '{ print $12 + $13 + $14 + $15 }') ))
-    done
-    echo "$t"
-}
 HZ=$(getconf CLK_TCK)
 pf_pids() {   # the Postfix master and its children: reaped children count in the master's cutime
     local m
