@@ -13,9 +13,12 @@ import java.util.List;
  * signatures: the cost is the data length plus the candidates found, not data times signatures.
  * ClamAV's matcher works the same way (matcher-ac.c), with a trie of bounded depth.
  *
- * <p>The root has a full 256-entry table; other states keep sorted label arrays (most have one
- * or two children), which keeps 10,000 signatures in a few megabytes. Outputs of the failure
- * chain are merged into each state at build time, so a hit is reported without walking it.
+ * <p>The shallowest states (the root first, in breadth-first order, up to {@link #DENSE_STATES})
+ * get a full 256-entry transition table with the failure links already followed, so the
+ * common case, random data near the root, costs one array read per byte. Deeper states keep
+ * sorted label arrays (most have one or two children), which keeps a large signature set in a
+ * few megabytes. Outputs of the failure chain are merged into each state at build time, so a
+ * hit is reported without walking it.
  * Immutable after {@link #build}; safe for concurrent scans.
  */
 final class AhoCorasick {
@@ -27,7 +30,11 @@ final class AhoCorasick {
     private int[] fail;
     private int[][] outputs;
     private int[] lengths;
-    private final int[] rootNext = new int[256];
+    /** States with a dense row: 4,096 rows of 256 ints are 4 MiB, whatever the signature set. */
+    static final int DENSE_STATES = 4096;
+    /** Row of a state in {@link #dense}, or -1; the root's row is 0. */
+    private int[] denseRow;
+    private int[] dense;
 
     private AhoCorasick() { }
 
@@ -65,26 +72,37 @@ final class AhoCorasick {
         ac.targets = tgt.toArray(int[][]::new);
         ac.outputs = out.toArray(int[][]::new);
         ac.fail = new int[n];
+        ac.denseRow = new int[n];
+        Arrays.fill(ac.denseRow, -1);
+        int rows = Math.min(n, DENSE_STATES);
+        ac.dense = new int[rows * 256];
+        int used = 0;
+        // breadth first: a state's failure target is shallower, so its row (if any) is complete
         ArrayDeque<Integer> queue = new ArrayDeque<>();
-        for (int c = 0; c < 256; c++) {
-            int t = find(ac.labels[0], ac.targets[0], (byte) c);
-            ac.rootNext[c] = Math.max(t, 0);
-            if (t > 0) queue.add(t);
-        }
+        queue.add(0);
         while (!queue.isEmpty()) {
             int s = queue.poll();
-            for (int k = 0; k < ac.labels[s].length; k++) {
-                byte b = ac.labels[s][k];
-                int t = ac.targets[s][k];
-                ac.fail[t] = ac.step(ac.fail[s], b);
-                int[] mine = ac.outputs[t], inherited = ac.outputs[ac.fail[t]];
-                if (inherited.length > 0) {
-                    int[] merged = Arrays.copyOf(mine, mine.length + inherited.length);
-                    System.arraycopy(inherited, 0, merged, mine.length, inherited.length);
-                    ac.outputs[t] = merged;
+            if (s != 0) {
+                for (int k = 0; k < ac.labels[s].length; k++) {
+                    int t = ac.targets[s][k];
+                    ac.fail[t] = ac.step(ac.fail[s], ac.labels[s][k]);
+                    int[] mine = ac.outputs[t], inherited = ac.outputs[ac.fail[t]];
+                    if (inherited.length > 0) {
+                        int[] merged = Arrays.copyOf(mine, mine.length + inherited.length);
+                        System.arraycopy(inherited, 0, merged, mine.length, inherited.length);
+                        ac.outputs[t] = merged;
+                    }
                 }
-                queue.add(t);
             }
+            if (used < rows) {
+                int base = used * 256;
+                for (int c = 0; c < 256; c++) {
+                    int t = find(ac.labels[s], ac.targets[s], (byte) c);
+                    ac.dense[base + c] = t >= 0 ? t : s == 0 ? 0 : ac.step(ac.fail[s], (byte) c);
+                }
+                ac.denseRow[s] = used++;
+            }
+            for (int t : ac.targets[s]) queue.add(t);
         }
         return ac;
     }
@@ -93,7 +111,8 @@ final class AhoCorasick {
 
     private int step(int s, byte b) {
         while (true) {
-            if (s == 0) return rootNext[b & 0xFF];
+            int row = denseRow[s];
+            if (row >= 0) return dense[(row << 8) | (b & 0xFF)];
             int t = find(labels[s], targets[s], b);
             if (t >= 0) return t;
             s = fail[s];
