@@ -132,6 +132,8 @@ public final class Parameters {
         for (var e : org.secumail.dmarc.DmarcSettings.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
         // antivirus: clamd client and built-in scanner (see org.secumail.antivirus)
         for (var e : org.secumail.antivirus.AntivirusParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
+        // spam scoring: SpamAssassin's rules and Bayes (see org.secumail.spam, docs/spam.md)
+        for (var e : org.secumail.spam.SpamParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
 
         // secumail policyd: the restrictions it answers Postfix's policy requests with
         p("secumail_policyd_restrictions", "check_greylist");

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * Where Bayes keeps what it learned: per-token spam and ham counts, the number of messages
+ * learned of each class, and which messages were learned (so a message learned twice counts
+ * once, and --forget can undo it). {@link SqliteBayesStore} is the embedded one; a shared
+ * (Redis) one comes with the several-nodes work.
+ */
+public interface BayesStore extends AutoCloseable {
+    /** Spam and ham counts of one token. */
+    record Counts(int spam, int ham) { }
+
+    /** The learned state: message counts and the last learn. */
+    record Totals(long spam, long ham, long tokens, long lastLearnEpoch, String lastLearnSource) { }
+
+    /** Counts of those tokens that are known. */
+    Map<Long, Counts> counts(Collection<Long> tokens);
+
+    Totals totals();
+
+    /**
+     * Learns one message: adds (or with {@code sign} -1, removes) one to every token's count
+     * of the class and to the class's message count. Returns false, changing nothing, when
+     * the message was already learned as that class (or, to forget, was not learned); a
+     * message learned as the other class is first forgotten from it.
+     *
+     * @param messageId a stable identity of the message (see {@link Bayes#messageKey})
+     * @param source    where the message came from, for "bayes stats"
+     */
+    boolean learn(String messageId, boolean spam, Collection<Long> tokens, String source);
+
+    /** Forgets a learned message; false when it was not learned. */
+    boolean forget(String messageId, Collection<Long> tokens, String source);
+
+    /** Every token with its counts, for "bayes dump". */
+    void forEachToken(java.util.function.BiConsumer<Long, Counts> sink);
+
+    /** Learns many messages in one transaction (a big speed-up on SQLite). */
+    void batch(Runnable work);
+
+    @Override void close();
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import static org.secumail.spam.EvalTests.hit;
+import static org.secumail.spam.EvalTests.num;
+import static org.secumail.spam.EvalTests.str;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleBiFunction;
+import java.util.regex.Pattern;
+
+/** Body eval tests: BodyEval, MIMEEval and HTMLEval, over what {@link MessageView} gathered. */
+final class BodyEvals {
+    private BodyEvals() { }
+
+    static void register(Map<String, ToDoubleBiFunction<Scan, List<String>>> t) {
+        t.put("check_for_mime", (s, a) -> mime(s.view().mime, str(a, 0)));
+        t.put("check_for_mime_html", (s, a) -> hit(s.view().mime.htmlPart));
+        t.put("check_for_mime_html_only", (s, a) -> hit(s.view().mime.htmlPart && !s.view().mime.plainPart));
+        t.put("check_base64_length", (s, a) -> {
+            int len = s.view().mime.base64MaxLine;
+            return hit(s.view().mime.base64Count > 0 && len >= num(a, 0, 0) && len <= num(a, 1, Double.POSITIVE_INFINITY));
+        });
+        t.put("check_body_length", (s, a) -> hit(bodyLength(s) < num(a, 0, 0)));
+        t.put("check_for_uppercase", (s, a) -> {
+            double pct = uppercasePercent(s.view().text);
+            return hit(pct >= num(a, 0, 0) && pct <= num(a, 1, 100));
+        });
+        t.put("check_abundant_unicode_ratio", (s, a) -> {
+            String body = s.view().text;
+            if (body.isEmpty()) return 0;
+            int n = 0;
+            var m = Pattern.compile("&#(?:\\d{3,}|x[0-9a-fA-F]{3,});").matcher(body);
+            while (m.find()) n++;
+            return hit(n > 0 && (double) n / body.length() > num(a, 0, 0));
+        });
+        t.put("check_ma_non_text", (s, a) -> {
+            // a multipart/alternative without a text/* part: SpamAssassin's MIMEEval
+            boolean text = s.view().mime.parts.stream().anyMatch(p -> p.type().startsWith("text/"));
+            return hit(s.view().mime.multipart && !text);
+        });
+        t.put("check_body_8bits", (s, a) -> {
+            for (String p : s.view().paragraphs) {
+                int run = 0;
+                for (int i = 0; i < p.length(); i++) {
+                    run = p.charAt(i) >= 0x80 ? run + 1 : 0;
+                    if (run >= 12) return 1;
+                }
+            }
+            return 0;
+        });
+        t.put("check_blank_line_ratio", (s, a) -> {
+            List<String> lines = s.view().rawLines;
+            if (lines.size() < num(a, 2, 1)) return 0;
+            long blank = lines.stream().filter(String::isBlank).count();
+            double pct = 100.0 * blank / lines.size();
+            return hit(pct >= num(a, 0, 0) && pct <= num(a, 1, 100));
+        });
+        // HTMLEval
+        t.put("html_test", (s, a) -> html(s, str(a, 0)));
+        t.put("html_tag_exists", (s, a) -> {
+            for (HtmlText h : s.view().html) if (h.hasTag(str(a, 0))) return 1;
+            return 0;
+        });
+        t.put("html_range", (s, a) -> {
+            double v = htmlValue(s, str(a, 0));
+            return hit(!Double.isNaN(v) && v >= num(a, 1, 0) && v < num(a, 2, Double.POSITIVE_INFINITY));
+        });
+        t.put("html_eval", (s, a) -> {
+            double v = htmlValue(s, str(a, 0));
+            String[] op = str(a, 1).strip().split("\\s+", 2);
+            if (Double.isNaN(v) || op.length < 2) return 0;
+            double x = Double.parseDouble(op[1]);
+            return hit(switch (op[0]) {
+                case "<" -> v < x;
+                case "<=" -> v <= x;
+                case ">" -> v > x;
+                case ">=" -> v >= x;
+                case "==" -> v == x;
+                case "!=" -> v != x;
+                default -> false;
+            });
+        });
+        t.put("html_image_only", (s, a) -> {
+            if (s.view().html.isEmpty()) return 0;
+            int images = 0;
+            int textLen = 0;
+            for (HtmlText h : s.view().html) { images += h.images; textLen += h.text.strip().length(); }
+            return hit(images > 0 && textLen > num(a, 0, 0) && textLen <= num(a, 1, 0));
+        });
+        t.put("html_image_ratio", (s, a) -> {
+            long area = 0;
+            int textLen = 0;
+            for (HtmlText h : s.view().html) { area += h.imageArea; textLen += h.text.strip().length(); }
+            if (area == 0) return 0;
+            double r = (double) textLen / area;
+            return hit(r > num(a, 0, 0) && r <= num(a, 1, 0));
+        });
+        t.put("html_text_match", (s, a) -> {
+            if (!str(a, 0).equals("title")) return 0;
+            Pattern p = PerlRegex.compile(str(a, 1), 0);
+            for (HtmlText h : s.view().html) if (p.matcher(h.title).find()) return 1;
+            return 0;
+        });
+    }
+
+    private static double mime(MimeStats m, String what) {
+        return switch (what) {
+            case "mime_base64_count" -> m.base64Count;
+            case "mime_qp_count" -> m.qpCount;
+            case "mime_base64_encoded_text" -> hit(m.base64Text > 0);
+            case "mime_qp_long_line" -> hit(m.qpLongLine);
+            case "mime_attachment" -> hit(m.attachment);
+            case "mimepart_limit_exceeded" -> hit(m.partLimit);
+            case "mime_bad_iso_charset" -> hit(m.badIsoCharset);
+            default -> 0;
+        };
+    }
+
+    private static double html(Scan s, String what) {
+        List<HtmlText> h = s.view().html;
+        return switch (what) {
+            case "html" -> hit(!h.isEmpty());
+            case "embeds" -> hit(h.stream().anyMatch(x -> x.hasTag("embed") || x.hasTag("object") || x.hasTag("applet")));
+            case "form_action_mailto" -> hit(h.stream().anyMatch(x -> x.uris.stream().anyMatch(u -> u.regionMatches(true, 0, "mailto:", 0, 7)) && x.hasTag("form")));
+            default -> 0;
+        };
+    }
+
+    private static double htmlValue(Scan s, String what) {
+        List<HtmlText> h = s.view().html;
+        if (h.isEmpty()) return Double.NaN;
+        return switch (what) {
+            case "length" -> h.stream().mapToInt(x -> x.text.strip().length()).sum();
+            case "bad_tag_ratio" -> { int e = h.stream().mapToInt(x -> x.elements).sum(); yield e == 0 ? 0 : (double) h.stream().mapToInt(x -> x.badTags).sum() / e; }
+            case "non_element_ratio" -> { int e = h.stream().mapToInt(x -> x.elements).sum(); yield e == 0 ? 0 : (double) h.stream().mapToInt(x -> x.badTags).sum() / e; }
+            default -> Double.NaN;
+        };
+    }
+
+    private static int bodyLength(Scan s) {
+        int n = 0;
+        for (int i = 1; i < s.view().paragraphs.size(); i++) n += s.view().paragraphs.get(i).length();
+        return n;
+    }
+
+    /** Upper-case letters as a percentage of all letters, over text of at least 200 letters. */
+    private static double uppercasePercent(String text) {
+        int upper = 0;
+        int letters = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 'A' && c <= 'Z') { upper++; letters++; } else if (c >= 'a' && c <= 'z') letters++;
+        }
+        return letters < 200 ? -1 : 100.0 * upper / letters;
+    }
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import static org.secumail.spam.EvalTests.hit;
+import static org.secumail.spam.EvalTests.num;
+import static org.secumail.spam.EvalTests.str;
+
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleBiFunction;
+import org.apache.james.mime4j.dom.field.DateTimeField;
+import org.apache.james.mime4j.field.DefaultFieldParser;
+import org.secumail.content.FromHeader;
+import org.secumail.content.HeaderField;
+
+/**
+ * Header eval tests: HeaderEval, WLBLEval (welcome/block lists), FreeMail, RelayEval, and
+ * the authentication results (SPF, DKIM, DMARC, ARC) handed over by the earlier content
+ * checks rather than computed again.
+ */
+final class HeaderEvals {
+    private HeaderEvals() { }
+
+    static void register(Map<String, ToDoubleBiFunction<Scan, List<String>>> t) {
+        t.put("check_for_shifted_date", (s, a) -> shiftedDate(s, num(a, 0, Double.NEGATIVE_INFINITY), num(a, 1, Double.POSITIVE_INFINITY)));
+        t.put("check_header_count_range", (s, a) -> {
+            int n = s.view().all(str(a, 0)).size();
+            return hit(n >= num(a, 1, 0) && n <= num(a, 2, Double.POSITIVE_INFINITY));
+        });
+        t.put("check_illegal_chars", (s, a) -> illegalChars(s, str(a, 0), num(a, 1, 0), num(a, 2, 0)));
+        t.put("check_for_missing_to_header", (s, a) -> hit(s.view().header("To", "") == null && s.view().header("Apparently-To", "") == null));
+        t.put("check_for_to_in_subject", (s, a) -> {
+            String to = addr(s, "To");
+            String subj = s.view().header("Subject", "");
+            if (to.isEmpty() || subj == null) return 0;
+            String test = str(a, 0);
+            String local = to.substring(0, Math.max(0, to.indexOf('@')));
+            String lsubj = subj.toLowerCase(Locale.ROOT);
+            return hit(switch (test) {
+                case "address" -> lsubj.contains(to);
+                case "user" -> !local.isEmpty() && lsubj.matches("(?s).*\\b" + java.util.regex.Pattern.quote(local) + "\\b.*");
+                default -> lsubj.contains(to);
+            });
+        });
+        t.put("subject_is_all_caps", (s, a) -> {
+            String subj = s.view().header("Subject", "");
+            if (subj == null) return 0;
+            String letters = subj.replaceAll("[^A-Za-z]", "");
+            return hit(letters.length() >= 10 && subj.strip().split("\\s+").length > 1 && letters.equals(letters.toUpperCase(Locale.ROOT)));
+        });
+        t.put("check_for_matching_env_and_hdr_from", (s, a) -> hit(!s.view().envelopeFrom.isEmpty() && s.view().envelopeFrom.equalsIgnoreCase(s.view().fromAddress())));
+        t.put("check_no_relays", (s, a) -> hit(s.view().relays.trusted.isEmpty() && s.view().relays.untrusted.isEmpty()));
+        t.put("check_relays_unparseable", (s, a) -> hit(s.view().relays.unparseable > 0));
+        t.put("check_all_trusted", (s, a) -> hit(!s.view().relays.trusted.isEmpty() && s.view().relays.untrusted.isEmpty()));
+        // welcome and block lists (WLBLEval)
+        for (String n : List.of("check_from_in_whitelist", "check_from_in_welcomelist")) t.put(n, (s, a) -> fromIn(s, s.rules().conf().welcomelistFrom));
+        for (String n : List.of("check_from_in_blacklist", "check_from_in_blocklist")) t.put(n, (s, a) -> fromIn(s, s.rules().conf().blocklistFrom));
+        for (String n : List.of("check_to_in_whitelist", "check_to_in_welcomelist")) t.put(n, (s, a) -> toIn(s, s.rules().conf().welcomelistTo));
+        for (String n : List.of("check_to_in_blacklist", "check_to_in_blocklist")) t.put(n, (s, a) -> toIn(s, s.rules().conf().blocklistTo));
+        t.put("check_to_in_more_spam", (s, a) -> toIn(s, s.rules().conf().moreSpamTo));
+        t.put("check_to_in_all_spam", (s, a) -> toIn(s, s.rules().conf().allSpamTo));
+        t.put("check_from_in_list", (s, a) -> hit(Scan.anyGlob(addrList(s, str(a, 0)), s.view().fromAddress())));
+        // FreeMail
+        t.put("check_freemail_from", (s, a) -> hit(freemail(s, s.view().fromAddress())));
+        t.put("check_freemail_header", (s, a) -> {
+            String h = str(a, 0);
+            String v = h.endsWith(":addr") ? s.view().header(h.substring(0, h.length() - 5), "addr") : addrHeader(s, h);
+            if (v == null || !freemail(s, v.strip())) return 0;
+            String re = str(a, 1);
+            return re.isEmpty() ? 1 : hit(java.util.regex.Pattern.compile(re).matcher(v).find());
+        });
+        t.put("check_freemail_replyto", (s, a) -> {
+            String from = s.view().fromAddress();
+            String reply = addr(s, "Reply-To");
+            if (str(a, 0).equals("reply")) {
+                return hit(freemail(s, from) && !reply.isEmpty() && !reply.equalsIgnoreCase(from) && freemail(s, reply));
+            }
+            return hit(!reply.isEmpty() && freemail(s, reply) && !reply.equalsIgnoreCase(from));
+        });
+        t.put("check_equal_from_domains", (s, a) -> {
+            String env = s.view().envelopeFrom;
+            String from = s.view().fromAddress();
+            if (env.isEmpty() || from.isEmpty()) return 0;
+            return hit(!FromHeader.domain(env).equalsIgnoreCase(FromHeader.domain(from)));
+        });
+        // authentication results from the earlier checks
+        for (String r : List.of("pass", "neutral", "none", "fail", "softfail", "temperror", "permerror")) {
+            t.put("check_for_spf_" + r, (s, a) -> hit(s.authIs("spf", r)));
+            t.put("check_for_spf_helo_" + r, (s, a) -> hit(s.authIs("spf.helo", r)));
+        }
+        t.put("check_dkim_signed", (s, a) -> hit(s.view().header("DKIM-Signature", "") != null));
+        t.put("check_dkim_valid", (s, a) -> hit(s.authIs("dkim", "pass")));
+        t.put("check_dkim_valid_author_sig", (s, a) -> hit(s.authIs("dkim.author", "pass")));
+        t.put("check_dmarc_pass", (s, a) -> hit(s.authIs("dmarc", "pass")));
+        t.put("check_dmarc_reject", (s, a) -> hit(s.authIs("dmarc", "fail") && s.authIs("dmarc.policy", "reject")));
+        t.put("check_dmarc_quarantine", (s, a) -> hit(s.authIs("dmarc", "fail") && s.authIs("dmarc.policy", "quarantine")));
+        t.put("check_dmarc_none", (s, a) -> hit(s.authIs("dmarc", "fail") && s.authIs("dmarc.policy", "none")));
+        t.put("check_dmarc_missing", (s, a) -> hit(s.hasAuth("dmarc") && s.authIs("dmarc", "none")));
+        t.put("check_arc_signed", (s, a) -> hit(s.view().header("ARC-Seal", "") != null));
+        t.put("check_arc_valid", (s, a) -> hit(s.authIs("arc", "pass")));
+        t.put("check_bayes", (s, a) -> {
+            double p = s.bayes();
+            if (Double.isNaN(p)) return 0;
+            double lo = num(a, 0, 0);
+            double hi = num(a, 1, 1);
+            return hit(p >= lo && (p < hi || hi >= 1.0 && p <= 1.0));
+        });
+    }
+
+    /** Hours between the Date: field and when the message was received (the newest Received: date). */
+    private static double shiftedDate(Scan s, double min, double max) {
+        Date date = date(s.view().all("Date").isEmpty() ? null : MessageView.decoded(s.view().all("Date").get(0)));
+        if (date == null) return 0;
+        Date received = null;
+        for (HeaderField h : s.view().all("Received")) {
+            String v = MessageView.decoded(h);
+            int semi = v.lastIndexOf(';');
+            if (semi < 0) continue;
+            received = date(v.substring(semi + 1));
+            if (received != null) break;
+        }
+        long ref = received != null ? received.getTime() : s.now().toEpochMilli();
+        double hours = (date.getTime() - ref) / 3_600_000.0;
+        return hit(hours >= min && hours < max);
+    }
+
+    private static Date date(String v) {
+        if (v == null || v.isBlank()) return null;
+        try {
+            var f = DefaultFieldParser.parse("Date: " + v.strip());
+            return f instanceof DateTimeField d ? d.getDate() : null;
+        } catch (RuntimeException | org.apache.james.mime4j.MimeException e) {
+            return null;
+        }
+    }
+
+    /** High-bit characters in a header (or all of them, "ALL"): ratio and count both over the limits. */
+    private static double illegalChars(Scan s, String header, double ratio, double count) {
+        String v = header.equals("ALL") ? s.view().header("ALL", "raw") : s.view().header(header, "raw");
+        if (v == null || v.isEmpty()) return 0;
+        int bad = 0;
+        for (int i = 0; i < v.length(); i++) if (v.charAt(i) >= 0x80) bad++;
+        return hit(bad > count && (double) bad / v.length() > ratio);
+    }
+
+    private static String addr(Scan s, String header) {
+        String v = s.view().header(header, "addr");
+        return v == null ? "" : v.strip().toLowerCase(Locale.ROOT);
+    }
+
+    private static String addrHeader(Scan s, String header) {
+        if (header.equals("EnvelopeFrom")) return s.view().envelopeFrom;
+        return s.view().header(header, "addr");
+    }
+
+    private static double fromIn(Scan s, List<String> globs) {
+        if (globs.isEmpty()) return 0;
+        List<String> candidates = new ArrayList<>();
+        candidates.add(s.view().fromAddress());
+        candidates.add(addr(s, "Resent-From"));
+        candidates.add(s.view().envelopeFrom.toLowerCase(Locale.ROOT));
+        for (String c : candidates) if (Scan.anyGlob(globs, c)) return 1;
+        return 0;
+    }
+
+    private static double toIn(Scan s, List<String> globs) {
+        if (globs.isEmpty()) return 0;
+        for (String r : s.view().envelopeTo) if (Scan.anyGlob(globs, r)) return 1;
+        for (String h : List.of("To", "Cc")) {
+            String v = s.view().header(h, "");
+            if (v == null) continue;
+            for (String a : FromHeader.parse(v)) if (Scan.anyGlob(globs, a)) return 1;
+        }
+        return 0;
+    }
+
+    /** enlist_addrlist (NAME) globs..., as the shipped rules define the BANKS, PAYPAL ... lists. */
+    private static List<String> addrList(Scan s, String name) {
+        String all = s.rules().conf().settings.getOrDefault("enlist_addrlist", "");
+        List<String> out = new ArrayList<>();
+        for (String line : all.split("\n")) {
+            String l = line.strip();
+            if (!l.startsWith("(" + name + ")")) continue;
+            for (String g : l.substring(name.length() + 2).strip().split("\\s+")) if (!g.isEmpty()) out.add(g);
+        }
+        return out;
+    }
+
+    private static boolean freemail(Scan s, String address) {
+        if (address == null || address.isEmpty()) return false;
+        String d = FromHeader.domain(address.strip()).toLowerCase(Locale.ROOT);
+        if (d.isEmpty()) return false;
+        var domains = s.rules().conf().freemailDomains;
+        if (domains.contains(d)) return true;
+        for (String g : domains) if (g.indexOf('*') >= 0 && Scan.globMatch(g, d)) return true;
+        return false;
+    }
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.DecoderUtil;
+import org.secumail.content.FromHeader;
+import org.secumail.content.HeaderField;
+import org.secumail.content.RawMessage;
+
+/**
+ * One message as SpamAssassin's tests see it (Mail::SpamAssassin::Message and PerMsgStatus),
+ * parsed once for all rules and for Bayes:
+ * <ul>
+ *   <li>header values decoded (RFC 2047) and unfolded, or raw; the pseudo-headers ALL,
+ *       ToCc, EnvelopeFrom, MESSAGEID and X-Spam-Relays-*; the message's own X-Spam-*
+ *       fields are not seen (a filter's earlier verdict must not score);</li>
+ *   <li>the body as paragraphs of rendered text (text/plain and HTML rendered by
+ *       {@link HtmlText}), Subject first, whitespace collapsed: what {@code body} rules
+ *       match;</li>
+ *   <li>the decoded text parts line by line ({@code rawbody}), the whole message
+ *       ({@code full}), and every URI of the text and HTML ({@code uri}).</li>
+ * </ul>
+ * All text is in SpamAssassin's form: the UTF-8 octets of the decoded text, one char per
+ * octet, which is what the shipped rules' patterns ({@code [\xc3][\xa9]}) are written for.
+ *
+ * <p>Limits, as SpamAssassin's: each text part counts up to {@link #BODY_PART_SCAN_SIZE}
+ * octets for body rules, {@link #RAWBODY_PART_SCAN_SIZE} for rawbody; at most
+ * {@link #MAX_PARTS} parts are read; {@code full} sees the first {@link #FULL_SCAN_SIZE}.
+ */
+public final class MessageView {
+    static final int BODY_PART_SCAN_SIZE = 50_000;
+    static final int RAWBODY_PART_SCAN_SIZE = 500_000;
+    static final int FULL_SCAN_SIZE = 1 << 20;
+    static final int MAX_PARTS = 1000;
+
+    private final RawMessage raw;
+    private final Map<String, List<HeaderField>> headers = new HashMap<>();
+    final String envelopeFrom;
+    final List<String> envelopeTo;
+    final List<String> paragraphs = new ArrayList<>();
+    final List<String> rawLines = new ArrayList<>();
+    final List<String> uris;
+    final String full;
+    final MimeStats mime;
+    final List<HtmlText> html = new ArrayList<>();
+    final Relays relays;
+    /** The rendered text of all parts, not yet collapsed (for Bayes and length tests). */
+    final String text;
+
+    private MessageView(RawMessage raw, byte[] fullBytes, String envelopeFrom, List<String> envelopeTo, Relays.Trust trust) throws IOException {
+        this.raw = raw;
+        this.envelopeFrom = envelopeFrom == null ? "" : envelopeFrom;
+        this.envelopeTo = List.copyOf(envelopeTo);
+        for (HeaderField h : raw.headers()) {
+            if (h.lowerName().startsWith("x-spam-")) continue;
+            headers.computeIfAbsent(h.lowerName(), k -> new ArrayList<>()).add(h);
+        }
+        this.full = new String(fullBytes, 0, Math.min(fullBytes.length, FULL_SCAN_SIZE), StandardCharsets.ISO_8859_1);
+        this.mime = new MimeStats();
+        Set<String> uriSet = new LinkedHashSet<>();
+        StringBuilder rendered = new StringBuilder();
+        try (InputStream in = raw.openMessage()) {
+            MimeStats.walk(in, MAX_PARTS, mime, (part, decoded) -> {
+                String t = decode(decoded, part.charset());
+                if (part.type().equals("text/html")) {
+                    HtmlText h = HtmlText.render(t);
+                    html.add(h);
+                    uriSet.addAll(h.uris);
+                    Uris.fromText(h.text, uriSet);
+                    append(rendered, octets(h.text), BODY_PART_SCAN_SIZE);
+                } else {
+                    Uris.fromText(t, uriSet);
+                    append(rendered, octets(t), BODY_PART_SCAN_SIZE);
+                }
+                String o = octets(t);
+                int max = Math.min(o.length(), RAWBODY_PART_SCAN_SIZE);
+                for (String line : o.substring(0, max).split("\n", -1)) rawLines.add(line);
+            });
+        }
+        this.text = rendered.toString();
+        this.uris = List.copyOf(uriSet);
+        paragraphs(header("Subject", "") == null ? "" : header("Subject", "").strip(), text);
+        this.relays = Relays.parse(all("Received"), trust);
+    }
+
+    /** The view of a message with its envelope, with these trusted/internal networks. */
+    public static MessageView of(RawMessage message, String envelopeFrom, List<String> recipients, Relays.Trust trust) throws IOException {
+        byte[] full;
+        try (InputStream in = message.openMessage()) {
+            full = in.readNBytes(FULL_SCAN_SIZE);
+        }
+        return new MessageView(message, full, envelopeFrom, recipients, trust);
+    }
+
+    public RawMessage raw() { return raw; }
+
+    private static void append(StringBuilder sb, String s, int max) {
+        sb.append(s, 0, Math.min(s.length(), max));
+        if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '\n') sb.append('\n');
+    }
+
+    /**
+     * SpamAssassin's paragraphs: the Subject, then the text split at blank lines, each with
+     * its whitespace runs made one space (Message.pm get_rendered_body_text_array).
+     */
+    private void paragraphs(String subject, String body) {
+        paragraphs.add(subject + "\n");
+        for (String p : body.split("\n[ \t\r\u000b]*\n")) {
+            String c = p.replaceAll("[ \t\n\r\u000b]+", " ");
+            if (c.isBlank()) continue;
+            for (int i = 0; i < c.length(); i += 2048) paragraphs.add(c.substring(i, Math.min(c.length(), i + 2048)));
+        }
+    }
+
+    static String decode(byte[] b, String charset) {
+        Charset cs = StandardCharsets.ISO_8859_1;
+        if (charset != null) {
+            try {
+                String n = charset.strip().toLowerCase(Locale.ROOT);
+                // mail clients label Windows-1252 text as iso-8859-1 and us-ascii every day
+                cs = n.equals("iso-8859-1") || n.equals("us-ascii") || n.equals("ascii") ? Charset.forName("windows-1252") : Charset.forName(n);
+            } catch (RuntimeException e) {
+                cs = StandardCharsets.ISO_8859_1;
+            }
+        } else if (isUtf8(b)) {
+            cs = StandardCharsets.UTF_8;
+        }
+        return new String(b, cs);
+    }
+
+    private static boolean isUtf8(byte[] b) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    /** A string's UTF-8 octets, one char each (the form rules match against). */
+    static String octets(String s) {
+        boolean ascii = true;
+        for (int i = 0; i < s.length() && ascii; i++) ascii = s.charAt(i) < 0x80;
+        return ascii ? s : new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+    }
+
+    List<HeaderField> all(String name) {
+        return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+    }
+
+    /**
+     * A header as a rule reads it, or null when the message has none: every instance,
+     * each followed by "\n". Modifiers: "raw" (undecoded, folding kept), "addr" (the first
+     * address), "name" (the first display name).
+     */
+    public String header(String name, String modifier) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        List<HeaderField> fields = switch (lower) {
+            case "all" -> null;
+            case "tocc" -> { List<HeaderField> l = new ArrayList<>(all("To")); l.addAll(all("Cc")); yield l; }
+            case "messageid" -> { List<HeaderField> l = new ArrayList<>(all("Message-Id")); l.addAll(all("Resent-Message-Id")); l.addAll(all("X-Message-Id")); yield l; }
+            default -> all(name);
+        };
+        if (lower.equals("all")) {
+            StringBuilder sb = new StringBuilder();
+            for (HeaderField h : raw.headers()) {
+                if (h.lowerName().startsWith("x-spam-")) continue;
+                sb.append(h.name()).append(": ").append(modifier.equals("raw") ? rawValue(h) : decoded(h)).append('\n');
+            }
+            return sb.toString();
+        }
+        if (lower.equals("envelopefrom")) return envelopeFrom.isEmpty() ? null : envelopeFrom + "\n";
+        if (lower.startsWith("x-spam-relays-")) return relays.pseudoHeader(lower.substring(14));
+        if (fields.isEmpty()) return null;
+        StringBuilder sb = new StringBuilder();
+        for (HeaderField h : fields) {
+            String v = modifier.equals("raw") ? rawValue(h) : decoded(h);
+            if (modifier.equals("addr")) {
+                List<String> a = FromHeader.parse(decoded(h));
+                v = a.isEmpty() ? v.strip() : a.get(0);
+                return v + "\n"; // the first address only, as SpamAssassin's :addr
+            }
+            if (modifier.equals("name")) return displayName(decoded(h)) + "\n";
+            sb.append(v).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String rawValue(HeaderField h) {
+        byte[] b = h.raw();
+        int start = h.name().length() + 1;
+        int end = b.length;
+        while (end > start && (b[end - 1] == '\n' || b[end - 1] == '\r')) end--;
+        String v = new String(b, start, end - start, StandardCharsets.ISO_8859_1);
+        return v.startsWith(" ") ? v.substring(1) : v;
+    }
+
+    static String decoded(HeaderField h) {
+        String v = rawValue(h).replaceAll("\r?\n(?=[ \t])", "").strip();
+        // RFC 2047 words decoded (mime4j), then back to octets; the undecoded parts are octets already
+        if (v.contains("=?")) {
+            String utf = new String(v.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+            return octets(DecoderUtil.decodeEncodedWords(utf, DecodeMonitor.SILENT));
+        }
+        return v;
+    }
+
+    private static String displayName(String v) {
+        int lt = v.indexOf('<');
+        String n = lt >= 0 ? v.substring(0, lt) : (v.contains("(") ? v.substring(v.indexOf('(') + 1, Math.max(v.indexOf('('), v.lastIndexOf(')'))) : "");
+        n = n.strip();
+        if (n.length() >= 2 && n.startsWith("\"") && n.endsWith("\"")) n = n.substring(1, n.length() - 1);
+        return n;
+    }
+
+    /** The first address of From (decoded, lower case), or "". */
+    String fromAddress() {
+        String a = header("From", "addr");
+        return a == null ? "" : a.strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** Bytes of a decoded part, bounded. */
+    static byte[] readBounded(InputStream in, int max) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            if (out.size() < max) out.write(buf, 0, Math.min(n, max - out.size()));
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.james.mime4j.MimeException;
+import org.apache.james.mime4j.message.DefaultBodyDescriptorBuilder;
+import org.apache.james.mime4j.message.MaximalBodyDescriptor;
+import org.apache.james.mime4j.stream.BodyDescriptor;
+import org.apache.james.mime4j.stream.EntityState;
+import org.apache.james.mime4j.stream.Field;
+import org.apache.james.mime4j.stream.MimeConfig;
+import org.apache.james.mime4j.stream.MimeTokenStream;
+import org.apache.james.mime4j.stream.RecursionMode;
+
+/**
+ * The MIME structure of a message as SpamAssassin's MIMEEval plugin counts it (base64 and
+ * quoted-printable parts, attachments, HTML-only mail, long encoded lines, the parts'
+ * headers for {@code mimeheader} rules), gathered in the one pass mime4j's pull parser makes
+ * over the message while text parts are handed to the caller decoded.
+ */
+final class MimeStats {
+    /** One leaf part. */
+    record Part(String type, String charset, String encoding, String filename, List<String[]> headers, int size) { }
+
+    interface TextSink {
+        void text(Part part, byte[] decoded) throws IOException;
+    }
+
+    final List<Part> parts = new ArrayList<>();
+    int base64Count;
+    int qpCount;
+    int base64Text;
+    boolean qpLongLine;
+    int base64MaxLine;
+    boolean attachment;
+    boolean htmlPart;
+    boolean plainPart;
+    boolean multipart;
+    boolean partLimit;
+    boolean badIsoCharset;
+
+    static void walk(InputStream message, int maxParts, MimeStats stats, TextSink sink) throws IOException {
+        MimeConfig config = MimeConfig.custom().setMaxLineLen(-1).setMaxHeaderLen(-1).setMaxHeaderCount(-1)
+                .setMaxContentLen(-1).setStrictParsing(false).setMaxPartCount(maxParts).setMaxNestingDepth(30).build();
+        MimeTokenStream ts = new MimeTokenStream(config, new DefaultBodyDescriptorBuilder());
+        ts.setRecursionMode(RecursionMode.M_RECURSE);
+        ts.parse(message);
+        List<String[]> fields = new ArrayList<>();
+        try {
+            for (EntityState st = ts.getState(); st != EntityState.T_END_OF_STREAM; st = ts.next()) {
+                switch (st) {
+                    case T_START_HEADER -> fields = new ArrayList<>();
+                    case T_FIELD -> {
+                        Field f = ts.getField();
+                        if (fields.size() < 100) fields.add(new String[] {f.getName(), f.getBody()});
+                    }
+                    case T_START_MULTIPART -> stats.multipart = true;
+                    case T_BODY -> stats.body(ts, fields, sink);
+                    default -> { }
+                }
+            }
+        } catch (MimeException e) {
+            stats.partLimit = true; // too many parts or too deep: what was read so far counts
+        }
+    }
+
+    private void body(MimeTokenStream ts, List<String[]> fields, TextSink sink) throws IOException {
+        BodyDescriptor bd = ts.getBodyDescriptor();
+        String type = bd.getMimeType().toLowerCase(Locale.ROOT);
+        String enc = bd.getTransferEncoding() == null ? "7bit" : bd.getTransferEncoding().toLowerCase(Locale.ROOT);
+        String filename = null;
+        boolean attach = false;
+        if (bd instanceof MaximalBodyDescriptor m) {
+            filename = m.getContentDispositionFilename();
+            if (filename == null) filename = m.getContentTypeParameters().get("name");
+            attach = "attachment".equalsIgnoreCase(m.getContentDispositionType());
+        }
+        String charset = headerCharset(fields);
+        byte[] raw = null;
+        if (enc.equals("base64") || enc.equals("quoted-printable")) {
+            raw = MessageView.readBounded(ts.getInputStream(), MessageView.RAWBODY_PART_SCAN_SIZE);
+            scanEncoded(enc, raw);
+        }
+        if (enc.equals("base64")) base64Count++;
+        if (enc.equals("quoted-printable")) qpCount++;
+        boolean text = type.startsWith("text/") || type.equals("message/delivery-status");
+        if (!text || attach || filename != null && !type.startsWith("text/")) attachment = true;
+        if (type.equals("text/html")) htmlPart = true;
+        if (type.equals("text/plain")) plainPart = true;
+        if (charset != null && charset.toLowerCase(Locale.ROOT).startsWith("iso-") && !charset.toLowerCase(Locale.ROOT).matches("iso-(8859|2022)-.*|iso-ir-.*")) badIsoCharset = true;
+        // an encoded part was read raw (for the line-length tests): it is decoded from those bytes
+        byte[] body = raw != null ? decodeAgain(enc, raw) : MessageView.readBounded(ts.getDecodedInputStream(), MessageView.RAWBODY_PART_SCAN_SIZE);
+        if (enc.equals("base64") && text) base64Text++;
+        Part p = new Part(type, charset, enc, filename, List.copyOf(fields), body.length);
+        parts.add(p);
+        if (text && (!attach || type.equals("text/plain") || type.equals("text/html")) && (filename == null || type.equals("text/plain") || type.equals("text/html"))) {
+            sink.text(p, body);
+        }
+    }
+
+    private static byte[] decodeAgain(String enc, byte[] raw) throws IOException {
+        InputStream in = enc.equals("base64")
+                ? new org.apache.james.mime4j.codec.Base64InputStream(new java.io.ByteArrayInputStream(raw), org.apache.james.mime4j.codec.DecodeMonitor.SILENT)
+                : new org.apache.james.mime4j.codec.QuotedPrintableInputStream(new java.io.ByteArrayInputStream(raw), org.apache.james.mime4j.codec.DecodeMonitor.SILENT);
+        return MessageView.readBounded(in, MessageView.RAWBODY_PART_SCAN_SIZE);
+    }
+
+    private void scanEncoded(String enc, byte[] raw) {
+        String s = new String(raw, StandardCharsets.ISO_8859_1);
+        for (String line : s.split("\r?\n")) {
+            int len = line.length();
+            if (enc.equals("base64")) base64MaxLine = Math.max(base64MaxLine, len);
+            else if (len > 76) qpLongLine = true; // RFC 2045 section 6.7 (5)
+        }
+    }
+
+    private static String headerCharset(List<String[]> fields) {
+        for (String[] f : fields) {
+            if (!f[0].equalsIgnoreCase("Content-Type")) continue;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)charset\\s*=\\s*\"?([^\";\\s]+)").matcher(f[1]);
+            if (m.find()) return m.group(1);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the eval tests of one message may read besides the message itself: the rule set's
+ * settings, the Bayes probability (NaN when Bayes did not classify), the authentication
+ * results the earlier content checks produced, and the time of the scan.
+ *
+ * @param view   the parsed message
+ * @param rules  the loaded configuration
+ * @param bayes  the Bayes probability in [0, 1], or NaN
+ * @param auth   authentication results by method ("spf", "dkim", "dmarc", "arc") to their
+ *               result keywords ("pass", "fail" ...); DKIM also gives "dkim.author" ("pass"
+ *               when a valid signature's d= aligns with From's domain)
+ * @param now    the time of the scan (for date tests)
+ */
+record Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<String>> auth, Instant now) {
+    boolean authIs(String method, String result) {
+        return auth.getOrDefault(method, Set.of()).contains(result);
+    }
+
+    boolean hasAuth(String method) { return auth.containsKey(method); }
+
+    /** Whether an address matches a SpamAssassin address glob ("*@example.com", "*.example.com"). */
+    static boolean globMatch(String glob, String address) {
+        String g = glob.toLowerCase(Locale.ROOT);
+        String a = address.toLowerCase(Locale.ROOT);
+        StringBuilder re = new StringBuilder();
+        for (char c : g.toCharArray()) {
+            switch (c) {
+                case '*' -> re.append(".*");
+                case '?' -> re.append('.');
+                default -> re.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return a.matches(re.toString());
+    }
+
+    static boolean anyGlob(List<String> globs, String address) {
+        if (address.isEmpty()) return false;
+        for (String g : globs) if (globMatch(g, address)) return true;
+        return false;
+    }
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.secumail.antivirus.AntivirusParameters;
+import org.secumail.config.MainConfig;
+import org.secumail.content.RawMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spam scoring as one object: the loaded rules, the Bayes classifier (when enabled) and
+ * the settings that turn a score into an action. Used by the content check at end of DATA,
+ * by {@code secumail spam check} and by the accuracy test, so all three score alike.
+ *
+ * <p>Lifecycle: {@link #fromConfig} loads the rules (seconds for SpamAssassin's full set,
+ * so once per process and again on reload) and opens the Bayes database; {@link #score} is
+ * thread-safe; {@link #close} closes the database.
+ */
+public final class SpamFilter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("secumail.spam");
+
+    /** Settings read from main.cf. */
+    public record Settings(double required, double quarantine, double reject, long rejectMaxSize, long maxSize,
+                           boolean skipTrusted, boolean network, boolean reportHeader, long timeLimitMillis,
+                           boolean autoLearn, double learnHam, double learnSpam) { }
+
+    /** A scored message: the report, what Bayes said, and whether the message was auto-learned. */
+    public record Outcome(SpamReport report, Bayes.Result bayes, String autolearn) { }
+
+    private final RuleSet rules;
+    private final SpamScorer scorer;
+    private final Bayes bayes;
+    private final Settings settings;
+    private final Relays.Trust trust;
+
+    public SpamFilter(RuleSet rules, Bayes bayes, Settings settings, Relays.Trust trust) {
+        this.rules = rules;
+        this.scorer = new SpamScorer(rules);
+        this.bayes = bayes;
+        this.settings = settings;
+        this.trust = trust;
+    }
+
+    /** The filter main.cf asks for, or null when secumail_spam_filter = no. */
+    public static SpamFilter fromConfig(MainConfig config) throws IOException {
+        Map<String, String> missing = new HashMap<>();
+        SpamParameters.PARAMETERS.forEach((k, v) -> { if (config.raw(k) == null) missing.put(k, v); });
+        MainConfig c = missing.isEmpty() ? config : config.withOverrides(missing);
+        if (!c.bool("secumail_spam_filter")) return null;
+        RuleSet rules = RuleSet.load(rulePaths(c));
+        if (rules.size() == 0) {
+            throw new org.secumail.config.ConfigException("secumail_spam_filter: no rules found in " + rulePaths(c)
+                    + " (install Debian's spamassassin package, or set secumail_spam_rules_directories)");
+        }
+        LOG.info("spam: {} rules loaded, {} not usable (secumail spam rules lists them)", rules.size(), rules.skipped().size());
+        Bayes bayes = null;
+        if (c.bool("secumail_spam_bayes") && !rules.setting("use_bayes", "1").equals("0")) {
+            bayes = new Bayes(SqliteBayesStore.open(Path.of(c.get("secumail_spam_bayes_database"))),
+                    Long.parseLong(rules.setting("bayes_min_spam_num", "200")), Long.parseLong(rules.setting("bayes_min_ham_num", "200")),
+                    rules.conf().bayesIgnoreHeaders);
+        }
+        return new SpamFilter(rules, bayes, settings(c, rules), trust(rules));
+    }
+
+    /** The rule files in SpamAssassin's order: the first existing rules directory, the site directory, local files. */
+    public static List<Path> rulePaths(MainConfig c) {
+        List<Path> out = new ArrayList<>();
+        for (String d : c.list("secumail_spam_rules_directories")) {
+            if (Files.isDirectory(Path.of(d))) { out.add(Path.of(d)); break; }
+        }
+        String site = c.get("secumail_spam_site_rules_directory");
+        if (!site.isBlank()) out.add(Path.of(site));
+        for (String f : c.list("secumail_spam_local_rules")) out.add(Path.of(f));
+        return out;
+    }
+
+    static Settings settings(MainConfig c, RuleSet rules) {
+        String req = c.get("secumail_spam_required_score").strip();
+        String q = c.get("secumail_spam_quarantine_score").strip();
+        String r = c.get("secumail_spam_reject_score").strip();
+        return new Settings(req.isEmpty() ? rules.requiredScore() : Double.parseDouble(req),
+                q.isEmpty() ? Double.POSITIVE_INFINITY : Double.parseDouble(q),
+                r.isEmpty() ? Double.POSITIVE_INFINITY : Double.parseDouble(r),
+                AntivirusParameters.size("secumail_spam_reject_max_size", c.get("secumail_spam_reject_max_size")),
+                AntivirusParameters.size("secumail_spam_max_size", c.get("secumail_spam_max_size")),
+                c.bool("secumail_spam_skip_trusted"), c.bool("secumail_spam_network_tests"), c.bool("secumail_spam_report_header"),
+                c.duration("secumail_spam_time_limit").toMillis(),
+                c.bool("secumail_spam_bayes_auto_learn") && !rules.setting("bayes_auto_learn", "1").equals("0"),
+                Double.parseDouble(rules.setting("bayes_auto_learn_threshold_nonspam", "0.1")),
+                Double.parseDouble(rules.setting("bayes_auto_learn_threshold_spam", "12.0")));
+    }
+
+    /** trusted_networks / internal_networks of the rules, or SpamAssassin's inference when unset. */
+    static Relays.Trust trust(RuleSet rules) {
+        var conf = rules.conf();
+        if (conf.trustedNetworks.isEmpty()) return Relays.Trust.INFERRED;
+        SaNetworks trusted = SaNetworks.of(conf.trustedNetworks);
+        SaNetworks internal = conf.internalNetworks.isEmpty() ? trusted : SaNetworks.of(conf.internalNetworks);
+        return new Relays.Trust(a -> a.isLoopbackAddress() || trusted.contains(a), a -> a.isLoopbackAddress() || internal.contains(a));
+    }
+
+    public RuleSet rules() { return rules; }
+
+    public Settings settings() { return settings; }
+
+    /** The Bayes classifier, or null when Bayes is off. */
+    public Bayes bayes() { return bayes; }
+
+    /**
+     * Scores a message.
+     *
+     * @param auth authentication results of the earlier checks (see {@link Scan#auth})
+     * @param learn whether auto-learning may update the Bayes database (not for dry runs)
+     */
+    public Outcome score(RawMessage message, String envelopeFrom, List<String> recipients, Map<String, Set<String>> auth, boolean learn) throws IOException {
+        long deadline = System.nanoTime() + settings.timeLimitMillis() * 1_000_000L;
+        MessageView view = MessageView.of(message, envelopeFrom, recipients, trust);
+        Bayes.Result br = bayes == null ? new Bayes.Result(Double.NaN, "Bayes disabled", List.of()) : bayes.classify(view);
+        SpamReport report = scorer.score(new Scan(view, rules, br.probability(), auth, Instant.now()), settings.network(), deadline);
+        String autolearn = "no";
+        if (learn && bayes != null && settings.autoLearn()) autolearn = autoLearn(view, report);
+        return new Outcome(report, br, autolearn);
+    }
+
+    /**
+     * SpamAssassin's AutoLearnThreshold: the score without Bayes and without rules flagged
+     * noautolearn decides; spam also needs 3 points from the header and 3 from the body, so
+     * that one kind of evidence alone never teaches the classifier.
+     */
+    private String autoLearn(MessageView view, SpamReport report) {
+        double s = 0, head = 0, body = 0;
+        for (SpamReport.Hit h : report.hits()) {
+            Rule r = rules.rule(h.name());
+            if (r == null || h.name().startsWith("BAYES_") || r.tflags().contains("noautolearn") || r.tflags().contains("learn")) continue;
+            double pts = r.score(report.scoreSet() & 1); // the score set without Bayes
+            s += pts;
+            if (r.type() == Rule.Type.HEADER) head += pts; else if (r.type() != Rule.Type.META) body += pts;
+        }
+        try {
+            if (s < settings.learnHam()) return bayes.learn(view, false, "autolearn") >= 0 ? "ham" : "no";
+            if (s >= settings.learnSpam() && head >= 3 && body >= 3) return bayes.learn(view, true, "autolearn") >= 0 ? "spam" : "no";
+        } catch (RuntimeException e) {
+            LOG.warn("spam: Bayes auto-learn failed: {}", e.getMessage());
+            return "failed";
+        }
+        return "no";
+    }
+
+    @Override
+    public void close() {
+        if (bayes != null) bayes.store().close();
+    }
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a {@link RuleSet} over one message, as SpamAssassin's Check plugin does: header,
+ * mimeheader, body, rawbody, uri and full rules in priority order, eval tests, then meta
+ * rules in dependency order; the hits' scores from the score set in use (network tests
+ * on or off, Bayes usable or not) are summed.
+ *
+ * <p>Each pattern match has a step budget ({@link BudgetedText}): a pattern that would
+ * backtrack catastrophically on this message stops, counts as not hit, and is named in the
+ * report's {@code skipped} list. The whole scan also stops taking new rules at its deadline.
+ * Rules whose score is 0 in the set in use run only when a meta rule reads them.
+ */
+public final class SpamScorer {
+    /** Characters one pattern may read per character of input, plus a fixed allowance. */
+    static final long STEPS_PER_CHAR = 200;
+    static final long STEPS_FIXED = 200_000;
+
+    private final RuleSet rules;
+    private final Set<String> metaInputs = new HashSet<>();
+
+    public SpamScorer(RuleSet rules) {
+        this.rules = rules;
+        for (Rule m : rules.metas()) metaInputs.addAll(((Rule.Meta) m.test()).expression().references());
+    }
+
+    public RuleSet rules() { return rules; }
+
+    /**
+     * @param network whether network tests run (and score set 1/3 applies)
+     * @param deadlineNanos System.nanoTime() after which no further rule starts
+     */
+    SpamReport score(Scan scan, boolean network, long deadlineNanos) {
+        int set = (network ? 1 : 0) + (Double.isNaN(scan.bayes()) ? 0 : 2);
+        Map<String, Double> counts = new HashMap<>();
+        Map<String, String> details = new HashMap<>();
+        List<String> skipped = new ArrayList<>();
+        boolean late = false;
+        for (Rule.Type type : List.of(Rule.Type.HEADER, Rule.Type.MIMEHEADER, Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.URI, Rule.Type.FULL)) {
+            for (Rule r : rules.rules(type)) {
+                if (r.score(set) == 0 && !metaInputs.contains(r.name())) continue;
+                if (!network && r.tflags().contains("net")) continue;
+                if (!late && System.nanoTime() > deadlineNanos) late = true;
+                if (late) { skipped.add(r.name() + " (time limit)"); continue; }
+                try {
+                    double n = run(r, scan, details);
+                    if (n > 0) counts.put(r.name(), n);
+                } catch (BudgetedText.BudgetExceeded e) {
+                    skipped.add(r.name() + " (pattern step budget)");
+                } catch (RuntimeException e) {
+                    skipped.add(r.name() + " (" + e.getClass().getSimpleName() + ")");
+                }
+            }
+        }
+        for (Rule m : rules.metas()) {
+            double v = ((Rule.Meta) m.test()).expression().evaluate(n -> counts.getOrDefault(n, 0.0));
+            if (v != 0) counts.put(m.name(), 1.0);
+        }
+        List<SpamReport.Hit> hits = new ArrayList<>();
+        double total = 0;
+        for (var e : counts.entrySet()) {
+            Rule r = rules.rule(e.getKey());
+            if (r == null || r.name().startsWith("__")) continue;
+            double s = r.score(set);
+            if (s == 0) continue;
+            int times = r.tflags().contains("multiple") ? (int) Math.round(e.getValue()) : 1;
+            double pts = s * times;
+            total += pts;
+            hits.add(new SpamReport.Hit(r.name(), pts, r.describe(), details.getOrDefault(r.name(), "")));
+        }
+        hits.sort((a, b) -> a.name().compareTo(b.name()));
+        return new SpamReport(Math.round(total * 1000) / 1000.0, rules.requiredScore(), hits, scan.bayes(), set, skipped);
+    }
+
+    private static double run(Rule r, Scan scan, Map<String, String> details) {
+        MessageView v = scan.view();
+        return switch (r.test()) {
+            case Rule.Eval e -> {
+                double n = EvalTests.run(e.function(), scan, e.args());
+                if (n > 0) details.put(r.name(), e.function() + "(" + String.join(", ", e.args()) + ")");
+                yield n;
+            }
+            case Rule.Exists x -> v.header(x.header(), "") != null ? 1 : 0;
+            case Rule.Meta m -> 0;
+            case Rule.Match m -> switch (r.type()) {
+                case HEADER -> header(r, m, v, details);
+                case MIMEHEADER -> mimeHeader(r, m, v, details);
+                case BODY -> lines(r, m.pattern(), v.paragraphs, details);
+                case RAWBODY -> lines(r, m.pattern(), v.rawLines, details);
+                case URI -> lines(r, m.pattern(), v.uris, details);
+                case FULL -> lines(r, m.pattern(), List.of(v.full), details);
+                case META -> 0;
+            };
+        };
+    }
+
+    private static double header(Rule r, Rule.Match m, MessageView v, Map<String, String> details) {
+        String value = v.header(m.header(), m.modifier());
+        if (value == null) value = m.ifUnset() != null ? m.ifUnset() : "";
+        Matcher x = m.pattern().matcher(budgeted(value));
+        boolean found = x.find();
+        if (found != m.negate()) {
+            details.put(r.name(), m.header() + (m.negate() ? " !~ " : ": ") + (found ? snippet(x.group()) : snippet(value)));
+            return 1;
+        }
+        return 0;
+    }
+
+    private static double mimeHeader(Rule r, Rule.Match m, MessageView v, Map<String, String> details) {
+        for (MimeStats.Part p : v.mime.parts) {
+            for (String[] f : p.headers()) {
+                if (!f[0].equalsIgnoreCase(m.header())) continue;
+                String value = MessageView.octets(f[1]);
+                Matcher x = m.pattern().matcher(budgeted(value));
+                if (x.find() != m.negate()) {
+                    details.put(r.name(), "part " + p.type() + " " + f[0] + ": " + snippet(value));
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static double lines(Rule r, Pattern p, List<String> texts, Map<String, String> details) {
+        boolean multiple = r.tflags().contains("multiple");
+        int max = r.maxhits() > 0 ? r.maxhits() : Integer.MAX_VALUE;
+        int n = 0;
+        for (String t : texts) {
+            Matcher x = p.matcher(budgeted(t));
+            while (x.find()) {
+                if (n == 0) details.put(r.name(), (r.type() == Rule.Type.URI ? t : snippet(x.group())));
+                n++;
+                if (!multiple || n >= max) return n;
+                if (x.end() == x.start() && x.end() >= t.length()) break;
+            }
+        }
+        return n;
+    }
+
+    private static CharSequence budgeted(String s) {
+        return new BudgetedText(s, STEPS_FIXED + STEPS_PER_CHAR * s.length());
+    }
+
+    /** A matched text for the report: printable, at most 60 characters. */
+    static String snippet(String s) {
+        String t = s.replaceAll("[\\r\\n\\t]+", " ").strip();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < t.length() && sb.length() < 60; i++) {
+            char c = t.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        if (t.length() > 60) sb.append("...");
+        return sb.toString();
+    }
+}
