@@ -65,7 +65,7 @@ public final class SpamCommand {
                         boolean spam = r.score() >= f.settings().required();
                         if (spam) result[0] = Math.max(result[0], 1);
                         out.println(name + ": " + (spam ? "spam" : "ham") + ", score=" + SpamReport.fmt(r.score())
-                                + " required=" + SpamReport.fmt(f.settings().required()));
+                                + " required=" + SpamReport.fmt(f.settings().required()) + (quiet ? " tests=" + r.testNames() : ""));
                         if (quiet) return;
                         out.println(" pts rule name              description");
                         out.println("---- ---------------------- --------------------------------------------------");

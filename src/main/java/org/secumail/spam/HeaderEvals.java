@@ -24,6 +24,11 @@ import org.secumail.content.HeaderField;
 final class HeaderEvals {
     private HeaderEvals() { }
 
+    /** The bundled Public Suffix List, parsed once on first use. */
+    private static final class Psl {
+        static final org.secumail.dmarc.PublicSuffixList LIST = org.secumail.dmarc.PublicSuffixList.bundled();
+    }
+
     static void register(Map<String, ToDoubleBiFunction<Scan, List<String>>> t) {
         t.put("check_for_shifted_date", (s, a) -> shiftedDate(s, num(a, 0, Double.NEGATIVE_INFINITY), num(a, 1, Double.POSITIVE_INFINITY)));
         t.put("check_header_count_range", (s, a) -> {
@@ -32,26 +37,14 @@ final class HeaderEvals {
         });
         t.put("check_illegal_chars", (s, a) -> illegalChars(s, str(a, 0), num(a, 1, 0), num(a, 2, 0)));
         t.put("check_for_missing_to_header", (s, a) -> hit(s.view().header("To", "") == null && s.view().header("Apparently-To", "") == null));
-        t.put("check_for_to_in_subject", (s, a) -> {
-            String to = addr(s, "To");
-            String subj = s.view().header("Subject", "");
-            if (to.isEmpty() || subj == null) return 0;
-            String test = str(a, 0);
-            String local = to.substring(0, Math.max(0, to.indexOf('@')));
-            String lsubj = subj.toLowerCase(Locale.ROOT);
-            return hit(switch (test) {
-                case "address" -> lsubj.contains(to);
-                case "user" -> !local.isEmpty() && lsubj.matches("(?s).*\\b" + java.util.regex.Pattern.quote(local) + "\\b.*");
-                default -> lsubj.contains(to);
-            });
-        });
+        t.put("check_for_to_in_subject", (s, a) -> toInSubject(s, str(a, 0)));
         t.put("subject_is_all_caps", (s, a) -> {
             String subj = s.view().header("Subject", "");
             if (subj == null) return 0;
             String letters = subj.replaceAll("[^A-Za-z]", "");
             return hit(letters.length() >= 10 && subj.strip().split("\\s+").length > 1 && letters.equals(letters.toUpperCase(Locale.ROOT)));
         });
-        t.put("check_for_matching_env_and_hdr_from", (s, a) -> hit(!s.view().envelopeFrom.isEmpty() && s.view().envelopeFrom.equalsIgnoreCase(s.view().fromAddress())));
+        t.put("check_for_matching_env_and_hdr_from", (s, a) -> hit(!s.view().envelopeFrom().isEmpty() && s.view().envelopeFrom().equalsIgnoreCase(s.view().fromAddress())));
         t.put("check_no_relays", (s, a) -> hit(s.view().relays.trusted.isEmpty() && s.view().relays.untrusted.isEmpty()));
         t.put("check_relays_unparseable", (s, a) -> hit(s.view().relays.unparseable > 0));
         t.put("check_all_trusted", (s, a) -> hit(!s.view().relays.trusted.isEmpty() && s.view().relays.untrusted.isEmpty()));
@@ -81,10 +74,14 @@ final class HeaderEvals {
             return hit(!reply.isEmpty() && freemail(s, reply) && !reply.equalsIgnoreCase(from));
         });
         t.put("check_equal_from_domains", (s, a) -> {
-            String env = s.view().envelopeFrom;
+            String env = s.view().envelopeFrom();
             String from = s.view().fromAddress();
             if (env.isEmpty() || from.isEmpty()) return 0;
-            return hit(!FromHeader.domain(env).equalsIgnoreCase(FromHeader.domain(from)));
+            // compared by registered domain (the Public Suffix List), as SpamAssassin's RegistryBoundaries
+            var psl = Psl.LIST;
+            String da = psl.organizationalDomain(FromHeader.domain(env).toLowerCase(Locale.ROOT));
+            String db = psl.organizationalDomain(FromHeader.domain(from).toLowerCase(Locale.ROOT));
+            return hit(!da.equals(db));
         });
         // authentication results from the earlier checks
         for (String r : List.of("pass", "neutral", "none", "fail", "softfail", "temperror", "permerror")) {
@@ -110,21 +107,44 @@ final class HeaderEvals {
         });
     }
 
-    /** Hours between the Date: field and when the message was received (the newest Received: date). */
+    /**
+     * Hours between the Date: field and the Received: dates, as SpamAssassin's
+     * _check_date_diff: of the differences to every Received: date, the one smallest in
+     * magnitude (the oldest is left out when it is exactly 0 and there are others).
+     */
     private static double shiftedDate(Scan s, double min, double max) {
         Date date = date(s.view().all("Date").isEmpty() ? null : MessageView.decoded(s.view().all("Date").get(0)));
         if (date == null) return 0;
-        Date received = null;
+        List<Long> diffs = new ArrayList<>();
         for (HeaderField h : s.view().all("Received")) {
             String v = MessageView.decoded(h);
             int semi = v.lastIndexOf(';');
             if (semi < 0) continue;
-            received = date(v.substring(semi + 1));
-            if (received != null) break;
+            Date r = date(v.substring(semi + 1));
+            if (r != null) diffs.add(date.getTime() - r.getTime());
         }
-        long ref = received != null ? received.getTime() : s.now().toEpochMilli();
-        double hours = (date.getTime() - ref) / 3_600_000.0;
+        if (diffs.isEmpty()) return 0;
+        if (diffs.size() > 1 && diffs.get(diffs.size() - 1) == 0) diffs.remove(diffs.size() - 1);
+        long best = diffs.get(0);
+        for (long d : diffs) if (Math.abs(d) < Math.abs(best)) best = d;
+        double hours = best / 3_600_000.0;
         return hit(hours >= min && hours < max);
+    }
+
+    /** The To: address (or its local part) standing as the Subject, as spammers personalise it. */
+    private static double toInSubject(Scan s, String test) {
+        String to = s.view().header("To", "addr");
+        String subject = s.view().header("Subject", "");
+        if (to == null || subject == null || to.isBlank()) return 0;
+        to = to.strip();
+        subject = subject.strip();
+        if (test.equals("address")) {
+            return hit(java.util.regex.Pattern.compile("\\b" + java.util.regex.Pattern.quote(to) + "\\b", java.util.regex.Pattern.CASE_INSENSITIVE).matcher(subject).find());
+        }
+        String q = java.util.regex.Pattern.quote(to.replaceAll("@.*", ""));
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile("^(?:(?:re|fw):\\s*(?:\\w+\\s+)?" + q + "$|(?-i:" + q + ")\\s*[,:;!?-](?:$|\\s)|" + q + "$|,\\s*" + q + "[,:;!?-]$)",
+                java.util.regex.Pattern.CASE_INSENSITIVE);
+        return hit(p.matcher(subject).find());
     }
 
     private static Date date(String v) {
@@ -152,7 +172,7 @@ final class HeaderEvals {
     }
 
     private static String addrHeader(Scan s, String header) {
-        if (header.equals("EnvelopeFrom")) return s.view().envelopeFrom;
+        if (header.equals("EnvelopeFrom")) return s.view().envelopeFrom();
         return s.view().header(header, "addr");
     }
 
@@ -161,7 +181,7 @@ final class HeaderEvals {
         List<String> candidates = new ArrayList<>();
         candidates.add(s.view().fromAddress());
         candidates.add(addr(s, "Resent-From"));
-        candidates.add(s.view().envelopeFrom.toLowerCase(Locale.ROOT));
+        candidates.add(s.view().envelopeFrom().toLowerCase(Locale.ROOT));
         for (String c : candidates) if (Scan.anyGlob(globs, c)) return 1;
         return 0;
     }

@@ -167,13 +167,14 @@ public final class MessageView {
      */
     public String header(String name, String modifier) {
         String lower = name.toLowerCase(Locale.ROOT);
-        List<HeaderField> fields = switch (lower) {
-            case "all" -> null;
-            case "tocc" -> { List<HeaderField> l = new ArrayList<>(all("To")); l.addAll(all("Cc")); yield l; }
-            case "messageid" -> { List<HeaderField> l = new ArrayList<>(all("Message-Id")); l.addAll(all("Resent-Message-Id")); l.addAll(all("X-Message-Id")); yield l; }
+        // the pseudo-headers are case-sensitive, so a real "MessageID:" field is not MESSAGEID
+        List<HeaderField> fields = switch (name) {
+            case "ALL" -> null;
+            case "ToCc" -> { List<HeaderField> l = new ArrayList<>(all("To")); l.addAll(all("Cc")); yield l; }
+            case "MESSAGEID" -> { List<HeaderField> l = new ArrayList<>(all("Message-Id")); l.addAll(all("Resent-Message-Id")); l.addAll(all("X-Message-Id")); yield l; }
             default -> all(name);
         };
-        if (lower.equals("all")) {
+        if (name.equals("ALL")) {
             StringBuilder sb = new StringBuilder();
             for (HeaderField h : raw.headers()) {
                 if (h.lowerName().startsWith("x-spam-")) continue;
@@ -181,7 +182,10 @@ public final class MessageView {
             }
             return sb.toString();
         }
-        if (lower.equals("envelopefrom")) return envelopeFrom.isEmpty() ? null : envelopeFrom + "\n";
+        if (name.equals("EnvelopeFrom")) {
+            String e = envelopeFrom();
+            return e.isEmpty() ? null : e + "\n";
+        }
         if (lower.startsWith("x-spam-relays-")) return relays.pseudoHeader(lower.substring(14));
         if (fields.isEmpty()) return null;
         StringBuilder sb = new StringBuilder();
@@ -223,6 +227,21 @@ public final class MessageView {
         n = n.strip();
         if (n.length() >= 2 && n.startsWith("\"") && n.endsWith("\"")) n = n.substring(1, n.length() - 1);
         return n;
+    }
+
+    /**
+     * The envelope sender: the one given, else what the delivering MTA recorded
+     * (X-Envelope-From, Envelope-Sender, Return-Path), as SpamAssassin's get_envelope_from.
+     */
+    String envelopeFrom() {
+        if (!envelopeFrom.isEmpty()) return envelopeFrom;
+        for (String h : List.of("X-Envelope-From", "Envelope-Sender", "Return-Path")) {
+            List<HeaderField> f = all(h);
+            if (f.isEmpty()) continue;
+            List<String> a = FromHeader.parse(decoded(f.get(0)));
+            if (!a.isEmpty()) return a.get(0);
+        }
+        return "";
     }
 
     /** The first address of From (decoded, lower case), or "". */

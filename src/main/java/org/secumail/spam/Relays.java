@@ -63,6 +63,8 @@ final class Relays {
     }
 
     static Relay parseOne(String v) {
+        // fetchmail's and local pick-up lines record no SMTP relay (SpamAssassin skips them too)
+        if (v.matches("(?s).*\\bby localhost with \\w+ \\(fetchmail-.*") || v.matches("(?s).*qmail \\d+ invoked by uid \\d+.*")) return null;
         Matcher f = FROM.matcher(v);
         if (!f.find()) return null;
         String helo = f.group(1);
@@ -70,10 +72,12 @@ final class Relays {
         String ip = null;
         Matcher m = IP.matcher(v.substring(0, Math.min(v.length(), indexOfBy(v))));
         if (m.find()) ip = m.group(1) != null ? m.group(1) : m.group(2);
-        if (ip == null) return v.toLowerCase(Locale.ROOT).contains("from userid") ? null : new Relay("", "", "", "", "", "", true);
+        // no address: a local hand-over ("from userid 1000", "from rick by host with local"), no relay;
+        // but a line that names a remote host in parentheses without an address is one we cannot read
+        if (ip == null) return paren.isBlank() || paren.contains("@localhost") || paren.startsWith("from ") ? null : new Relay("", "", "", "", "", "", true);
         String rdns = "";
         int b = paren.indexOf('[');
-        if (b > 0) rdns = paren.substring(0, b).strip();
+        if (b > 0) rdns = paren.substring(0, b).strip().replaceFirst("^IDENT:[^@\\s]*@", "").replaceFirst("^[^@\\s]*@", "");
         if (rdns.equalsIgnoreCase("unknown") || rdns.contains(" ")) rdns = "";
         Matcher hm = HELO.matcher(paren);
         if (hm.find()) helo = hm.group(1);
