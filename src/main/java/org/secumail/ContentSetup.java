@@ -25,6 +25,8 @@ import org.secumail.dmarc.PublicSuffixList;
 import org.secumail.dmarc.SqliteDmarcStore;
 import org.secumail.dns.Resolver;
 import org.secumail.queue.QueueStore;
+import org.secumail.spam.SpamCheck;
+import org.secumail.spam.SpamFilter;
 import org.secumail.spf.SpfContentCheck;
 import org.secumail.spf.SpfEvaluator;
 
@@ -46,13 +48,18 @@ final class ContentSetup {
         final SqliteDmarcStore store;
         /** One scanner for all services: the built-in one holds the signature databases in memory. */
         final AntivirusCheck antivirus;
+        /** One spam filter for all services: the rules take seconds to load and the Bayes database is one file. */
+        final SpamCheck spam;
+        final MainConfig config;
         private DmarcReportQueuer reports;
 
-        private Shared(DmarcSettings settings, DmarcEvaluator dmarc, SqliteDmarcStore store, AntivirusCheck antivirus) {
+        private Shared(DmarcSettings settings, DmarcEvaluator dmarc, SqliteDmarcStore store, AntivirusCheck antivirus, SpamCheck spam, MainConfig config) {
             this.settings = settings;
             this.dmarc = dmarc;
             this.store = store;
             this.antivirus = antivirus;
+            this.spam = spam;
+            this.config = config;
         }
 
         static Shared open(MainConfig cfg, Resolver dns) throws java.io.IOException {
@@ -60,7 +67,9 @@ final class ContentSetup {
             PublicSuffixList psl = PublicSuffixList.fromSetting(s.pslFile());
             SqliteDmarcStore store = s.enable() && s.reportEnable() ? SqliteDmarcStore.open(s.reportDatabase()) : null;
             AntivirusCheck av = AntivirusCheck.fromConfig(cfg).orElse(null);
-            return new Shared(s, new DmarcEvaluator(dns, psl, java.util.concurrent.ThreadLocalRandom.current()), store, av);
+            SpamFilter sf = SpamFilter.fromConfig(cfg);
+            return new Shared(s, new DmarcEvaluator(dns, psl, java.util.concurrent.ThreadLocalRandom.current()), store, av,
+                    sf == null ? null : new SpamCheck(sf), cfg);
         }
 
         DmarcHistory history() { return store == null ? DmarcHistory.NONE : store; }
@@ -75,6 +84,7 @@ final class ContentSetup {
         @Override public void close() {
             if (reports != null) reports.close();
             if (store != null) store.close();
+            if (spam != null) spam.filter().close();
         }
     }
 
@@ -107,6 +117,8 @@ final class ContentSetup {
             checks.add(new DmarcCheck(dmarc, shared.dmarc, ContentSetup::dkimOutcomes, shared.history(), clock, forwarder));
         }
         if (shared.antivirus != null) checks.add(shared.antivirus);
+        // per service: "-o secumail_spam_filter=no" on a submission service leaves it out
+        if (shared.spam != null && cfg.bool("secumail_spam_filter")) checks.add(shared.spam);
         DkimSigning signing = DkimSigning.fromConfig(cfg, clock);
         if (signing != null) signers.add(signing);
         return new ContentChecks(checks, signers, cfg.get("secumail_authserv_id"), cfg.duration("secumail_content_check_timeout"));

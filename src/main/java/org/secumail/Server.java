@@ -216,16 +216,25 @@ public final class Server implements AutoCloseable {
      */
     public void reload() {
         ContentSetup.Shared c = content;
-        if (c == null || c.antivirus == null || !(c.antivirus.scanner() instanceof org.secumail.antivirus.BuiltinScanner b)) {
-            LOG.info("reload: nothing to reload (main.cf and master.cf are read at start; the built-in antivirus scanner is off)");
-            return;
+        boolean any = false;
+        if (c != null && c.antivirus != null && c.antivirus.scanner() instanceof org.secumail.antivirus.BuiltinScanner b) {
+            any = true;
+            try {
+                b.reload();
+                LOG.info("reload: antivirus signatures reloaded: {}", b.database().summary());
+            } catch (RuntimeException e) {
+                LOG.warn("warning: reload: {}; keeping the signatures loaded before", e.getMessage());
+            }
         }
-        try {
-            b.reload();
-            LOG.info("reload: antivirus signatures reloaded: {}", b.database().summary());
-        } catch (RuntimeException e) {
-            LOG.warn("warning: reload: {}; keeping the signatures loaded before", e.getMessage());
+        if (c != null && c.spam != null) {
+            any = true;
+            try {
+                c.spam.reload(c.config);
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.warn("warning: reload: spam rules: {}; keeping the rules loaded before", e.getMessage());
+            }
         }
+        if (!any) LOG.info("reload: nothing to reload (main.cf and master.cf are read at start; the built-in antivirus scanner and spam scoring are off)");
     }
 
     @Override

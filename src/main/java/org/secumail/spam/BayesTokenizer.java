@@ -58,13 +58,12 @@ final class BayesTokenizer {
                     Matcher m = RCVD.matcher(value);
                     int n = 0;
                     while (m.find() && n++ < 20) add(out, "H*r:" + (m.group(1) != null ? "ip*" + m.group(1) : m.group(2).toLowerCase(Locale.ROOT)));
+                    words(value.length() > 1000 ? value.substring(0, 1000) : value, "H*r:", out, false);
                 }
                 case "content-type" -> words(value.toLowerCase(Locale.ROOT), "H*c:", out, false);
-                default -> {
-                    if (name.startsWith("x-") || name.equals("list-id") || name.equals("precedence") || name.equals("mime-version")) {
-                        words(value.length() > 200 ? value.substring(0, 200) : value, "H*" + name + ":", out, false);
-                    }
-                }
+                // every other field as its words, prefixed with its name: SpamAssassin tokenizes the whole
+                // header, and which agents, lists and relays a message went through tells much
+                default -> words(value.length() > 1000 ? value.substring(0, 1000) : value, "H*" + name + ":", out, false);
             }
             if (out.size() >= MAX_TOKENS) break;
         }

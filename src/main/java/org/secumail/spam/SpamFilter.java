@@ -110,6 +110,16 @@ public final class SpamFilter implements AutoCloseable {
 
     public RuleSet rules() { return rules; }
 
+    /** The same filter (and Bayes database) with the rules and settings read again from this main.cf. */
+    public SpamFilter reloaded(MainConfig config) throws IOException {
+        Map<String, String> missing = new HashMap<>();
+        SpamParameters.PARAMETERS.forEach((k, v) -> { if (config.raw(k) == null) missing.put(k, v); });
+        MainConfig c = missing.isEmpty() ? config : config.withOverrides(missing);
+        RuleSet fresh = RuleSet.load(rulePaths(c));
+        if (fresh.size() == 0) throw new IOException("no rules found in " + rulePaths(c));
+        return new SpamFilter(fresh, bayes, settings(c, fresh), trust(fresh));
+    }
+
     public Settings settings() { return settings; }
 
     /** The Bayes classifier, or null when Bayes is off. */

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BayesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void chiSquareSurvivalFunction() {
+        // chi-square with 2 degrees of freedom: Q = exp(-x/2)
+        assertThat(Bayes.chi2q(2.0, 1)).isCloseTo(Math.exp(-1), within(1e-12));
+        // 4 degrees of freedom, x = 4: Q = e^-2 (1 + 2) = 0.40601
+        assertThat(Bayes.chi2q(4.0, 2)).isCloseTo(0.40601, within(1e-5));
+        assertThat(Bayes.chi2q(0.0, 5)).isEqualTo(1.0);
+    }
+
+    @Test
+    void robinsonCorrectionPullsRareTokensTowardsX() {
+        assertThat(Bayes.tokenProbability(100, 0, 100, 100)).isGreaterThan(0.999);
+        assertThat(Bayes.tokenProbability(0, 100, 100, 100)).isLessThan(0.001);
+        assertThat(Bayes.tokenProbability(1, 1, 100, 100)).isCloseTo(0.5, within(0.01));
+        // seen once in spam only: strong but not certain
+        double once = Bayes.tokenProbability(1, 0, 100, 100);
+        assertThat(once).isBetween(0.9, 0.99);
+    }
+
+    private static String message(Random r, boolean spam, int i) {
+        String[] spamWords = {"viagra", "winner", "lottery", "unsubscribe", "offer", "cheap", "pills", "money", "click", "free"};
+        String[] hamWords = {"meeting", "agenda", "patch", "kernel", "review", "lunch", "thanks", "commit", "build", "release"};
+        String[] common = {"the", "and", "you", "with", "this", "that", "have", "from"};
+        StringBuilder body = new StringBuilder();
+        for (int k = 0; k < 60; k++) {
+            String[] src = r.nextInt(3) == 0 ? common : (r.nextInt(10) == 0 ? (spam ? hamWords : spamWords) : (spam ? spamWords : hamWords));
+            body.append(src[r.nextInt(src.length)]).append(' ');
+        }
+        return "From: " + (spam ? "promo" : "colleague") + i + "@example.org\nSubject: note " + i + "\nMessage-ID: <" + spam + i + "@x>\n\n" + body + "\n";
+    }
+
+    @Test
+    void learnsSeparatesAndAbstainsUntilTrained() throws Exception {
+        Random r = new Random(42);
+        try (SqliteBayesStore store = SqliteBayesStore.open(dir.resolve("bayes.db"))) {
+            Bayes bayes = new Bayes(store, 20, 20, Set.of());
+            Bayes.Result untrained = bayes.classify(TestScoring.view(message(r, true, 0)));
+            assertThat(untrained.probability()).isNaN();
+            assertThat(untrained.note()).isEqualTo("Bayes not used: 0 spam and 0 ham learned, needs 20 and 20");
+            store.batch(() -> {
+                for (int i = 0; i < 30; i++) {
+                    try {
+                        assertThat(bayes.learn(TestScoring.view(message(r, true, i)), true, "test")).isPositive();
+                        assertThat(bayes.learn(TestScoring.view(message(r, false, i)), false, "test")).isPositive();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            assertThat(store.totals().spam()).isEqualTo(30);
+            assertThat(store.totals().ham()).isEqualTo(30);
+            assertThat(store.totals().lastLearnSource()).isEqualTo("test");
+            double spamSum = 0, hamSum = 0;
+            for (int i = 100; i < 120; i++) {
+                double s = bayes.classify(TestScoring.view(message(r, true, i))).probability();
+                double h = bayes.classify(TestScoring.view(message(r, false, i))).probability();
+                assertThat(s).as("spam %d", i).isGreaterThan(0.6);
+                assertThat(h).as("ham %d", i).isLessThan(0.4);
+                spamSum += s;
+                hamSum += h;
+            }
+            assertThat(spamSum / 20).isGreaterThan(0.8);
+            assertThat(hamSum / 20).isLessThan(0.2);
+        }
+    }
+
+    @Test
+    void aMessageCountsOnceAndCanMoveOrBeForgotten() throws Exception {
+        try (SqliteBayesStore store = SqliteBayesStore.open(dir.resolve("b.db"))) {
+            Bayes bayes = new Bayes(store, 1, 1, Set.of());
+            MessageView m = TestScoring.view("From: a@example.org\nSubject: hello there\nMessage-ID: <1@x>\n\nsome words here\n");
+            assertThat(bayes.learn(m, true, "t")).isPositive();
+            assertThat(bayes.learn(m, true, "t")).isEqualTo(-1);
+            assertThat(store.totals().spam()).isEqualTo(1);
+            // learned again as ham: moved, not counted twice
+            assertThat(bayes.learn(m, false, "t")).isPositive();
+            assertThat(store.totals().spam()).isZero();
+            assertThat(store.totals().ham()).isEqualTo(1);
+            assertThat(bayes.forget(m, "t")).isPositive();
+            assertThat(store.totals().ham()).isZero();
+            assertThat(store.totals().tokens()).isZero();
+            assertThat(bayes.forget(m, "t")).isEqualTo(-1);
+        }
+    }
+}
