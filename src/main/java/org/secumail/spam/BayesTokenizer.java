@@ -22,7 +22,6 @@ import org.secumail.content.HeaderField;
 final class BayesTokenizer {
     private BayesTokenizer() { }
 
-    private static final Pattern WORD = Pattern.compile("[^\\s\"()<>\\[\\]{},;:!?*=+|\\\\/&#%^~`]+");
     private static final Pattern RCVD = Pattern.compile("\\[(\\d{1,3}(?:\\.\\d{1,3}){3})\\]|\\b([a-z0-9-]+(?:\\.[a-z0-9-]+)+)\\b", Pattern.CASE_INSENSITIVE);
     private static final int MAX_TOKENS = 20_000;
 
@@ -81,25 +80,67 @@ final class BayesTokenizer {
         };
     }
 
+    /**
+     * One region's words, after SpamAssassin's tokenizer: a word is a run of letters, digits
+     * and , @ * ! _ ' " $ . - (so "$100.00" and "FREE!!!" stay whole) or of UTF-8 sequences;
+     * quotes, dots, commas and dashes at either end are cut; words under 3 characters are
+     * dropped and those over 15 kept as "sk:" and their first 7. In the body, addresses and
+     * domain-like words also give "UD:" tokens for each parent domain, and a word with
+     * punctuation or capitals also counts stripped and lower-cased ("Free!" gives "Free",
+     * "free!" and "free").
+     */
     private static void words(String text, String prefix, Set<String> out, boolean body) {
-        Matcher m = WORD.matcher(text);
-        while (m.find() && out.size() < MAX_TOKENS) {
-            String w = m.group();
-            // trailing sentence punctuation and quotes are not part of the word
-            int end = w.length();
-            while (end > 0 && ".'-_$".indexOf(w.charAt(end - 1)) >= 0) end--;
-            int start = 0;
-            while (start < end && ".'-_".indexOf(w.charAt(start)) >= 0) start++;
-            if (end - start < 3) continue;
-            w = w.substring(start, end);
-            if (w.length() > 15) {
-                // long tokens: a skip marker with the first characters, as SpamAssassin's "sk:"
-                add(out, prefix + "sk:" + fold(w.substring(0, 7)));
-                continue;
-            }
-            add(out, prefix + (body ? fold(w) : w));
+        StringBuilder w = new StringBuilder();
+        int n = text.length();
+        for (int i = 0; i <= n && out.size() < MAX_TOKENS; i++) {
+            char c = i < n ? text.charAt(i) : ' ';
+            boolean keep = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ",@*!_'\"$.-".indexOf(c) >= 0 || c >= 0x80;
+            if (keep) { w.append(c); continue; }
+            if (w.length() > 0) token(w.toString(), prefix, out, body);
+            w.setLength(0);
         }
     }
+
+    private static void token(String raw, String prefix, Set<String> out, boolean body) {
+        int start = 0;
+        int end = raw.length();
+        while (start < end && "-'\".,".indexOf(raw.charAt(start)) >= 0) start++;
+        while (end > start && "-'\".,".indexOf(raw.charAt(end - 1)) >= 0) end--;
+        if (end - start < 3) return;
+        String t = raw.substring(start, end);
+        if (body) {
+            if (t.indexOf('@') > 0 && t.indexOf('@') < t.length() - 1) {
+                String dom = t.substring(t.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+                add(out, "UD:" + dom);
+            } else if (DOMAINISH.matcher(t).find()) {
+                add(out, "UD:" + t);
+                String bit = t;
+                int dot;
+                while ((dot = bit.indexOf('.')) >= 0 && dot < bit.length() - 1) {
+                    bit = bit.substring(dot + 1);
+                    add(out, "UD:" + bit);
+                }
+            }
+        }
+        if (t.length() > 15 && t.indexOf('*') < 0) {
+            add(out, prefix + "sk:" + t.substring(0, 7));
+            return;
+        }
+        String folded = body ? fold(t) : t;
+        add(out, prefix + folded);
+        if (body) {
+            String stripped = folded.replaceAll("[^\\w:*\\x80-\\xff]", "");
+            if (!stripped.equals(folded) && stripped.length() >= 3) add(out, prefix + stripped);
+            String lower = folded.toLowerCase(Locale.ROOT);
+            if (!lower.equals(folded)) {
+                add(out, prefix + lower);
+                String ls = lower.replaceAll("[^\\w:*\\x80-\\xff]", "");
+                if (!ls.equals(lower) && ls.length() >= 3) add(out, prefix + ls);
+            }
+        }
+    }
+
+    private static final Pattern DOMAINISH = Pattern.compile("\\S\\.[a-zA-Z]");
 
     /** Title case folded to lower case; ALL CAPS and mixed case kept (they are telling in spam). */
     private static String fold(String w) {

@@ -194,9 +194,9 @@ public final class MessageView {
             if (modifier.equals("addr")) {
                 List<String> a = FromHeader.parse(decoded(h));
                 v = a.isEmpty() ? v.strip() : a.get(0);
-                return v + "\n"; // the first address only, as SpamAssassin's :addr
+                return v; // the first address only, with no line end, as SpamAssassin's :addr
             }
-            if (modifier.equals("name")) return displayName(decoded(h)) + "\n";
+            if (modifier.equals("name")) return displayName(decoded(h));
             sb.append(v).append('\n');
         }
         return sb.toString();

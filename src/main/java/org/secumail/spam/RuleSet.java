@@ -122,6 +122,9 @@ public final class RuleSet {
 
         RuleSet build() {
             Map<String, Rule> rules = new LinkedHashMap<>();
+            // defined but never run here (an eval not implemented, like a network test with the
+            // network off): they never hit, and meta rules reading them still run, as in SpamAssassin
+            Set<String> inert = new HashSet<>();
             for (var e : defs.entrySet()) {
                 String name = e.getKey();
                 RuleFileParser.TypedTest t = e.getValue();
@@ -137,7 +140,8 @@ public final class RuleSet {
                     continue;
                 }
                 if (test instanceof Rule.Eval ev && !EvalTests.supports(ev.function())) {
-                    skip.put(name, "eval:" + ev.function() + " not implemented");
+                    skip.put(name, "eval:" + ev.function() + " not implemented (never hits)");
+                    inert.add(name);
                     continue;
                 }
                 Set<String> flags = new LinkedHashSet<>();
@@ -159,7 +163,7 @@ public final class RuleSet {
                     Rule r = it.next();
                     if (!(r.test() instanceof Rule.Meta m)) continue;
                     for (String dep : m.expression().references()) {
-                        if (!rules.containsKey(dep)) {
+                        if (!rules.containsKey(dep) && !inert.contains(dep)) {
                             skip.put(r.name(), "meta reads " + dep + (skip.containsKey(dep) ? " (" + skip.get(dep) + ")" : ", which is not defined"));
                             it.remove();
                             changed = true;
