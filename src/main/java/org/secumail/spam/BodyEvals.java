@@ -97,6 +97,25 @@ final class BodyEvals {
             double r = (double) textLen / area;
             return hit(r > num(a, 0, 0) && r <= num(a, 1, 0));
         });
+        t.put("html_tag_balance", (s, a) -> {
+            String[] op = str(a, 1).strip().split("\\s+", 2);
+            if (op.length < 2) return 0;
+            double x = Double.parseDouble(op[1]);
+            for (HtmlText h : s.view().html) {
+                int b = h.tagBalance(str(a, 0));
+                boolean hit = switch (op[0]) {
+                    case "!=" -> b != x;
+                    case "==" -> b == x;
+                    case ">" -> b > x;
+                    case "<" -> b < x;
+                    case ">=" -> b >= x;
+                    case "<=" -> b <= x;
+                    default -> false;
+                };
+                if (hit) return 1;
+            }
+            return 0;
+        });
         t.put("html_text_match", (s, a) -> {
             if (!str(a, 0).equals("title")) return 0;
             Pattern p = PerlRegex.compile(str(a, 1), 0);
@@ -133,6 +152,7 @@ final class BodyEvals {
         if (h.isEmpty()) return Double.NaN;
         return switch (what) {
             case "length" -> h.stream().mapToInt(x -> x.text.strip().length()).sum();
+            case "max_size" -> h.stream().mapToDouble(x -> x.maxFontSize).max().orElse(3);
             case "bad_tag_ratio" -> { int e = h.stream().mapToInt(x -> x.elements).sum(); yield e == 0 ? 0 : (double) h.stream().mapToInt(x -> x.badTags).sum() / e; }
             case "non_element_ratio" -> { int e = h.stream().mapToInt(x -> x.elements).sum(); yield e == 0 ? 0 : (double) h.stream().mapToInt(x -> x.badTags).sum() / e; }
             default -> Double.NaN;

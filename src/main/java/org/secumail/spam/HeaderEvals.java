@@ -24,9 +24,11 @@ import org.secumail.content.HeaderField;
 final class HeaderEvals {
     private HeaderEvals() { }
 
-    /** The bundled Public Suffix List, parsed once on first use. */
-    private static final class Psl {
-        static final org.secumail.dmarc.PublicSuffixList LIST = org.secumail.dmarc.PublicSuffixList.bundled();
+    private static String lastTwoLabels(String d) {
+        int last = d.lastIndexOf('.');
+        if (last <= 0) return d;
+        int prev = d.lastIndexOf('.', last - 1);
+        return prev < 0 ? d : d.substring(prev + 1);
     }
 
     static void register(Map<String, ToDoubleBiFunction<Scan, List<String>>> t) {
@@ -65,22 +67,15 @@ final class HeaderEvals {
             String re = str(a, 1);
             return re.isEmpty() ? 1 : hit(java.util.regex.Pattern.compile(re).matcher(v).find());
         });
-        t.put("check_freemail_replyto", (s, a) -> {
-            String from = s.view().fromAddress();
-            String reply = addr(s, "Reply-To");
-            if (str(a, 0).equals("reply")) {
-                return hit(freemail(s, from) && !reply.isEmpty() && !reply.equalsIgnoreCase(from) && freemail(s, reply));
-            }
-            return hit(!reply.isEmpty() && freemail(s, reply) && !reply.equalsIgnoreCase(from));
-        });
+        t.put("check_freemail_replyto", (s, a) -> freemailReplyTo(s, str(a, 0).isEmpty() ? "replyto" : str(a, 0)));
         t.put("check_equal_from_domains", (s, a) -> {
             String env = s.view().envelopeFrom();
             String from = s.view().fromAddress();
             if (env.isEmpty() || from.isEmpty()) return 0;
-            // compared by registered domain (the Public Suffix List), as SpamAssassin's RegistryBoundaries
-            var psl = Psl.LIST;
-            String da = psl.organizationalDomain(FromHeader.domain(env).toLowerCase(Locale.ROOT));
-            String db = psl.organizationalDomain(FromHeader.domain(from).toLowerCase(Locale.ROOT));
+            // compared by their last two labels, as SpamAssassin does (its scores were set on that reading)
+            String da = lastTwoLabels(FromHeader.domain(env).toLowerCase(Locale.ROOT));
+            String db = lastTwoLabels(FromHeader.domain(from).toLowerCase(Locale.ROOT));
+            if (da.isEmpty() || db.isEmpty()) return 0;
             return hit(!da.equals(db));
         });
         // authentication results from the earlier checks
@@ -90,6 +85,10 @@ final class HeaderEvals {
         }
         t.put("check_dkim_signed", (s, a) -> hit(s.view().header("DKIM-Signature", "") != null));
         t.put("check_dkim_valid", (s, a) -> hit(s.authIs("dkim", "pass")));
+        // a valid signature whose body hash covered the whole body (no l=): ours never accept l= partials as dependable
+        t.put("check_dkim_dependable", (s, a) -> hit(s.authIs("dkim", "pass")));
+        // a relay that strips Received: fields (SpamAssassin's examples are list gateways): not detected here
+        t.put("gated_through_received_hdr_remover", (s, a) -> 0);
         t.put("check_dkim_valid_author_sig", (s, a) -> hit(s.authIs("dkim.author", "pass")));
         t.put("check_dmarc_pass", (s, a) -> hit(s.authIs("dmarc", "pass")));
         t.put("check_dmarc_reject", (s, a) -> hit(s.authIs("dmarc", "fail") && s.authIs("dmarc.policy", "reject")));
@@ -208,6 +207,31 @@ final class HeaderEvals {
         }
         return out;
     }
+
+    /**
+     * FreeMail's check_freemail_replyto: From and Reply-To both free-mail and different, or a
+     * free-mail address in the body other than the one replies go to ("reply": Reply-To, else
+     * From; "replyto": Reply-To only).
+     */
+    private static double freemailReplyTo(Scan s, String what) {
+        String from = s.view().fromAddress();
+        String reply = addr(s, "Reply-To");
+        boolean fromFm = freemail(s, from);
+        boolean replyFm = freemail(s, reply);
+        if (fromFm && replyFm && !reply.equals(from)) return 1;
+        if (what.equals("replyto") && !replyFm) return 0;
+        if (what.equals("reply") && (!reply.isEmpty() && !replyFm || reply.isEmpty() && !fromFm)) return 0;
+        String target = what.equals("replyto") || replyFm ? reply : from;
+        java.util.regex.Matcher m = BODY_ADDR.matcher(s.view().text);
+        int n = 0;
+        while (m.find() && n++ < 100) {
+            String b = m.group().toLowerCase(Locale.ROOT);
+            if (freemail(s, b) && !b.equals(target)) return 1;
+        }
+        return 0;
+    }
+
+    private static final java.util.regex.Pattern BODY_ADDR = java.util.regex.Pattern.compile("[a-zA-Z0-9._%+-]+@[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*\\.[a-zA-Z]{2,}");
 
     private static boolean freemail(Scan s, String address) {
         if (address == null || address.isEmpty()) return false;

@@ -48,9 +48,13 @@ final class HtmlText {
     int images;
     long imageArea;
     final int length;
+    private final String source;
+    /** The largest font size of <font size=...> (3 is the default; "+2" is 5), as HTMLEval's max_size. */
+    double maxFontSize = 3;
 
     private HtmlText(String html) {
         this.length = html.length();
+        this.source = html.length() > 500_000 ? html.substring(0, 500_000) : html;
         Document doc = Jsoup.parse(html);
         StringBuilder sb = new StringBuilder();
         NodeTraversor.traverse(new NodeVisitor() {
@@ -66,6 +70,7 @@ final class HtmlText {
                     if (skipDepth > 0 || SKIP.contains(tag)) { skipDepth++; return; }
                     link(e, tag);
                     if (BLOCK.contains(tag)) sb.append('\n');
+                    if (tag.equals("font") && e.hasAttr("size")) fontSize(e.attr("size"));
                     if (tag.equals("img")) {
                         images++;
                         imageArea += (long) dimension(e.attr("width")) * dimension(e.attr("height"));
@@ -117,6 +122,32 @@ final class HtmlText {
         } catch (NumberFormatException e) {
             return 0;
         }
+    }
+
+    private void fontSize(String v) {
+        String t = v.strip();
+        try {
+            double size = t.startsWith("+") ? 3 + Double.parseDouble(t.substring(1))
+                    : t.startsWith("-") ? 3 - Double.parseDouble(t.substring(1)) : Double.parseDouble(t);
+            maxFontSize = Math.max(maxFontSize, size);
+        } catch (NumberFormatException ignored) {
+            // a size that is no number: browsers ignore it too
+        }
+    }
+
+    /** Opening minus closing tags of this name in the source as written (before any repair by the parser). */
+    int tagBalance(String tag) {
+        String t = java.util.regex.Pattern.quote(tag);
+        int open = count(java.util.regex.Pattern.compile("<" + t + "(?:\\s[^>]*)?>", java.util.regex.Pattern.CASE_INSENSITIVE));
+        int close = count(java.util.regex.Pattern.compile("</" + t + "\\s*>", java.util.regex.Pattern.CASE_INSENSITIVE));
+        return open - close;
+    }
+
+    private int count(java.util.regex.Pattern p) {
+        int n = 0;
+        var m = p.matcher(source);
+        while (m.find()) n++;
+        return n;
     }
 
     boolean hasTag(String tag) { return tags.containsKey(tag.toLowerCase(Locale.ROOT)); }
