@@ -17,6 +17,9 @@
 #                  on loopback with a small database the test writes (never the system clamd, and
 #                  freshclam is never run: there is no internet)
 #   clamav-testfiles - ClamAV's harmless test files (clam.exe in archives, packers, mail)
+#   spamassassin, spamc - SpamAssassin's rules (/usr/share/spamassassin), which spam scoring loads
+#                  as they are, and spamd/spamc, the reference the spam tests compare with
+#                  (started privately on loopback by the tests; never the system spamd)
 # Idempotent: with everything present it changes nothing and runs no apt-get at all.
 # Postfix is installed unconfigured ("No configuration") and its system instance is
 # never started: a temporary /usr/sbin/policy-rc.d (exit 101) forbids service starts
@@ -25,7 +28,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools opendkim clamav-daemon clamdscan clamav-testfiles"
+PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools opendkim clamav-daemon clamdscan clamav-testfiles spamassassin spamc"
 
 missing=""
 for p in $PACKAGES; do
@@ -108,4 +111,9 @@ for svc in clamav-daemon clamav-freshclam; do
         fi
     fi
 done
+# spamassassin's postinst may start the system spamd: stop it (the tests start their own)
+if [ -f /run/spamd.pid ] && kill -0 "$(cat /run/spamd.pid)" 2>/dev/null; then
+    echo "install-test-deps: stopping the system spamd started by the install"
+    kill "$(cat /run/spamd.pid)" 2>/dev/null || true
+fi
 echo "install-test-deps: done"
