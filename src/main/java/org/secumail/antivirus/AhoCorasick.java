@@ -21,9 +21,9 @@ import java.util.List;
  * hit is reported without walking it.
  * Immutable after {@link #build}; safe for concurrent scans.
  */
-final class AhoCorasick {
+public final class AhoCorasick {
     /** Called for each occurrence; returns true to stop the scan. */
-    interface Hit { boolean at(int pattern, long start); }
+    public interface Hit { boolean at(int pattern, long start); }
 
     private byte[][] labels;
     private int[][] targets;
@@ -38,7 +38,7 @@ final class AhoCorasick {
 
     private AhoCorasick() { }
 
-    static AhoCorasick build(List<byte[]> patterns) {
+    public static AhoCorasick build(List<byte[]> patterns) {
         AhoCorasick ac = new AhoCorasick();
         List<byte[]> lab = new ArrayList<>();
         List<int[]> tgt = new ArrayList<>();
@@ -120,7 +120,7 @@ final class AhoCorasick {
     }
 
     /** Reports every occurrence of every pattern in data, by pattern index and start position, until a hit says stop. */
-    void scan(ByteBuffer data, Hit hit) {
+    public void scan(ByteBuffer data, Hit hit) {
         int s = 0;
         int limit = data.limit();
         for (int i = 0; i < limit; i++) {

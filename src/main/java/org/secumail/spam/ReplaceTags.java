@@ -18,6 +18,20 @@ final class ReplaceTags {
     private static final Pattern MARKER = Pattern.compile("<(pre|inter|post)\\s+([^>\\s]+)>");
     private static final Pattern TAG = Pattern.compile("<([^<>\\s]+)>");
 
+    /** A tag's value with the tags inside it replaced in turn (FF_ALL is made of FF_F1 ... which use NUMBER). */
+    private static String expand(String tag, RuleSet.Builder conf, int depth) {
+        String value = conf.replaceTags.get(tag);
+        if (value == null || depth > 8 || value.indexOf('<') < 0) return value;
+        Matcher t = TAG.matcher(value);
+        StringBuilder sb = new StringBuilder();
+        while (t.find()) {
+            String inner = expand(t.group(1), conf, depth + 1);
+            t.appendReplacement(sb, Matcher.quoteReplacement(inner == null ? t.group() : inner));
+        }
+        t.appendTail(sb);
+        return sb.toString();
+    }
+
     static String apply(String re, RuleSet.Builder conf) {
         String pre = "";
         String inter = "";
@@ -40,7 +54,7 @@ final class ReplaceTags {
         int last = 0;
         int prevEnd = -1;
         while (t.find()) {
-            String value = conf.replaceTags.get(t.group(1));
+            String value = expand(t.group(1), conf, 0);
             if (value == null) continue;
             o.append(s, last, t.start());
             if (prevEnd == t.start()) o.append(inter);

@@ -110,6 +110,14 @@ public final class SpamFilter implements AutoCloseable {
 
     public RuleSet rules() { return rules; }
 
+    /** Per-rule cost when the JVM runs with -Dsecumail.spam.profile=true (for "spam check"), else null. */
+    public static Map<String, Long> profile() {
+        if (SpamScorer.PROFILE == null) return null;
+        Map<String, Long> m = new HashMap<>();
+        SpamScorer.PROFILE.forEach((k, v) -> m.put(k, v.sum()));
+        return m;
+    }
+
     /** The same filter (and Bayes database) with the rules and settings read again from this main.cf. */
     public SpamFilter reloaded(MainConfig config) throws IOException {
         Map<String, String> missing = new HashMap<>();
