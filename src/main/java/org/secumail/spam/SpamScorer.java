@@ -35,10 +35,14 @@ public final class SpamScorer {
     private final Map<Rule.Type, LiteralPrefilter> prefilters = new java.util.EnumMap<>(Rule.Type.class);
 
     public SpamScorer(RuleSet rules) {
+        this(rules, !"false".equals(System.getProperty("secumail.spam.prefilter")));
+    }
+
+    /** With prefilter false every rule runs (-Dsecumail.spam.prefilter=false; tests compare both). */
+    SpamScorer(RuleSet rules, boolean prefilter) {
         this.rules = rules;
         for (Rule m : rules.metas()) metaInputs.addAll(((Rule.Meta) m.test()).expression().references());
-        // -Dsecumail.spam.prefilter=false runs every rule (to check that the filter changes no result)
-        if (!"false".equals(System.getProperty("secumail.spam.prefilter"))) {
+        if (prefilter) {
             for (Rule.Type t : List.of(Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL)) prefilters.put(t, LiteralPrefilter.of(rules.rules(t)));
         }
     }
