@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 SPLITS=${1:-10}
 TOOLS=${TOOLS:-secumail spamassassin bogofilter}
 WORK=$(mktemp -d /tmp/spam-accuracy.XXXXXX)
+chmod 755 "$WORK"   # spamd started as root reads the rules and Bayes files as nobody
 SPAMD_PORT=${SPAMD_PORT:-17833}
 trap 'kill $(cat "$WORK/spamd.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -30,7 +31,7 @@ tar -xJf src/test/resources/spam/corpus/spamassassin-corpus.tar.xz -C "$WORK"
 mkdir -p "$WORK/site"
 cp /etc/spamassassin/*.pre "$WORK/site/" 2>/dev/null || true
 printf 'data_directory = %s/data\nsecumail_spam_network_tests = no\nsecumail_spam_bayes_auto_learn = no\nsecumail_spam_site_rules_directory = %s/site\n' "$WORK" "$WORK" > "$WORK/main.cf"
-printf 'bayes_path %s/sabayes/bayes\nuse_bayes 1\nbayes_auto_learn 0\nskip_rbl_checks 1\n' "$WORK" > "$WORK/site/local.cf"
+printf 'bayes_path %s/sabayes/bayes\nbayes_file_mode 0666\nuse_bayes 1\nbayes_auto_learn 0\nskip_rbl_checks 1\n' "$WORK" > "$WORK/site/local.cf"
 
 split() { # split SEED: $WORK/split/{train,test}/{spam,ham,hard}
     rm -rf "$WORK/split"
@@ -66,12 +67,12 @@ secumail_run() {
 }
 
 spamassassin_run() {
-    rm -rf "$WORK/sabayes"; mkdir -p "$WORK/sabayes"
+    rm -rf "$WORK/sabayes"; mkdir -p "$WORK/sabayes"; chmod 777 "$WORK/sabayes"
     kill "$(cat "$WORK/spamd.pid" 2>/dev/null)" 2>/dev/null || true; sleep 1
     sa-learn --siteconfigpath="$WORK/site" --spam "$WORK/split/train/spam" >/dev/null 2>&1
     sa-learn --siteconfigpath="$WORK/site" --ham "$WORK/split/train/ham" >/dev/null 2>&1
     spamd --local --siteconfigpath="$WORK/site" --listen="127.0.0.1:$SPAMD_PORT" --max-children=2 \
-        --syslog=/dev/null --pidfile="$WORK/spamd.pid" -d
+        --syslog="$WORK/spamd.log" --pidfile="$WORK/spamd.pid" -d || { tail -5 "$WORK/spamd.log" >&2; die "spamd did not start"; }
     wait_listening "$SPAMD_PORT" 30 || die "spamd did not start"
     count() { # count DIR WANT: messages spamc calls WANT (spam|ham)
         local n=0 f s

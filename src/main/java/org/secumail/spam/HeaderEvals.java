@@ -97,6 +97,11 @@ final class HeaderEvals {
         t.put("check_dmarc_missing", (s, a) -> hit(s.hasAuth("dmarc") && s.authIs("dmarc", "none")));
         t.put("check_arc_signed", (s, a) -> hit(s.view().header("ARC-Seal", "") != null));
         t.put("check_arc_valid", (s, a) -> hit(s.authIs("arc", "pass")));
+        t.put("check_hashcash_value", (s, a) -> {
+            int b = s.hashcash().bits();
+            return hit(b > 0 && b >= num(a, 0, 0) && b < num(a, 1, Double.POSITIVE_INFINITY));
+        });
+        t.put("check_hashcash_double_spend", (s, a) -> hit(s.hashcash().doubleSpent()));
         t.put("check_bayes", (s, a) -> {
             double p = s.bayes();
             if (Double.isNaN(p)) return 0;

@@ -39,10 +39,16 @@ public final class RuleSet {
         this.conf = conf;
     }
 
-    /** Reads the paths in order (files or directories; missing ones are skipped). */
+    /**
+     * SecuMail's own rules (Hashcash), then the paths in order (files or directories; missing
+     * ones are skipped), so SpamAssassin's files and local.cf can redefine or rescore them.
+     */
     public static RuleSet load(List<Path> paths) throws IOException {
         Builder b = new Builder();
         RuleFileParser p = new RuleFileParser(b);
+        try (var in = RuleSet.class.getResourceAsStream("secumail.cf")) {
+            if (in != null) p.readLines(List.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1).split("\n")), null);
+        }
         for (Path path : paths) p.read(path);
         return b.build();
     }

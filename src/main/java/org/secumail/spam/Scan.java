@@ -19,8 +19,13 @@ import java.util.Set;
  *               result keywords ("pass", "fail" ...); DKIM also gives "dkim.author" ("pass"
  *               when a valid signature's d= aligns with From's domain)
  * @param now    the time of the scan (for date tests)
+ * @param hashcash what the message's Hashcash stamps earn
  */
-record Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<String>> auth, Instant now) {
+record Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<String>> auth, Instant now, Hashcash.Result hashcash) {
+    Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<String>> auth, Instant now) {
+        this(view, rules, bayes, auth, now, Hashcash.Result.NONE);
+    }
+
     boolean authIs(String method, String result) {
         return auth.getOrDefault(method, Set.of()).contains(result);
     }

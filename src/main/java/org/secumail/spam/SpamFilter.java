@@ -41,13 +41,19 @@ public final class SpamFilter implements AutoCloseable {
     private final Bayes bayes;
     private final Settings settings;
     private final Relays.Trust trust;
+    private final Hashcash hashcash;
 
     public SpamFilter(RuleSet rules, Bayes bayes, Settings settings, Relays.Trust trust) {
+        this(rules, bayes, settings, trust, null);
+    }
+
+    SpamFilter(RuleSet rules, Bayes bayes, Settings settings, Relays.Trust trust, Hashcash hashcash) {
         this.rules = rules;
         this.scorer = new SpamScorer(rules);
         this.bayes = bayes;
         this.settings = settings;
         this.trust = trust;
+        this.hashcash = hashcash;
     }
 
     /** The filter main.cf asks for, or null when secumail_spam_filter = no. */
@@ -68,7 +74,8 @@ public final class SpamFilter implements AutoCloseable {
                     Long.parseLong(rules.setting("bayes_min_spam_num", "200")), Long.parseLong(rules.setting("bayes_min_ham_num", "200")),
                     rules.conf().bayesIgnoreHeaders);
         }
-        return new SpamFilter(rules, bayes, settings(c, rules), trust(rules));
+        String hc = c.get("secumail_spam_hashcash_database").strip();
+        return new SpamFilter(rules, bayes, settings(c, rules), trust(rules), Hashcash.open(hc.isEmpty() ? null : Path.of(hc)));
     }
 
     /** The rule files in SpamAssassin's order: the first existing rules directory, the site directory, local files. */
@@ -125,7 +132,7 @@ public final class SpamFilter implements AutoCloseable {
         MainConfig c = missing.isEmpty() ? config : config.withOverrides(missing);
         RuleSet fresh = RuleSet.load(rulePaths(c));
         if (fresh.size() == 0) throw new IOException("no rules found in " + rulePaths(c));
-        return new SpamFilter(fresh, bayes, settings(c, fresh), trust(fresh));
+        return new SpamFilter(fresh, bayes, settings(c, fresh), trust(fresh), hashcash);
     }
 
     public Settings settings() { return settings; }
@@ -143,7 +150,14 @@ public final class SpamFilter implements AutoCloseable {
         long deadline = System.nanoTime() + settings.timeLimitMillis() * 1_000_000L;
         MessageView view = MessageView.of(message, envelopeFrom, recipients, trust);
         Bayes.Result br = bayes == null ? new Bayes.Result(Double.NaN, "Bayes disabled", List.of()) : bayes.classify(view);
-        SpamReport report = scorer.score(new Scan(view, rules, br.probability(), auth, Instant.now()), settings.network(), deadline);
+        Instant now = Instant.now();
+        Hashcash.Result hc = Hashcash.Result.NONE;
+        if (hashcash != null) {
+            // the resource must be a recipient: the envelope's, or To:/Cc: when scoring a file
+            List<String> rcpts = recipients.isEmpty() ? headerRecipients(view) : recipients;
+            hc = hashcash.evaluate(view, rcpts, now, learn);
+        }
+        SpamReport report = scorer.score(new Scan(view, rules, br.probability(), auth, now, hc), settings.network(), deadline);
         String autolearn = "no";
         if (learn && bayes != null && settings.autoLearn()) autolearn = autoLearn(view, report);
         return new Outcome(report, br, autolearn);
@@ -173,8 +187,18 @@ public final class SpamFilter implements AutoCloseable {
         return "no";
     }
 
+    private static List<String> headerRecipients(MessageView v) {
+        List<String> out = new ArrayList<>();
+        for (String h : List.of("To", "Cc")) {
+            String value = v.header(h, "");
+            if (value != null) out.addAll(org.secumail.content.FromHeader.parse(value));
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         if (bayes != null) bayes.store().close();
+        if (hashcash != null) hashcash.close();
     }
 }

@@ -32,6 +32,7 @@ public final class SpamParameters {
         m.put("secumail_spam_bayes", "yes");
         m.put("secumail_spam_bayes_database", "$data_directory/spam/bayes.db");
         m.put("secumail_spam_bayes_auto_learn", "yes");
+        m.put("secumail_spam_hashcash_database", "$data_directory/spam/hashcash.db"); // empty: no double-spend check
         return java.util.Collections.unmodifiableMap(m);
     }
 }

@@ -113,7 +113,8 @@ public final class SpamScorer {
         return switch (r.test()) {
             case Rule.Eval e -> {
                 double n = EvalTests.run(e.function(), scan, e.args());
-                if (n > 0) details.put(r.name(), e.function() + "(" + String.join(", ", e.args()) + ")");
+                if (n > 0) details.put(r.name(), e.function().startsWith("check_hashcash") ? scan.hashcash().detail()
+                        : e.function() + "(" + String.join(", ", e.args()) + ")");
                 yield n;
             }
             case Rule.Exists x -> v.header(x.header(), "") != null ? 1 : 0;

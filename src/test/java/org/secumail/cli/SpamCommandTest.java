@@ -55,7 +55,7 @@ class SpamCommandTest {
                 .contains("Bayes not used: 0 spam and 0 ham learned, needs 2 and 2");
         Path ham = message("h1", "lunch", "At noon?");
         assertThat(run(0, "spam", "check", "-q", "-c", dir.toString(), ham.toString())).isEqualTo(ham + ": ham, score=0.0 required=5.0 tests=none\n");
-        assertThat(run(0, "spam", "rules", "-c", dir.toString())).contains("rules loaded: 6").contains("not usable: 0");
+        assertThat(run(0, "spam", "rules", "-c", dir.toString())).contains("rules loaded: 14").contains("not usable: 0");
     }
 
     @Test
