@@ -67,7 +67,7 @@ final class ContentSetup {
             PublicSuffixList psl = PublicSuffixList.fromSetting(s.pslFile());
             SqliteDmarcStore store = s.enable() && s.reportEnable() ? SqliteDmarcStore.open(s.reportDatabase()) : null;
             AntivirusCheck av = AntivirusCheck.fromConfig(cfg).orElse(null);
-            SpamFilter sf = SpamFilter.fromConfig(cfg);
+            SpamFilter sf = SpamFilter.fromConfig(cfg, dns);
             return new Shared(s, new DmarcEvaluator(dns, psl, java.util.concurrent.ThreadLocalRandom.current()), store, av,
                     sf == null ? null : new SpamCheck(sf), cfg);
         }

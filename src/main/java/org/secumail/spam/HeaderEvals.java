@@ -101,6 +101,13 @@ final class HeaderEvals {
             int b = s.hashcash().bits();
             return hit(b > 0 && b >= num(a, 0, 0) && b < num(a, 1, Double.POSITIVE_INFINITY));
         });
+        // DNS lists of the relay chain and URI lists, answered before the rules ran (NetworkTests)
+        t.put("check_rbl", (s, a) -> NetworkTests.hits(s.net().rbl().get(str(a, 0)), a.size() > 2 ? str(a, 2) : "").size());
+        t.put("check_rbl_sub", (s, a) -> NetworkTests.hits(NetworkTests.setAnswers(s.net(), str(a, 0)), str(a, 1)).size());
+        t.put("check_uridnsbl", (s, a) -> {
+            NetworkTests.UriList l = s.net().uriRules().get(str(a, 0));
+            return l == null ? 0 : NetworkTests.hits(s.net().uri().get(l.rule()), l.subtest()).size();
+        });
         t.put("check_hashcash_double_spend", (s, a) -> hit(s.hashcash().doubleSpent()));
         t.put("check_bayes", (s, a) -> {
             double p = s.bayes();

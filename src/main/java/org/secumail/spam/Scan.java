@@ -20,10 +20,12 @@ import java.util.Set;
  *               when a valid signature's d= aligns with From's domain)
  * @param now    the time of the scan (for date tests)
  * @param hashcash what the message's Hashcash stamps earn
+ * @param net    the answers of the DNS and URI lists (empty when network tests are off)
  */
-record Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<String>> auth, Instant now, Hashcash.Result hashcash) {
+record Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<String>> auth, Instant now, Hashcash.Result hashcash,
+            NetworkTests.Answers net) {
     Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<String>> auth, Instant now) {
-        this(view, rules, bayes, auth, now, Hashcash.Result.NONE);
+        this(view, rules, bayes, auth, now, Hashcash.Result.NONE, NetworkTests.Answers.NONE);
     }
 
     boolean authIs(String method, String result) {

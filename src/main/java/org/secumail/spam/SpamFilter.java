@@ -30,7 +30,7 @@ public final class SpamFilter implements AutoCloseable {
 
     /** Settings read from main.cf. */
     public record Settings(double required, double quarantine, double reject, long rejectMaxSize, long maxSize,
-                           boolean skipTrusted, boolean network, boolean reportHeader, long timeLimitMillis,
+                           boolean skipTrusted, boolean network, long networkTimeoutMillis, boolean reportHeader, long timeLimitMillis,
                            boolean autoLearn, double learnHam, double learnSpam) { }
 
     /** A scored message: the report, what Bayes said, and whether the message was auto-learned. */
@@ -42,22 +42,41 @@ public final class SpamFilter implements AutoCloseable {
     private final Settings settings;
     private final Relays.Trust trust;
     private final Hashcash hashcash;
+    private final org.secumail.dns.Resolver dns;
+    private final NetworkTests network;
 
     public SpamFilter(RuleSet rules, Bayes bayes, Settings settings, Relays.Trust trust) {
-        this(rules, bayes, settings, trust, null);
+        this(rules, bayes, settings, trust, null, null);
     }
 
-    SpamFilter(RuleSet rules, Bayes bayes, Settings settings, Relays.Trust trust, Hashcash hashcash) {
+    SpamFilter(RuleSet rules, Bayes bayes, Settings settings, Relays.Trust trust, Hashcash hashcash, org.secumail.dns.Resolver dns) {
         this.rules = rules;
         this.scorer = new SpamScorer(rules);
         this.bayes = bayes;
         this.settings = settings;
         this.trust = trust;
         this.hashcash = hashcash;
+        this.dns = dns;
+        // network tests need a resolver and secumail_spam_network_tests; within their own timeout
+        this.network = dns != null && settings.network()
+                ? new NetworkTests(dns, HeaderEvalsPsl.LIST, rules, Math.min(settings.networkTimeoutMillis(), settings.timeLimitMillis())) : null;
     }
 
-    /** The filter main.cf asks for, or null when secumail_spam_filter = no. */
+    /** The bundled Public Suffix List, parsed once, for the URI lists' registered domains. */
+    private static final class HeaderEvalsPsl {
+        static final org.secumail.dmarc.PublicSuffixList LIST = org.secumail.dmarc.PublicSuffixList.bundled();
+    }
+
+    /** The filter main.cf asks for, without network tests (no resolver), or null when secumail_spam_filter = no. */
     public static SpamFilter fromConfig(MainConfig config) throws IOException {
+        return fromConfig(config, null);
+    }
+
+    /**
+     * The filter main.cf asks for, or null when secumail_spam_filter = no; with a resolver,
+     * the DNS and URI lists are asked when secumail_spam_network_tests = yes.
+     */
+    public static SpamFilter fromConfig(MainConfig config, org.secumail.dns.Resolver dns) throws IOException {
         Map<String, String> missing = new HashMap<>();
         SpamParameters.PARAMETERS.forEach((k, v) -> { if (config.raw(k) == null) missing.put(k, v); });
         MainConfig c = missing.isEmpty() ? config : config.withOverrides(missing);
@@ -75,7 +94,7 @@ public final class SpamFilter implements AutoCloseable {
                     rules.conf().bayesIgnoreHeaders);
         }
         String hc = c.get("secumail_spam_hashcash_database").strip();
-        return new SpamFilter(rules, bayes, settings(c, rules), trust(rules), Hashcash.open(hc.isEmpty() ? null : Path.of(hc)));
+        return new SpamFilter(rules, bayes, settings(c, rules), trust(rules), Hashcash.open(hc.isEmpty() ? null : Path.of(hc)), dns);
     }
 
     /** The rule files in SpamAssassin's order: the first existing rules directory, the site directory, local files. */
@@ -99,7 +118,8 @@ public final class SpamFilter implements AutoCloseable {
                 r.isEmpty() ? Double.POSITIVE_INFINITY : Double.parseDouble(r),
                 AntivirusParameters.size("secumail_spam_reject_max_size", c.get("secumail_spam_reject_max_size")),
                 AntivirusParameters.size("secumail_spam_max_size", c.get("secumail_spam_max_size")),
-                c.bool("secumail_spam_skip_trusted"), c.bool("secumail_spam_network_tests"), c.bool("secumail_spam_report_header"),
+                c.bool("secumail_spam_skip_trusted"), c.bool("secumail_spam_network_tests"),
+                c.duration("secumail_spam_network_timeout").toMillis(), c.bool("secumail_spam_report_header"),
                 c.duration("secumail_spam_time_limit").toMillis(),
                 c.bool("secumail_spam_bayes_auto_learn") && !rules.setting("bayes_auto_learn", "1").equals("0"),
                 Double.parseDouble(rules.setting("bayes_auto_learn_threshold_nonspam", "0.1")),
@@ -132,7 +152,7 @@ public final class SpamFilter implements AutoCloseable {
         MainConfig c = missing.isEmpty() ? config : config.withOverrides(missing);
         RuleSet fresh = RuleSet.load(rulePaths(c));
         if (fresh.size() == 0) throw new IOException("no rules found in " + rulePaths(c));
-        return new SpamFilter(fresh, bayes, settings(c, fresh), trust(fresh), hashcash);
+        return new SpamFilter(fresh, bayes, settings(c, fresh), trust(fresh), hashcash, dns);
     }
 
     public Settings settings() { return settings; }
@@ -157,7 +177,8 @@ public final class SpamFilter implements AutoCloseable {
             List<String> rcpts = recipients.isEmpty() ? headerRecipients(view) : recipients;
             hc = hashcash.evaluate(view, rcpts, now, learn);
         }
-        SpamReport report = scorer.score(new Scan(view, rules, br.probability(), auth, now, hc), settings.network(), deadline);
+        NetworkTests.Answers net = network == null ? NetworkTests.Answers.NONE : network.lookup(view);
+        SpamReport report = scorer.score(new Scan(view, rules, br.probability(), auth, now, hc, net), settings.network() && network != null, deadline);
         String autolearn = "no";
         if (learn && bayes != null && settings.autoLearn()) autolearn = autoLearn(view, report);
         return new Outcome(report, br, autolearn);

@@ -27,6 +27,7 @@ public final class SpamParameters {
         m.put("secumail_spam_max_size", "10M");                 // larger: not scored, as spamc -s
         m.put("secumail_spam_skip_trusted", "yes");             // mynetworks and SASL-authenticated clients
         m.put("secumail_spam_network_tests", "yes");
+        m.put("secumail_spam_network_timeout", "5s");         // all DNS and URI list lookups of one message
         m.put("secumail_spam_report_header", "yes");
         m.put("secumail_spam_time_limit", "10s");
         m.put("secumail_spam_bayes", "yes");

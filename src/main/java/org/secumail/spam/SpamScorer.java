@@ -113,8 +113,7 @@ public final class SpamScorer {
         return switch (r.test()) {
             case Rule.Eval e -> {
                 double n = EvalTests.run(e.function(), scan, e.args());
-                if (n > 0) details.put(r.name(), e.function().startsWith("check_hashcash") ? scan.hashcash().detail()
-                        : e.function() + "(" + String.join(", ", e.args()) + ")");
+                if (n > 0) details.put(r.name(), evalDetail(e, scan));
                 yield n;
             }
             case Rule.Exists x -> v.header(x.header(), "") != null ? 1 : 0;
@@ -129,6 +128,24 @@ public final class SpamScorer {
                 case META -> 0;
             };
         };
+    }
+
+    /** What triggered an eval hit: the stamp, the list and its answer, or the call itself. */
+    private static String evalDetail(Rule.Eval e, Scan scan) {
+        String f = e.function();
+        if (f.startsWith("check_hashcash")) return scan.hashcash().detail();
+        if (f.equals("check_rbl") || f.equals("check_rbl_sub")) {
+            String set = e.args().get(0);
+            String sub = f.equals("check_rbl") ? (e.args().size() > 2 ? e.args().get(2) : "") : e.args().size() > 1 ? e.args().get(1) : "";
+            List<String[]> answers = f.equals("check_rbl") ? scan.net().rbl().get(set) : NetworkTests.setAnswers(scan.net(), set);
+            String zone = f.equals("check_rbl") && e.args().size() > 1 ? e.args().get(1).replaceAll("\\.$", "") : set;
+            return zone + ": " + String.join(", ", NetworkTests.hits(answers, sub));
+        }
+        if (f.equals("check_uridnsbl") && !e.args().isEmpty()) {
+            NetworkTests.UriList l = scan.net().uriRules().get(e.args().get(0));
+            if (l != null) return "URIs in " + l.zone() + ": " + String.join(", ", NetworkTests.hits(scan.net().uri().get(l.rule()), l.subtest()));
+        }
+        return f + "(" + String.join(", ", e.args()) + ")";
     }
 
     private static double header(Rule r, Rule.Match m, MessageView v, Map<String, String> details) {
