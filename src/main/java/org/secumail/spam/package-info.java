@@ -14,6 +14,7 @@
  * secumail spam rules [-c DIR] [-v]
  * secumail bayes learn --spam|--ham|--forget [-c DIR] FILE|DIR|MBOX...
  * secumail bayes stats|dump [-c DIR]
+ * secumail spamd [-c DIR] [--listen HOST:PORT]...
  * </pre>
  *
  * <h2>DESCRIPTION</h2>
@@ -70,16 +71,22 @@
  * <dt>secumail_spam_reject_max_size (2M)</dt><dd>Larger messages are never refused for spam.</dd>
  * <dt>secumail_spam_max_size (10M)</dt><dd>Larger messages are not scored (as spamc -s).</dd>
  * <dt>secumail_spam_skip_trusted (yes)</dt><dd>mynetworks and authenticated clients are not scored.</dd>
- * <dt>secumail_spam_network_tests (yes)</dt><dd>Score sets 1 and 3, and tflags net rules.</dd>
+ * <dt>secumail_spam_network_tests (yes)</dt><dd>DNS and URI lists; score sets 1 and 3, tflags net rules.</dd>
+ * <dt>secumail_spam_network_timeout (5s)</dt><dd>All list lookups of one message.</dd>
+ * <dt>secumail_spam_hashcash_database ($data_directory/spam/hashcash.db)</dt><dd>Spent stamps.</dd>
  * <dt>secumail_spam_report_header (yes)</dt>
  * <dt>secumail_spam_time_limit (10s)</dt>
  * <dt>secumail_spam_bayes (yes), secumail_spam_bayes_database ($data_directory/spam/bayes.db),
  *     secumail_spam_bayes_auto_learn (yes)</dt>
  * </dl>
  *
+ * <p>{@link org.secumail.spam.NetworkTests} asks the DNS lists of the relay chain (check_rbl,
+ * check_rbl_sub) and the URI lists (urirhssub, urirhsbl) in parallel before the rules run;
+ * {@link org.secumail.spam.Hashcash} values X-Hashcash stamps and remembers spent ones;
+ * {@link org.secumail.spam.SpamdServer} serves the spamd protocol.
+ *
  * <h2>NOT DONE HERE</h2>
- * DNS blocklists of the relay chain and URI blocklists (check_rbl*, check_uridnsbl, urirhssub,
- * askdns), Hashcash, DCC/Razor/Pyzor, the spamd protocol; see docs/spam.md for the list.
+ * uridnssub, check_rbl_txt, askdns, DCC/Razor/Pyzor, a spamd client; see docs/spam.md.
  *
  * <h2>SEE ALSO</h2>
  * docs/spam.md; Mail::SpamAssassin::Conf(3); sa-learn(1); RFC 8601 for the results used as tests.
