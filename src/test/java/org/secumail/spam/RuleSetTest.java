@@ -50,7 +50,7 @@ class RuleSetTest {
     void unusableRulesAreSkippedWithWhyAndMetasOnThemToo() {
         RuleSet rs = RuleSet.parse(String.join("\n",
                 "body BAD_RE /(a(?R))/",
-                "header NET eval:check_rbl('zen', 'zen.spamhaus.org.')",
+                "header NET eval:check_rbl_txt('spamcop', 'bl.spamcop.net.', '(?i:spamcop)')",
                 "meta ON_BAD BAD_RE || NET",
                 "meta ON_ON_BAD ON_BAD && 1",
                 "meta GOOD __X",
@@ -59,7 +59,7 @@ class RuleSetTest {
                 "meta ON_NET NET || __X",
                 "score NET 3"));
         assertThat(rs.skipped()).containsKeys("BAD_RE", "NET", "ON_BAD", "ON_ON_BAD", "UNDEF");
-        assertThat(rs.skipped().get("NET")).contains("check_rbl not implemented");
+        assertThat(rs.skipped().get("NET")).contains("check_rbl_txt not implemented");
         // an eval not implemented never hits, but metas reading it still run (as with network tests off)
         assertThat(rs.rule("ON_NET")).isNotNull();
         assertThat(rs.skipped().get("BAD_RE")).startsWith("pattern not usable");
