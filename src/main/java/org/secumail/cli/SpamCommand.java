@@ -50,6 +50,9 @@ public final class SpamCommand {
         @Option(names = {"-q", "--quiet"}, description = "one line per message")
         boolean quiet;
 
+        @Option(names = "--tokens", paramLabel = "N", description = "how many of the Bayes tokens that decided to print [15]")
+        int tokens = 15;
+
         @Spec
         CommandSpec spec;
 
@@ -72,7 +75,7 @@ public final class SpamCommand {
                         for (String line : SpamHeaders.reportLines(r, o.bayes())) out.println(line);
                         if (!o.bayes().strongest().isEmpty()) {
                             out.println("Bayes: probability " + String.format(java.util.Locale.ROOT, "%.4f", o.bayes().probability()) + ", strongest tokens:");
-                            o.bayes().strongest().stream().limit(15).forEach(t -> out.println(String.format(java.util.Locale.ROOT,
+                            o.bayes().strongest().stream().limit(tokens).forEach(t -> out.println(String.format(java.util.Locale.ROOT,
                                     "  %.3f %5d spam %5d ham  %s", t.prob(), t.spam(), t.ham(), SpamHeaders.printable(t.token()))));
                         }
                         if (!r.skipped().isEmpty()) out.println("not run on this message: " + String.join(", ", r.skipped()));

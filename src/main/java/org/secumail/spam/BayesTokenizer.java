@@ -25,6 +25,27 @@ final class BayesTokenizer {
     private static final Pattern RCVD = Pattern.compile("\\[(\\d{1,3}(?:\\.\\d{1,3}){3})\\]|\\b([a-z0-9-]+(?:\\.[a-z0-9-]+)+)\\b", Pattern.CASE_INSENSITIVE);
     private static final int MAX_TOKENS = 20_000;
 
+    /**
+     * Fields that teach nothing about the sender, or teach the wrong thing, and are not
+     * tokenized (as SpamAssassin's IGNORED_HDRS): delivery and mailbox bookkeeping, mailing-list
+     * management (a list's own fields would make Bayes learn the list instead of the message),
+     * resent and original copies, other filters' verdicts, Date, and Subject (its words are
+     * already the body's first line).
+     */
+    private static final Pattern IGNORED = Pattern.compile("(?:x-)?sender|delivered-to|delivery-date|(?:x-)?envelope-to|x-mime-autoconverted"
+            + "|x-converted-to-plain-text|date|subject|x-list.*|(?:x-)?mailing-list|(?:x-)?list-.*|x-unsub(?:scribe)?|x-mailman-version"
+            + "|x-beenthere|x-loop|mail-followup-to|x-egroups-.*|x-mdmailing-list|x-xemacs-list|x-sympa-to|(?:x-)?resent-.*"
+            + "|(?:x-)?original-.*|x-mailscanner.*|x-spam.*|x-antispam|x-rbl-warning|x-mdaemon-deliver-to|x-virus-scanned"
+            + "|x-mass-check-id|x-pyzor|x-dcc-.*|x-filtered-by|x-scanned-by|x-scanner|x-ap-spam-.*|x-ripe-spam-status"
+            + "|x-spamcop-.*|x-smtpd|(?:x-)?spam-apparently-to|spam|x-perlmx-spam|x-bogosity|content-class|thread-(?:index|topic)"
+            + "|x-originalarrivaltime|(?:x-)?status|x-flags|x-keywords|replied|forwarded|lines|content-length|x-uidl?|x-imapbase"
+            + "|x-bugzilla-.*|x-vm-.*|x-gnus-mail-source|xref|return-path|errors-to|precedence|x-authentication-warning");
+    /** Fields whose presence alone is a token: their values are unique to each message. */
+    private static final Pattern PRESENCE_ONLY = Pattern.compile("x-face|x-(?:gnu-?pg|pgp|gpg)(?:-key)?-fingerprint|dkim-signature"
+            + "|domainkey-signature|x-google-dkim-signature|arc-(?:message-signature|seal)|autocrypt");
+    /** Received: fields tokenized: the oldest two, where the sending software and HELO show (SpamAssassin keeps those). */
+    private static final int RECEIVED_KEPT = 2;
+
     /** The message's token texts (for dump and explanation); {@link #hash} turns each into the stored key. */
     static Set<String> tokens(MessageView v, Set<String> ignoreHeaders) {
         Set<String> out = new LinkedHashSet<>();
@@ -40,14 +61,20 @@ final class BayesTokenizer {
                 h = h.substring(dot + 1);
             }
         }
+        java.util.List<HeaderField> received = new java.util.ArrayList<>();
+        for (HeaderField f : v.raw().headers()) if (f.lowerName().equals("received")) received.add(f);
+        java.util.Set<HeaderField> keptReceived = new java.util.HashSet<>(received.subList(Math.max(0, received.size() - RECEIVED_KEPT), received.size()));
         for (HeaderField f : v.raw().headers()) {
             String name = f.lowerName();
-            if (name.startsWith("x-spam-") || ignoreHeaders.contains(name)) continue;
+            if (ignoreHeaders.contains(name) || IGNORED.matcher(name).matches()) continue;
+            if (name.equals("received") && !keptReceived.contains(f)) continue;
+            if (PRESENCE_ONLY.matcher(name).matches()) {
+                add(out, "H*" + name + ":1");
+                continue;
+            }
             String value = MessageView.decoded(f);
             switch (name) {
-                case "from", "to", "cc", "reply-to", "return-path", "sender" ->
-                        words(value.toLowerCase(Locale.ROOT), "H*" + prefix(name) + ":", out, false);
-                case "subject" -> words(value, "H*S:", out, true);
+                case "from", "to", "cc", "reply-to" -> addresses(value, "H*" + prefix(name) + ":", out);
                 case "message-id" -> {
                     int at = value.lastIndexOf('@');
                     if (at >= 0) add(out, "H*M:" + value.substring(at + 1).replace(">", "").strip().toLowerCase(Locale.ROOT));
@@ -56,7 +83,18 @@ final class BayesTokenizer {
                 case "received" -> {
                     Matcher m = RCVD.matcher(value);
                     int n = 0;
-                    while (m.find() && n++ < 20) add(out, "H*r:" + (m.group(1) != null ? "ip*" + m.group(1) : m.group(2).toLowerCase(Locale.ROOT)));
+                    while (m.find() && n++ < 20) {
+                        if (m.group(1) != null) {
+                            // the address and its /16 and /24: senders move within their networks
+                            String ip = m.group(1);
+                            add(out, "H*r:ip*" + ip);
+                            String[] o = ip.split("\\.");
+                            add(out, "H*r:" + o[0] + "." + o[1]);
+                            add(out, "H*r:" + o[0] + "." + o[1] + "." + o[2]);
+                        } else {
+                            add(out, "H*r:" + m.group(2).toLowerCase(Locale.ROOT));
+                        }
+                    }
                     words(value.length() > 1000 ? value.substring(0, 1000) : value, "H*r:", out, false);
                 }
                 case "content-type" -> words(value.toLowerCase(Locale.ROOT), "H*c:", out, false);
@@ -67,6 +105,41 @@ final class BayesTokenizer {
             if (out.size() >= MAX_TOKENS) break;
         }
         return out;
+    }
+
+    /**
+     * Address fields chewed into their parts, as SpamAssassin's tokenizer does: display-name
+     * words ("N*"), local part ("U*"), domain and its parents ("D*"), each under the field's
+     * prefix and under "H*Ad:" (any address field), so "Mr. FoRK" and "fork_list@hotmail.com"
+     * are learned as themselves rather than as one long, rarely repeated word.
+     */
+    private static void addresses(String value, String prefix, Set<String> out) {
+        for (String part : value.split(",")) {
+            String p = part.strip();
+            int lt = p.indexOf('<');
+            String addr = lt >= 0 ? p.substring(lt + 1, p.indexOf('>', lt) < 0 ? p.length() : p.indexOf('>', lt)) : p;
+            String name = lt >= 0 ? p.substring(0, lt) : "";
+            if (lt < 0 && p.contains("(")) { // addr (Name)
+                name = p.substring(p.indexOf('(') + 1).replace(")", "");
+                addr = p.substring(0, p.indexOf('('));
+            }
+            for (String w : name.replace("\"", " ").split("[\\s.,]+")) {
+                if (w.length() >= 2) { add(out, prefix + "N*" + w); add(out, "H*Ad:N*" + w); }
+            }
+            addr = addr.strip().toLowerCase(Locale.ROOT);
+            int at = addr.lastIndexOf('@');
+            if (at <= 0) continue;
+            add(out, prefix + "U*" + addr.substring(0, at));
+            add(out, "H*Ad:U*" + addr.substring(0, at));
+            String d = addr.substring(at + 1);
+            while (true) {
+                add(out, prefix + "D*" + d);
+                add(out, "H*Ad:D*" + d);
+                int dot = d.indexOf('.');
+                if (dot < 0 || d.indexOf('.', dot + 1) < 0) break;
+                d = d.substring(dot + 1);
+            }
+        }
     }
 
     private static String prefix(String header) {
@@ -92,16 +165,23 @@ final class BayesTokenizer {
     private static void words(String text, String prefix, Set<String> out, boolean body) {
         StringBuilder w = new StringBuilder();
         int n = text.length();
+        // title case is folded only where a sentence starts (a line start, or after ". "), as
+        // SpamAssassin does: elsewhere a capital is the writer's choice and tells something
+        boolean sentenceStart = true;
         for (int i = 0; i <= n && out.size() < MAX_TOKENS; i++) {
             char c = i < n ? text.charAt(i) : ' ';
             boolean keep = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ",@*!_'\"$.-".indexOf(c) >= 0 || c >= 0x80;
             if (keep) { w.append(c); continue; }
-            if (w.length() > 0) token(w.toString(), prefix, out, body);
+            if (w.length() > 0) {
+                token(w.toString(), prefix, out, body, sentenceStart);
+                sentenceStart = w.charAt(w.length() - 1) == '.';
+            }
+            if (c == '\n') sentenceStart = true;
             w.setLength(0);
         }
     }
 
-    private static void token(String raw, String prefix, Set<String> out, boolean body) {
+    private static void token(String raw, String prefix, Set<String> out, boolean body, boolean sentenceStart) {
         int start = 0;
         int end = raw.length();
         while (start < end && "-'\".,".indexOf(raw.charAt(start)) >= 0) start++;
@@ -126,7 +206,7 @@ final class BayesTokenizer {
             add(out, prefix + "sk:" + t.substring(0, 7));
             return;
         }
-        String folded = body ? fold(t) : t;
+        String folded = body && sentenceStart ? fold(t) : t;
         add(out, prefix + folded);
         if (body) {
             String stripped = folded.replaceAll("[^\\w:*\\x80-\\xff]", "");

@@ -230,11 +230,14 @@ public final class MessageView {
     }
 
     /**
-     * The envelope sender: the one given, else what the delivering MTA recorded
-     * (X-Envelope-From, Envelope-Sender, Return-Path), as SpamAssassin's get_envelope_from.
+     * The envelope sender: the one given, else what the relay that handed the message to us
+     * recorded, else what the delivering MTA recorded (X-Envelope-From, Envelope-Sender,
+     * Return-Path), as SpamAssassin's get_envelope_from.
      */
     String envelopeFrom() {
         if (!envelopeFrom.isEmpty()) return envelopeFrom;
+        String hop = relays.lastHopEnvelopeFrom();
+        if (!hop.isEmpty()) return hop;
         for (String h : List.of("X-Envelope-From", "Envelope-Sender", "Return-Path")) {
             List<HeaderField> f = all(h);
             if (f.isEmpty()) continue;

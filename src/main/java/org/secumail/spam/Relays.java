@@ -25,9 +25,9 @@ final class Relays {
         static final Trust INFERRED = new Trust(Relays::privateAddress, Relays::privateAddress);
     }
 
-    record Relay(String ip, String rdns, String helo, String by, String id, String auth, boolean unparsed) {
+    record Relay(String ip, String rdns, String helo, String by, String id, String auth, boolean unparsed, String envfrom) {
         String text(boolean internal) {
-            return "[ ip=" + ip + " rdns=" + rdns + " helo=" + helo + " by=" + by + " ident= envfrom= intl=" + (internal ? 1 : 0)
+            return "[ ip=" + ip + " rdns=" + rdns + " helo=" + helo + " by=" + by + " ident= envfrom=" + envfrom + " intl=" + (internal ? 1 : 0)
                     + " id=" + id + " auth=" + auth + " msa=0 ]";
         }
     }
@@ -37,6 +37,8 @@ final class Relays {
     private static final Pattern BY = Pattern.compile("(?is)\\bby\\s+([\\w.-]+)");
     private static final Pattern ID = Pattern.compile("(?is)\\bid\\s+<?([\\w.@-]+)");
     private static final Pattern HELO = Pattern.compile("(?i)\\(?helo[= ]([^)\\s]+)\\)?");
+    /** sendmail's "(envelope-from x@y)", Exim's "envelope-from <x@y>": the sender this relay was given. */
+    private static final Pattern ENVFROM = Pattern.compile("(?i)\\(?envelope-from\\s+<?([^>)\\s]*@[^>)\\s]+)>?");
     private static final Pattern AUTH = Pattern.compile("(?i)with\\s+(E?SMTPS?A)\\b|\\(Authenticated sender:");
 
     final List<Relay> trusted = new ArrayList<>();
@@ -74,7 +76,7 @@ final class Relays {
         if (m.find()) ip = m.group(1) != null ? m.group(1) : m.group(2);
         // no address: a local hand-over ("from userid 1000", "from rick by host with local"), no relay;
         // but a line that names a remote host in parentheses without an address is one we cannot read
-        if (ip == null) return paren.isBlank() || paren.contains("@localhost") || paren.startsWith("from ") ? null : new Relay("", "", "", "", "", "", true);
+        if (ip == null) return paren.isBlank() || paren.contains("@localhost") || paren.startsWith("from ") ? null : new Relay("", "", "", "", "", "", true, "");
         String rdns = "";
         int b = paren.indexOf('[');
         if (b > 0) rdns = paren.substring(0, b).strip().replaceFirst("^IDENT:[^@\\s]*@", "").replaceFirst("^[^@\\s]*@", "");
@@ -85,8 +87,9 @@ final class Relays {
         Matcher by = BY.matcher(v);
         Matcher id = ID.matcher(v);
         Matcher au = AUTH.matcher(v);
+        Matcher ef = ENVFROM.matcher(v);
         return new Relay(ip, rdns.toLowerCase(Locale.ROOT), helo, by.find() ? by.group(1) : "", id.find() ? id.group(1) : "",
-                au.find() ? (au.group(1) != null ? au.group(1) : "Authenticated") : "", false);
+                au.find() ? (au.group(1) != null ? au.group(1) : "Authenticated") : "", false, ef.find() ? ef.group(1) : "");
     }
 
     private static int indexOfBy(String v) {
@@ -123,6 +126,16 @@ final class Relays {
             sb.append(r.text(internal.contains(r)));
         }
         return sb.toString();
+    }
+
+    /**
+     * The envelope sender recorded by the relay that handed the message to our network (the
+     * last untrusted, or else the first trusted), as SpamAssassin's get_envelope_from; "" when
+     * that relay recorded none.
+     */
+    String lastHopEnvelopeFrom() {
+        Relay hop = !untrusted.isEmpty() ? untrusted.get(0) : !trusted.isEmpty() ? trusted.get(trusted.size() - 1) : null;
+        return hop == null ? "" : hop.envfrom();
     }
 
     /** The first untrusted relay: the client that handed the message to our trusted chain. */
