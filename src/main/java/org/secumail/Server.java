@@ -210,9 +210,9 @@ public final class Server implements AutoCloseable {
     /**
      * {@code secumail reload} and SIGHUP: re-reads what can change under a running server
      * without dropping a connection. Today that is the built-in scanner's signature databases
-     * (freshclam, or the administrator, replaced them); main.cf, master.cf and tables are read
-     * at start only. A database that does not load keeps the old one running, with the reason
-     * in the log.
+     * (freshclam, or the administrator, replaced them) and the spam rule files (sa-update, or
+     * a changed local.cf); main.cf, master.cf and tables are read at start only. A database or
+     * rule set that does not load keeps the old one running, with the reason in the log.
      */
     public void reload() {
         ContentSetup.Shared c = content;
