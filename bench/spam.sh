@@ -68,10 +68,12 @@ wait_listening "$PORT_SA" 60 || die "spamd did not start"
 # pass PORT: every message of the list once, through CLIENTS parallel spamc loops
 pass() {
     split -n "r/$CLIENTS" "$WORK/list" "$WORK/part."
+    local loops=""
     for p in "$WORK"/part.*; do
         ( while read -r f; do spamc -d 127.0.0.1 -p "$1" -c < "$f" >/dev/null || true; done < "$p" ) &
+        loops="$loops $!"
     done
-    wait
+    wait $loops   # the loops only: a bare wait would also wait for the server started in the background
     rm -f "$WORK"/part.*
 }
 

@@ -107,7 +107,7 @@ public final class SpamdServer implements AutoCloseable {
             if (method.equals("TELL")) { tell(out, headers, message, peer); return; }
             if (message.length > filter.settings().maxSize()) { error(out, EX_DATAERR, "message larger than secumail_spam_max_size", peer); return; }
             long t0 = System.nanoTime();
-            RawMessage raw = RawMessage.of(message);
+            RawMessage raw = RawMessage.of(withoutMboxLine(message));
             SpamFilter.Outcome o = filter.score(raw, "", List.of(), Map.of(), false);
             SpamReport r = o.report();
             double required = filter.settings().required();
@@ -142,7 +142,7 @@ public final class SpamdServer implements AutoCloseable {
         String set = headers.getOrDefault("set", "");
         String remove = headers.getOrDefault("remove", "");
         StringBuilder answer = new StringBuilder("SPAMD/1.1 0 EX_OK\r\n");
-        RawMessage raw = RawMessage.of(message);
+        RawMessage raw = RawMessage.of(withoutMboxLine(message));
         if (set.contains("local")) {
             if (!cls.equals("spam") && !cls.equals("ham")) { error(out, EX_USAGE, "TELL: Message-class must be spam or ham", peer); return; }
             int n = bayes.learn(raw, cls.equals("spam"), "spamd TELL " + peer);
@@ -185,6 +185,17 @@ public final class SpamdServer implements AutoCloseable {
         sb.append("---- ---------------------- --------------------------------------------------\n");
         for (String line : SpamHeaders.reportLines(r, bayes)) sb.append(line.substring(1)).append('\n');
         return sb.toString();
+    }
+
+    /**
+     * A message piped from an mbox file starts with its "From " separator line, which is no
+     * header field; spamd skips it, and so does this server.
+     */
+    static byte[] withoutMboxLine(byte[] m) {
+        if (m.length < 5 || m[0] != 'F' || m[1] != 'r' || m[2] != 'o' || m[3] != 'm' || m[4] != ' ') return m;
+        int nl = 0;
+        while (nl < m.length && m[nl] != '\n') nl++;
+        return java.util.Arrays.copyOfRange(m, Math.min(m.length, nl + 1), m.length);
     }
 
     /** The message: Content-length octets (spamc always sends it), bounded; null when too large or missing. */

@@ -75,6 +75,8 @@ class SpamdInteropTest {
     void spamcCheckSymbolsReportProcess() throws Exception {
         assertThat(spamc(SPAM, "-c")).isEqualTo(new Run(1, "11.5/5.0\n"));
         assertThat(spamc(HAM, "-c")).isEqualTo(new Run(0, "0.0/5.0\n"));
+        // a message piped from an mbox file keeps its "From " line: skipped, as spamd does
+        assertThat(spamc("From a@example.org Mon Jan  1 00:00:00 2024\n" + SPAM, "-c")).isEqualTo(new Run(1, "11.5/5.0\n"));
         assertThat(spamc(SPAM, "-y").out()).isEqualTo("SELLS_PILLS,SHADY_LINK,SUBJ_OFFER");
         assertThat(spamc(SPAM, "-R").out()).contains("Content analysis details:   (11.5 points, 5.0 required)")
                 .contains("  6.0 SELLS_PILLS            Sells pills").contains("      [http://shady.example.biz/]");
