@@ -132,6 +132,27 @@ public final class Parameters {
         for (var e : org.secumail.dmarc.DmarcSettings.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
         // antivirus: clamd client and built-in scanner (see org.secumail.antivirus)
         for (var e : org.secumail.antivirus.AntivirusParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
+        // milters (MILTER_README; org.secumail.milter). The default action is Postfix 3.7's
+        // (tempfail), the Postfix that Debian 12 ships; Postfix 3.11 changed it to shutdown.
+        p("smtpd_milters", "");
+        p("non_smtpd_milters", "");
+        p("milter_default_action", "tempfail");
+        p("milter_protocol", "6");
+        p("milter_connect_timeout", "30s");
+        p("milter_command_timeout", "30s");
+        p("milter_content_timeout", "300s");
+        p("milter_connect_macros", "j {daemon_name} {daemon_addr} v _");
+        p("milter_helo_macros", "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}");
+        p("milter_mail_macros", "i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}");
+        p("milter_rcpt_macros", "i {rcpt_addr} {rcpt_host} {rcpt_mailer}");
+        p("milter_data_macros", "i");
+        p("milter_unknown_command_macros", "");
+        p("milter_end_of_header_macros", "i");
+        p("milter_end_of_data_macros", "i");
+        p("milter_macro_daemon_name", "$myhostname");
+        p("milter_macro_v", "$mail_name $mail_version");
+        p("milter_macro_defaults", "");
+
         // spam scoring: SpamAssassin's rules and Bayes (see org.secumail.spam, docs/spam.md)
         for (var e : org.secumail.spam.SpamParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
 

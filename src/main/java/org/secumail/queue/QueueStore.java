@@ -97,6 +97,13 @@ public final class QueueStore {
          */
         void replaceHead(byte[] newHead, long oldHeadLength) throws IOException;
 
+        /**
+         * Replaces the whole content with {@code newHead} followed by what {@code rest} holds
+         * (a milter's changes: edited headers, maybe a new body). {@code rest} is read to its
+         * end before the old content goes, so it may read the old content file.
+         */
+        void replaceContent(byte[] newHead, java.io.InputStream rest) throws IOException;
+
         /** Aborts unless committed. */
         @Override void close();
     }

@@ -96,6 +96,33 @@ final class QueueWriter implements QueueStore.Writer {
     }
 
     @Override
+    public synchronized void replaceContent(byte[] newHead, java.io.InputStream rest) throws IOException {
+        if (state != State.OPEN) throw new IllegalStateException(id + ": writer already " + state.name().toLowerCase());
+        if (!headReplaced) contentStream.flush();
+        Path next = tmpContent.resolveSibling(tmpContent.getFileName() + ".new");
+        Files.deleteIfExists(next);
+        FileChannel out = createPrivate(next);
+        try {
+            ByteBuffer head = ByteBuffer.wrap(newHead);
+            while (head.hasRemaining()) out.write(head);
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = rest.read(buf)) > 0) {
+                ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
+                while (b.hasRemaining()) out.write(b);
+            }
+            Files.move(next, tmpContent, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            out.close();
+            deleteQuietly(next);
+            throw e;
+        }
+        channel.close();
+        channel = out;   // commit fsyncs and closes the new file
+        headReplaced = true;
+    }
+
+    @Override
     public synchronized void commit(Envelope envelope) throws IOException {
         if (state != State.OPEN) throw new IllegalStateException(id + ": writer already " + state.name().toLowerCase());
         Path incoming = store.queue(QueueStore.INCOMING);

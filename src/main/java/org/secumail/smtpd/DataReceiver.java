@@ -143,9 +143,20 @@ final class DataReceiver {
             ctx.clearModifiers();
             refuse = tx.checkStage(Stage.END_OF_DATA);
         }
+        boolean milterRefused = false;
+        if (refuse == null && ctx.discard == null && s.milters != null) {
+            try {
+                refuse = EndOfDataMilters.run(s, tx);
+            } catch (IOException | RuntimeException e) {
+                SmtpSession.LOG.warn("{}: milters: cannot process the queue file: {}", tx.queueId(), e.toString());
+                refuse = Reply.of(451, "4.3.0", "Error: queue file write error");
+            }
+            milterRefused = refuse != null;   // logged as milter-reject already
+            if (refuse != null && refuse.code() == 421) s.quit = true;
+        }
         if (refuse == null && ctx.discard == null && svc.content.active()) refuse = contentChecks();
         if (refuse != null) {
-            tx.logReject("END-OF-MESSAGE", refuse, null);
+            if (!milterRefused) tx.logReject("END-OF-MESSAGE", refuse, null);
             tx.abort();
             s.error(refuse);
             return;

@@ -97,6 +97,11 @@ final class DsnParameters {
         recipients.add(r);
     }
 
+    /** Forgets the parameters of the recipient at this index (a milter deleted it). */
+    void removeAt(int index) {
+        if (index < recipients.size()) recipients.remove(index);
+    }
+
     /** The envelope attributes; recipients' entries only when the recipient list is the one given (not redirected). */
     Map<String, String> attributes(boolean withRecipients) {
         Map<String, String> out = new LinkedHashMap<>();

@@ -28,6 +28,8 @@ final class MailTransaction {
     /** RFC 3461 RET, ENVID, NOTIFY, ORCPT of this transaction (DsnParameters). */
     final DsnParameters dsn = new DsnParameters();
     private int instances;
+    /** For the {rcpt_mailer} macro: the recipient being reported was refused by smtpd. */
+    boolean rcptRejected;
 
     MailTransaction(SmtpSession s) { this.s = s; }
 
@@ -109,9 +111,18 @@ final class MailTransaction {
                 return;
             }
         }
+        s.ctx.saslSender = SmtpAuth.mailAuthSender(s, p.parameters().get("AUTH"));
+        if (s.milters != null) {
+            Reply m = s.milters.mail(p.address(), p.parameters());
+            if (m != null) {
+                abort();
+                s.error(m);
+                if (m.code() == 421) s.quit = true;
+                return;
+            }
+        }
         sender = p.address();
         mailParams = p.parameters();
-        s.ctx.saslSender = SmtpAuth.mailAuthSender(s, p.parameters().get("AUTH"));
         s.reply(Reply.of(250, "2.1.0", "Ok"));
     }
 
@@ -156,13 +167,28 @@ final class MailTransaction {
         Reply r = rcptChecks();
         if (r != null) {
             logReject("RCPT", r, p.address());
+            if (s.milters != null) {   // to milters that asked for refused recipients (SMFIP_RCPT_REJ)
+                rcptRejected = true;
+                s.milters.rcpt(p.address(), p.parameters(), true);
+                rcptRejected = false;
+            }
             s.error(r);
             ctx.recipient = null;
             return;
         }
+        if (s.milters != null) {
+            Reply m = s.milters.rcpt(p.address(), p.parameters(), false);
+            if (m != null) {
+                s.error(m);
+                ctx.recipient = null;
+                if (m.code() == 421) s.quit = true;
+                return;
+            }
+        }
         if (writer == null) {
             writer = svc.queue.create();
             ctx.queueId = writer.id().toString();
+            if (s.milters != null) s.milters.queueId(ctx.queueId);
             SmtpSession.LOG.info("{}: client={}{}", writer.id(), ctx.clientLabel(), SmtpAuth.logFields(ctx));
         }
         recipients.add(p.address());
@@ -232,6 +258,14 @@ final class MailTransaction {
             s.error(r);
             return;
         }
+        if (s.milters != null) {
+            Reply m = s.milters.data();
+            if (m != null) {
+                s.error(m);
+                if (m.code() == 421) s.quit = true;
+                return;
+            }
+        }
         new DataReceiver(s, this).receive();
     }
 
@@ -253,6 +287,7 @@ final class MailTransaction {
 
     /** Ends the transaction (RSET, HELO, end of DATA, disconnect); an uncommitted queue file is removed. */
     void abort() {
+        if (s.milters != null) s.milters.abort();
         if (writer != null) {
             writer.abort();
             writer = null;

@@ -45,6 +45,8 @@ public final class SmtpSession implements Runnable {
     /** The TLS session once STARTTLS or implicit TLS succeeded; null in plaintext. */
     javax.net.ssl.SSLSession tlsSession;
     boolean quit;
+    /** The smtpd_milters of this session, or null when the service has none. */
+    SessionMilters milters;
 
     public SmtpSession(SmtpdService svc, Socket socket) throws IOException {
         this.svc = svc;
@@ -56,6 +58,7 @@ public final class SmtpSession implements Runnable {
         InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
         ClientIdentity.fromSocket(ctx, remote.getAddress(), svc);
         this.connectAddr = ctx.clientAddr;
+        this.milters = SessionMilters.open(this);
     }
 
     @Override
@@ -106,6 +109,7 @@ public final class SmtpSession implements Runnable {
                 // closing anyway
             }
             tx.abort();
+            if (milters != null) milters.close();
             ConnectionLimits.release(svc, connectAddr);
             LOG.info("disconnect from {}{}", ctx.clientLabel(), countsText());
         }
@@ -120,8 +124,16 @@ public final class SmtpSession implements Runnable {
             return false;
         }
         checkClientNow();
-        if (clientReject != null) error(clientReject);   // smtpd_delay_reject = no: the rejection is the greeting
-        else reply(Reply.of(220, "", svc.banner));
+        if (clientReject != null) {
+            error(clientReject);   // smtpd_delay_reject = no: the rejection is the greeting
+        } else if (milters != null) {
+            if (!milters.connect()) {
+                out.flush();
+                return false;
+            }
+        } else {
+            reply(Reply.of(220, "", svc.banner));
+        }
         out.flush();
         return true;
     }
@@ -186,7 +198,8 @@ public final class SmtpSession implements Runnable {
             default -> {
                 count("unknown");
                 lastCommand = "UNKNOWN";
-                error(Reply.of(500, "5.5.2", "Error: command not recognized"));
+                Reply m = milters == null ? null : milters.unknown(trimmed);
+                error(m != null ? m : Reply.of(500, "5.5.2", "Error: command not recognized"));
             }
         }
     }
@@ -206,6 +219,14 @@ public final class SmtpSession implements Runnable {
             if (r != null) {
                 ctx.helo = null;
                 error(r);
+                return;
+            }
+        }
+        if (milters != null) {
+            Reply m = milters.helo(arg);
+            if (m != null) {   // 421: the milter ends the session
+                reply(m);
+                quit = true;
                 return;
             }
         }

@@ -57,6 +57,8 @@ public final class SmtpdService {
     public final Duration authTarpitDelay;
     /** The checks of the message content at end of DATA (DKIM, DMARC, antivirus ...); none by default. */
     public final org.secumail.content.ContentChecks content;
+    /** smtpd_milters of this service, in order (empty: none). */
+    public final java.util.List<org.secumail.milter.MilterDefinition> milters;
 
     public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections) {
         this(name, cfg, checks, queue, queueWakeup, maxConnections, ServerTls.none(), null, AuthGuard.fromConfig(cfg));
@@ -76,6 +78,7 @@ public final class SmtpdService {
     public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections,
                         ServerTls tls, SaslBackend sasl, AuthGuard authGuard, org.secumail.content.ContentChecks content) {
         this.content = content;
+        this.milters = org.secumail.milter.MilterDefinition.list(cfg, "smtpd_milters");
         this.name = name;
         this.cfg = cfg;
         this.checks = checks;
