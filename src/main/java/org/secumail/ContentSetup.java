@@ -35,8 +35,19 @@ import org.secumail.spf.SpfEvaluator;
  * service's -o overrides), in the documented order: verification (DKIM, ARC), then DMARC,
  * antivirus and spam; DKIM signing last (docs/flow.md).
  */
-final class ContentSetup {
+public final class ContentSetup {
     private ContentSetup() { }
+
+    /** The content checks of one main.cf outside the SMTP server (secumail milter, secumail filter). */
+    public record Standalone(ContentChecks checks, AutoCloseable resources) implements AutoCloseable {
+        @Override public void close() throws Exception { resources.close(); }
+    }
+
+    /** Opens what the checks share (rules, databases) and assembles them from main.cf. */
+    public static Standalone standalone(MainConfig cfg, Resolver dns) throws java.io.IOException {
+        Shared shared = Shared.open(cfg, dns);
+        return new Standalone(fromConfig(cfg, dns, shared), shared);
+    }
 
     /**
      * What all services share: the DMARC evaluator (with its Public Suffix List) and the

@@ -152,6 +152,14 @@ public final class Parameters {
         p("milter_macro_daemon_name", "$myhostname");
         p("milter_macro_v", "$mail_name $mail_version");
         p("milter_macro_defaults", "");
+        // secumail milter: the restriction list run at each milter event (empty: none), with
+        // the content checks of this main.cf at end of message
+        p("secumail_milter_client_restrictions", "");
+        p("secumail_milter_helo_restrictions", "");
+        p("secumail_milter_sender_restrictions", "");
+        p("secumail_milter_recipient_restrictions", "");
+        p("secumail_milter_data_restrictions", "");
+        p("secumail_milter_end_of_data_restrictions", "");
 
         // spam scoring: SpamAssassin's rules and Bayes (see org.secumail.spam, docs/spam.md)
         for (var e : org.secumail.spam.SpamParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
