@@ -293,7 +293,7 @@ public final class MilterClient implements AutoCloseable {
             if (noReply) return defReply;
             return replies(event, null);
         } catch (IOException e) {
-            return commError((e instanceof java.net.SocketTimeoutException ? "" : "error in " + MilterProtocol.name(event, true) + ": ") + e.getMessage());
+            return commError(ioProblem(e, event));
         }
     }
 
@@ -304,8 +304,15 @@ public final class MilterClient implements AutoCloseable {
             link.send(SMFIC_BODYEOB, new byte[0]);
             return replies(SMFIC_BODYEOB, edits);
         } catch (IOException e) {
-            return commError((e instanceof java.net.SocketTimeoutException ? "" : "error in SMFIC_BODYEOB: ") + e.getMessage());
+            return commError(ioProblem(e, SMFIC_BODYEOB));
         }
+    }
+
+    /** A log text for an I/O failure during an event: timeout, end of connection, or the error. */
+    private static String ioProblem(IOException e, byte event) {
+        if (e instanceof java.net.SocketTimeoutException) return e.getMessage() + " waiting for the reply to " + MilterProtocol.name(event, true);
+        if (e instanceof java.io.EOFException) return "connection closed by the milter during " + MilterProtocol.name(event, true);
+        return "error during " + MilterProtocol.name(event, true) + ": " + e.getMessage();
     }
 
     private boolean inConnect(byte event) { return event == SMFIC_CONNECT || event == SMFIC_HELO; }
