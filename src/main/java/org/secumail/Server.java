@@ -122,7 +122,7 @@ public final class Server implements AutoCloseable {
             if (q != null) q.wake();
         }, java.time.Clock.systemUTC(), arcSealer == null ? null : arcSealer::seal);
         LocalTransport local = new LocalTransport(cfg, addresses, new RecipientMaps(cfg), forwarder);
-        Router router = Router.standard(cfg, addresses, local, dns);
+        Router router = Router.standard(cfg, addresses, local, dns, master.transports());
         QueueManager qmgr = QueueManager.fromConfig(cfg, store, router, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
         qmgrRef.set(qmgr);
         qmgr.start();

@@ -15,21 +15,32 @@ import java.util.Map;
  * chroot, wakeup, maxproc, command + args. SecuMail runs the "inet" services whose command is
  * smtpd; "-o name=value" arguments override main.cf for that service. Every other entry gets
  * a warning: Postfix's internal services (pickup, cleanup, qmgr, local ...) are built into
- * SecuMail's one process, and other commands are not supported.
+ * SecuMail's one process, and other commands are not supported. A "unix" entry whose command is
+ * smtp or lmtp is a delivery transport of that name (FILTER_README's "scan unix - - n - 10
+ * smtp"): transport_maps, content_filter and FILTER actions may name it, and its "-o" options
+ * override main.cf for its deliveries.
  */
 public final class MasterConfig {
     /** One smtpd listener: address ("host:port", "port", or a service name such as "smtp"). */
     public record Service(String endpoint, int maxproc, Map<String, String> overrides, int line) { }
 
+    /** A delivery transport: a "unix" entry running smtp or lmtp, with its -o overrides. */
+    public record Transport(String name, String command, int maxproc, Map<String, String> overrides) { }
+
     private final List<Service> services;
+    private final List<Transport> transports;
     private final List<String> warnings;
 
-    private MasterConfig(List<Service> services, List<String> warnings) {
+    private MasterConfig(List<Service> services, List<Transport> transports, List<String> warnings) {
         this.services = List.copyOf(services);
+        this.transports = List.copyOf(transports);
         this.warnings = List.copyOf(warnings);
     }
 
     public List<Service> services() { return services; }
+
+    /** The smtp and lmtp delivery transports of master.cf, by name. */
+    public List<Transport> transports() { return transports; }
 
     public List<String> warnings() { return warnings; }
 
@@ -43,6 +54,7 @@ public final class MasterConfig {
 
     public static MasterConfig parse(String text, String source, int defaultProcessLimit) {
         List<Service> services = new ArrayList<>();
+        List<Transport> transports = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         List<String> lines = text.lines().toList();
         StringBuilder logical = null;
@@ -55,39 +67,56 @@ public final class MasterConfig {
                 logical.append(' ').append(line.strip());
                 continue;
             }
-            if (logical != null) entry(logical.toString(), source, start, defaultProcessLimit, services, warnings);
+            if (logical != null) entry(logical.toString(), source, start, defaultProcessLimit, services, transports, warnings);
             if (line != null) {
                 logical = new StringBuilder(line.strip());
                 start = i + 1;
             }
         }
-        return new MasterConfig(services, warnings);
+        return new MasterConfig(services, transports, warnings);
     }
 
-    private static void entry(String text, String source, int line, int defaultLimit, List<Service> services, List<String> warnings) {
+    private static void entry(String text, String source, int line, int defaultLimit, List<Service> services, List<Transport> transports,
+                              List<String> warnings) {
         String[] f = text.split("\\s+");
         if (f.length < 8) throw new ConfigException(source + ", line " + line + ": expected 8 or more fields, found " + f.length + ": \"" + text + "\"");
         String command = f[7];
+        if (f[1].equals("unix") && (command.equals("smtp") || command.equals("lmtp"))) {
+            Map<String, String> o = new LinkedHashMap<>();
+            options(f, source, line, warnings, o);
+            int max = f[6].equals("-") ? defaultLimit : parseMaxproc(f[6], source, line);
+            transports.add(new Transport(f[0], command, max, o));
+            return;
+        }
         if (!f[1].equals("inet") || !command.equals("smtpd")) {
             if (!isBuiltIn(f[0], command)) {
                 warnings.add(source + ", line " + line + ": service \"" + f[0] + "\" (type " + f[1] + ", command " + command + ") is not supported by SecuMail; ignored");
             }
             return;
         }
-        int maxproc;
-        try {
-            maxproc = f[6].equals("-") ? defaultLimit : Integer.parseInt(f[6]);
-        } catch (NumberFormatException e) {
-            throw new ConfigException(source + ", line " + line + ": bad maxproc field \"" + f[6] + "\"");
-        }
+        int maxproc = f[6].equals("-") ? defaultLimit : parseMaxproc(f[6], source, line);
         Map<String, String> overrides = new LinkedHashMap<>();
+        options(f, source, line, warnings, overrides);
+        services.add(new Service(f[0], maxproc, overrides, line));
+    }
+
+    private static int parseMaxproc(String v, String source, int line) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(source + ", line " + line + ": bad maxproc field \"" + v + "\"");
+        }
+    }
+
+    /** The "-o name=value" arguments after the command. */
+    private static void options(String[] f, String source, int line, List<String> warnings, Map<String, String> overrides) {
         for (int i = 8; i < f.length; i++) {
             String opt = f[i];
             String value;
             if (opt.equals("-o") && i + 1 < f.length) value = f[++i];
             else if (opt.startsWith("-o")) value = opt.substring(2);
             else {
-                warnings.add(source + ", line " + line + ": smtpd argument \"" + opt + "\" is not supported; ignored");
+                warnings.add(source + ", line " + line + ": " + f[7] + " argument \"" + opt + "\" is not supported; ignored");
                 continue;
             }
             int eq = value.indexOf('=');
@@ -96,7 +125,6 @@ public final class MasterConfig {
             if (v.startsWith("{") && v.endsWith("}")) v = v.substring(1, v.length() - 1).strip();
             overrides.put(value.substring(0, eq), v);
         }
-        services.add(new Service(f[0], maxproc, overrides, line));
     }
 
     /** Postfix's own daemons, which SecuMail implements inside its single process. */

@@ -134,6 +134,10 @@ public final class Parameters {
         for (var e : org.secumail.antivirus.AntivirusParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
         // milters (MILTER_README; org.secumail.milter). The default action is Postfix 3.7's
         // (tempfail), the Postfix that Debian 12 ships; Postfix 3.11 changed it to shutdown.
+        // after-queue content filters (FILTER_README)
+        p("content_filter", "");
+        p("receive_override_options", "");
+        p("secumail_filter_timeout", "300s");   // secumail filter: each SMTP read and the reinjection
         p("smtpd_milters", "");
         p("non_smtpd_milters", "");
         p("milter_default_action", "tempfail");

@@ -47,6 +47,11 @@ public final class ContentChecks {
         return new ContentChecks(List.of(), List.of(), "localhost", Duration.ofSeconds(60));
     }
 
+    /** The same without the checks: what receive_override_options = no_header_body_checks leaves (signing). */
+    public ContentChecks signingOnly() {
+        return new ContentChecks(List.of(), signers, authservId, timeout);
+    }
+
     public boolean active() { return !checks.isEmpty() || !signers.isEmpty(); }
 
     public String authservId() { return authservId; }

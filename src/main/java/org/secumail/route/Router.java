@@ -77,6 +77,14 @@ public final class Router implements Transport, AutoCloseable {
         }
     }
 
+    /** The envelope attribute that holds a message's content filter ("scan:[127.0.0.1]:10025"). */
+    public static final String CONTENT_FILTER = "content_filter";
+
+    private static String domainOf(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? "" : address.substring(at + 1);
+    }
+
     /** The next hop for one recipient address. */
     public NextHop route(String address) throws LookupException {
         ResolvedAddress r = resolver.resolve(address);
@@ -97,10 +105,14 @@ public final class Router implements Transport, AutoCloseable {
     public List<DeliveryResult> deliverBatch(QueuedMessage msg, List<QueuedMessage.Recipient> recipients, Content content) {
         DeliveryResult[] results = new DeliveryResult[recipients.size()];
         Map<NextHop, List<Integer>> groups = new LinkedHashMap<>();
+        // FILTER_README: a message received with content_filter (or a FILTER action) goes, all
+        // recipients at once, to that transport and next hop instead of its normal routes.
+        String filter = msg.envelope().attributes().get(CONTENT_FILTER);
         for (int i = 0; i < recipients.size(); i++) {
             String rcpt = recipients.get(i).address();
             try {
-                groups.computeIfAbsent(route(rcpt), k -> new ArrayList<>()).add(i);
+                NextHop hop = filter == null || filter.isBlank() ? route(rcpt) : NextHop.parse(filter, new NextHop("smtp", domainOf(rcpt)));
+                groups.computeIfAbsent(hop, k -> new ArrayList<>()).add(i);
             } catch (LookupException | RuntimeException e) {
                 LOG.warn("{}: transport_maps lookup for <{}> failed: {}", msg.id(), rcpt, e.getMessage());
                 results[i] = DeliveryResult.deferred("4.3.0", "none", "address resolver failure: " + e.getMessage());
@@ -172,10 +184,30 @@ public final class Router implements Transport, AutoCloseable {
      * through one smtp(8) agent, lmtp through the lmtp(8) agent.
      */
     public static Router standard(MainConfig cfg, AddressResolver resolver, Transport local, org.secumail.dns.Resolver dns) {
+        return standard(cfg, resolver, local, dns, List.of());
+    }
+
+    /**
+     * The same, plus master.cf's own smtp and lmtp transports ("scan unix - - n - 10 smtp
+     * -o ..."), each an agent of its own with its -o overrides of main.cf.
+     */
+    public static Router standard(MainConfig cfg, AddressResolver resolver, Transport local, org.secumail.dns.Resolver dns,
+                                  List<org.secumail.config.MasterConfig.Transport> extra) {
         org.secumail.smtp.SmtpAgent smtp = org.secumail.smtp.SmtpAgent.smtp(cfg, dns);
         org.secumail.smtp.SmtpAgent lmtp = org.secumail.smtp.SmtpAgent.lmtp(cfg, dns);
         DeliveryAgent localAgent = (msg, hop, rcpts, content) -> local.deliverBatch(msg, rcpts, content);
-        return new Router(cfg, resolver, TransportMaps.fromConfig(cfg),
-                Map.of("local", localAgent, "virtual", localAgent, "smtp", smtp, "relay", smtp, "lmtp", lmtp));
+        Map<String, DeliveryAgent> agents = new LinkedHashMap<>(Map.of("local", localAgent, "virtual", localAgent, "smtp", smtp,
+                "relay", smtp, "lmtp", lmtp));
+        for (var t : extra) {
+            if (t.overrides().isEmpty() && agents.containsKey(t.name()) && !t.name().equals("local") && !t.name().equals("virtual")) {
+                if (t.command().equals("lmtp") != (agents.get(t.name()) == lmtp)) {
+                    agents.put(t.name(), t.command().equals("lmtp") ? lmtp : smtp);
+                }
+                continue;
+            }
+            MainConfig tc = cfg.withOverrides(t.overrides());
+            agents.put(t.name(), t.command().equals("lmtp") ? org.secumail.smtp.SmtpAgent.lmtp(tc, dns) : org.secumail.smtp.SmtpAgent.smtp(tc, dns));
+        }
+        return new Router(cfg, resolver, TransportMaps.fromConfig(cfg), agents);
     }
 }

@@ -183,6 +183,8 @@ final class DataReceiver {
         if (ctx.tlsProtocol != null) attrs.put("tls", ctx.tlsProtocol + " " + ctx.tlsCipher);
         if (ctx.hold != null) attrs.put("hold", ctx.hold);
         if (quarantineFolder != null) attrs.put("folder", quarantineFolder);
+        String filter = ctx.filter != null ? ctx.filter : svc.contentFilter;
+        if (!filter.isEmpty()) attrs.put(org.secumail.route.Router.CONTENT_FILTER, filter);   // FILTER_README: after the queue
         java.util.List<String> rcpts = tx.recipients;
         if (ctx.redirect != null) {
             // access(5) REDIRECT: the message goes to this one address instead of its recipients

@@ -303,6 +303,7 @@ final class MailTransaction {
         s.ctx.hold = null;
         s.ctx.discard = null;
         s.ctx.redirect = null;
+        s.ctx.filter = null;
         s.ctx.queueId = "";
         s.ctx.recipientCount = 0;
         s.ctx.size = 0;

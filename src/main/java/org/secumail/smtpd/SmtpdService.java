@@ -57,6 +57,15 @@ public final class SmtpdService {
     public final Duration authTarpitDelay;
     /** The checks of the message content at end of DATA (DKIM, DMARC, antivirus ...); none by default. */
     public final org.secumail.content.ContentChecks content;
+
+    /** content_filter of this service: "transport:destination", or "" for none. */
+    public final String contentFilter;
+    /** receive_override_options: no_milters. */
+    public final boolean noMilters;
+    /** receive_override_options: no_header_body_checks (the built-in content checks; signing stays). */
+    public final boolean noContentChecks;
+    /** receive_override_options: no_unknown_recipient_checks. */
+    public final boolean noUnknownRecipientChecks;
     /** smtpd_milters of this service, in order (empty: none). */
     public final java.util.List<org.secumail.milter.MilterDefinition> milters;
 
@@ -77,8 +86,24 @@ public final class SmtpdService {
     /** @param content the end-of-DATA content checks of this service */
     public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections,
                         ServerTls tls, SaslBackend sasl, AuthGuard authGuard, org.secumail.content.ContentChecks content) {
-        this.content = content;
-        this.milters = org.secumail.milter.MilterDefinition.list(cfg, "smtpd_milters");
+        java.util.Set<String> override = new java.util.HashSet<>();
+        for (String o : cfg.list("receive_override_options")) {
+            String k = o.toLowerCase(java.util.Locale.ROOT);
+            if (!java.util.Set.of("no_unknown_recipient_checks", "no_address_mappings", "no_header_body_checks", "no_milters").contains(k)) {
+                throw new org.secumail.config.ConfigException("receive_override_options: unknown option \"" + o
+                        + "\" (known: no_unknown_recipient_checks, no_address_mappings, no_header_body_checks, no_milters)");
+            }
+            override.add(k);
+        }
+        this.noMilters = override.contains("no_milters");
+        this.noContentChecks = override.contains("no_header_body_checks");
+        this.noUnknownRecipientChecks = override.contains("no_unknown_recipient_checks");
+        this.contentFilter = cfg.get("content_filter").strip();
+        if (!contentFilter.isEmpty() && !contentFilter.matches("[^\\s:]+:\\S*")) {
+            throw new org.secumail.config.ConfigException("content_filter: expected transport:destination, not \"" + contentFilter + "\"");
+        }
+        this.content = noContentChecks ? content.signingOnly() : content;
+        this.milters = noMilters ? java.util.List.of() : org.secumail.milter.MilterDefinition.list(cfg, "smtpd_milters");
         this.name = name;
         this.cfg = cfg;
         this.checks = checks;
@@ -95,7 +120,7 @@ public final class SmtpdService {
         this.heloRequired = cfg.bool("smtpd_helo_required");
         this.delayReject = cfg.bool("smtpd_delay_reject");
         this.strictEnvelopes = cfg.bool("strict_rfc821_envelopes");
-        this.rejectUnlistedRecipient = cfg.bool("smtpd_reject_unlisted_recipient");
+        this.rejectUnlistedRecipient = cfg.bool("smtpd_reject_unlisted_recipient") && !noUnknownRecipientChecks;
         this.rejectUnlistedSender = cfg.bool("smtpd_reject_unlisted_sender");
         this.disableVrfy = cfg.bool("disable_vrfy_command");
         this.smtputf8 = cfg.bool("smtputf8_enable");

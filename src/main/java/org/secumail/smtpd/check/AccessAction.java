@@ -43,6 +43,10 @@ public final class AccessAction {
             case "REDIRECT":
                 if (!text.matches("[^\\s<>@]+@[^\\s<>@]+")) return configError(c, table, value, "REDIRECT needs an address user@domain");
                 return new Verdict.Redirect(text);
+            case "FILTER":
+                // access(5): "FILTER transport:destination"; checked as Postfix's smtpd_check.c does
+                if (!text.matches("[^\\s:]+:\\S*")) return configError(c, table, value, "FILTER needs transport:destination");
+                return new Verdict.Filter(text);
             case "PREPEND":
                 if (!text.matches("[!-9;-~]+:.*")) return configError(c, table, value, "PREPEND needs a header line \"Name: value\"");
                 return new Verdict.Prepend(text);
@@ -55,7 +59,7 @@ public final class AccessAction {
             String dsn = m.group(2) != null ? m.group(2) : (code >= 500 ? "5.7.1" : "4.7.1");
             return reject(c, code, dsn, m.group(3) == null ? "" : m.group(3));
         }
-        if (word.startsWith("2") || word.equals("FILTER") || word.equals("BCC")
+        if (word.startsWith("2") || word.equals("BCC")
                 || word.equals("INFO")) {
             return configError(c, table, value, "action " + word + " is not supported by SecuMail");
         }

@@ -77,6 +77,8 @@ public final class CheckContext {
     public String redirect;
     /** Set by a DISCARD action: the message is accepted and thrown away. */
     public String discard;
+    /** A FILTER action's content filter ("transport:destination"), or null: the last one wins. */
+    public String filter;
 
     public CheckContext(CheckSettings settings) { this.settings = settings; }
 

@@ -41,6 +41,7 @@ public final class RestrictionList {
                 case Verdict.Prepend p -> ctx.prepends.add(p.header());
                 case Verdict.Hold h -> ctx.hold = h.text();
                 case Verdict.Redirect r -> ctx.redirect = r.address();
+                case Verdict.Filter f -> ctx.filter = f.nexthop();
                 case Verdict.DeferIfPermit d -> { if (ctx.deferIfPermit == null) ctx.deferIfPermit = d.reply(); }
                 case Verdict.DeferIfReject d -> { if (ctx.deferIfReject == null) ctx.deferIfReject = d.reply(); }
                 case Verdict.Reject r -> {

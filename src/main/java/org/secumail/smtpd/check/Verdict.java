@@ -39,6 +39,12 @@ public sealed interface Verdict {
     /** Deliver the message to this address instead of its recipients (REDIRECT action); evaluation goes on. */
     record Redirect(String address) implements Verdict { }
 
+    /**
+     * Send the queued message through this content filter, "transport:destination" (FILTER
+     * action, FILTER_README); evaluation goes on, and the last FILTER wins.
+     */
+    record Filter(String nexthop) implements Verdict { }
+
     /** Prepend a header line to the message (PREPEND action); evaluation goes on. */
     record Prepend(String header) implements Verdict { }
 
