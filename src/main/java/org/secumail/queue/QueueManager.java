@@ -342,13 +342,13 @@ public final class QueueManager implements AutoCloseable {
         String line = msg.id() + ": to=<" + printable(rcpt) + ">, relay=" + printable(res.relay())
                 + ", delay=" + DelayFormat.format(Duration.between(arrival, end))
                 + ", delays=" + delays + ", dsn=" + res.dsn() + ", status=" + res.status().logName() + " (" + printable(res.text()) + ")";
-        String agent = agentName(rcpt);
+        String agent = agentName(msg, rcpt);
         (agent.equals(transport.name()) ? agentLog : LoggerFactory.getLogger("secumail." + agent)).info(line);
     }
 
-    private String agentName(String rcpt) {
+    private String agentName(QueuedMessage msg, String rcpt) {
         try {
-            String a = transport.agentName(rcpt);
+            String a = transport.agentName(msg, rcpt);
             return a == null || a.isBlank() ? transport.name() : a;
         } catch (RuntimeException e) {
             return transport.name();

@@ -29,6 +29,11 @@ public interface Transport {
         return name();
     }
 
+    /** The same for one message (a content filter sends all its recipients to the filter's transport). */
+    default String agentName(QueuedMessage msg, String recipient) {
+        return agentName(recipient);
+    }
+
     /**
      * Delivers the message to one recipient. The content is opened through {@code content}
      * as often as needed; the transport closes what it opens. A thrown IOException or

@@ -77,6 +77,13 @@ public final class Router implements Transport, AutoCloseable {
         }
     }
 
+    @Override
+    public String agentName(QueuedMessage msg, String recipient) {
+        String filter = msg.envelope().attributes().get(CONTENT_FILTER);
+        if (filter == null || filter.isBlank()) return agentName(recipient);
+        return NextHop.parse(filter, new NextHop("smtp", "")).transport();
+    }
+
     /** The envelope attribute that holds a message's content filter ("scan:[127.0.0.1]:10025"). */
     public static final String CONTENT_FILTER = "content_filter";
 
