@@ -14,7 +14,9 @@
 # Everything lives under DIR: DIR/etc (main.cf, master.cf), DIR/spool (queue_directory),
 # DIR/data (data_directory), DIR/maillog (maillog_file, written by postlogd; no syslog).
 # master.cf has one smtpd on 127.0.0.1:PORT plus the internal services; nothing runs
-# chrooted, and every transport is "discard", so no mail ever leaves the machine.
+# chrooted, and every transport is "discard", so no mail ever leaves the machine. With
+# POSTFIX_INSTANCE_MASTER_EXTRA naming a file, its lines are added to master.cf (a test's
+# reinjection smtpd for a content filter, say; loopback addresses only).
 #
 # main.cf = instance defaults, then the lines of MAINCF_EXTRA_FILE (the transcript's base
 # main.cf plus its @main.cf lines), then the enforced settings (directories, listener,
@@ -145,6 +147,10 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+    if [ -n "${POSTFIX_INSTANCE_MASTER_EXTRA:-}" ]; then
+        [ -r "$POSTFIX_INSTANCE_MASTER_EXTRA" ] || die "cannot read $POSTFIX_INSTANCE_MASTER_EXTRA"
+        cat "$POSTFIX_INSTANCE_MASTER_EXTRA" >> "$dir/etc/master.cf"
+    fi
 }
 
 # Joins main.cf continuation lines, drops comments and blank lines, and keeps the last

@@ -69,8 +69,17 @@ public final class PostfixInstance implements AutoCloseable {
     }
 
     public static PostfixInstance start(Path script, String mainCf) throws IOException {
+        return start(script, mainCf, "");
+    }
+
+    /** With lines added to master.cf (POSTFIX_INSTANCE_MASTER_EXTRA of the script). */
+    public static PostfixInstance start(Path script, String mainCf, String masterExtra) throws IOException {
         Path dir = Files.createTempDirectory("secumail-postfix-");
         PostfixInstance pi = new PostfixInstance(script, dir, freeLoopbackPort());
+        if (!masterExtra.isEmpty()) {
+            pi.masterExtra = Files.createTempFile("postfix-master-extra-", ".cf");
+            Files.writeString(pi.masterExtra, masterExtra.endsWith("\n") ? masterExtra : masterExtra + "\n");
+        }
         Runtime.getRuntime().addShutdownHook(pi.shutdownHook);
         try {
             pi.startInstance(mainCf);
@@ -184,11 +193,15 @@ public final class PostfixInstance implements AutoCloseable {
         }
     }
 
+    private Path masterExtra;
+
     private Run script(long timeoutSeconds, String... args) throws IOException {
         Path out = Files.createTempFile("postfix-instance-", ".out");
         try {
             List<String> cmd = Stream.concat(Stream.of("/bin/bash", script.toString()), Stream.of(args)).toList();
-            Process p = new ProcessBuilder(cmd)
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            if (masterExtra != null) pb.environment().put("POSTFIX_INSTANCE_MASTER_EXTRA", masterExtra.toString());
+            Process p = pb
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
                     .redirectOutput(out.toFile())
