@@ -17,6 +17,9 @@
 #                  on loopback with a small database the test writes (never the system clamd, and
 #                  freshclam is never run: there is no internet)
 #   clamav-testfiles - ClamAV's harmless test files (clam.exe in archives, packers, mail)
+#   clamav-milter, clamsmtp - ClamAV's milter and ClamSMTP's after-queue SMTP filter, each run
+#                  privately in the foreground by ClamavFilterInteropTest against its own clamd,
+#                  as SecuMail's smtpd_milters and content_filter (never the system services)
 #   spamassassin, spamc - SpamAssassin's rules (/usr/share/spamassassin), which spam scoring loads
 #                  as they are, and spamd/spamc, the reference the spam tests compare with
 #                  (started privately on loopback by the tests; never the system spamd)
@@ -28,7 +31,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools opendkim clamav-daemon clamdscan clamav-testfiles spamassassin spamc"
+PACKAGES="postfix swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools opendkim clamav-daemon clamdscan clamav-testfiles clamav-milter clamsmtp spamassassin spamc"
 
 missing=""
 for p in $PACKAGES; do
