@@ -26,6 +26,7 @@ final class ClientSession implements Closeable {
     final Set<String> keywords = new HashSet<>();
     long sizeLimit;
     final Set<String> authMechanisms = new HashSet<>();
+    final Set<String> xforwardNames = new HashSet<>();
     int transactions;
 
     ClientSession(SmtpWire wire, String label, String relay, String hostname) {
@@ -40,6 +41,7 @@ final class ClientSession implements Closeable {
         esmtp = true;
         keywords.clear();
         authMechanisms.clear();
+        xforwardNames.clear();
         sizeLimit = 0;
         List<String> texts = ehlo.texts();
         for (int i = 1; i < texts.size(); i++) {
@@ -48,6 +50,9 @@ final class ClientSession implements Closeable {
             String kw = w[0].toUpperCase(Locale.ROOT);
             keywords.add(kw);
             if (kw.equals("SIZE") && w.length > 1 && w[1].matches("\\d{1,18}")) sizeLimit = Long.parseLong(w[1]);
+            if (kw.equals("XFORWARD")) {
+                for (int k = 1; k < w.length; k++) xforwardNames.add(w[k].toUpperCase(Locale.ROOT));
+            }
             if (kw.equals("AUTH")) {
                 for (int k = 1; k < w.length; k++) authMechanisms.add(w[k].toUpperCase(Locale.ROOT));
             }
@@ -55,6 +60,9 @@ final class ClientSession implements Closeable {
     }
 
     boolean has(String keyword) { return keywords.contains(keyword); }
+
+    /** The attribute names the server listed after XFORWARD in its EHLO reply. */
+    java.util.Set<String> xforwardAttributes() { return java.util.Set.copyOf(xforwardNames); }
 
     /** Sends QUIT and closes, without waiting longer than the quit timeout. */
     void quit(java.time.Duration timeout) {

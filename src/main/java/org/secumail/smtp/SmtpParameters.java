@@ -42,6 +42,8 @@ public final class SmtpParameters {
         p("smtp_mx_session_limit", "2");
         p("smtp_skip_5xx_greeting", "yes");
         p("smtp_never_send_ehlo", "no");
+        p("smtp_send_xforward_command", "no");
+        p("lmtp_send_xforward_command", "no");
         p("smtp_tls_security_level", "");
         p("smtp_connection_cache_time_limit", "2s");
         p("smtp_connection_reuse_time_limit", "300s");

@@ -100,6 +100,14 @@ final class Transaction {
             }
             boolean pipelining = cs.has("PIPELINING") || s.lmtp();
             cs.transactions++;
+            if (s.sendXforward() && cs.has("XFORWARD")) {
+                // XFORWARD_README: the original client, for a content filter's checks and the
+                // log of the MTA it reinjects into. A refusal is not fatal, as in Postfix.
+                cs.wire.stage("sending XFORWARD", s.mailTimeout());
+                cs.wire.write(Xforward.command(env, cs.xforwardAttributes()));
+                cs.wire.flush();
+                cs.wire.readReply();
+            }
             cs.wire.stage("sending MAIL FROM", s.mailTimeout());
             cs.wire.write(mail.toString());
             if (pipelining) {

@@ -74,6 +74,7 @@ class ContentFilterTest {
                 "127.0.0.1:0 inet n - n - - smtpd",
                 "scan unix - - n - 10 smtp",
                 "  -o smtp_connect_timeout=5s",
+                "  -o smtp_send_xforward_command=yes",
                 "");
         server = Server.start(MainConfig.fromText(main, "main.cf", dir), MasterConfig.parse(master, "master.cf", 100));
         MainConfig fcfg = MainConfig.fromText(String.join("\n", "compatibility_level = 3.6", "myhostname = filter.example.test",
@@ -113,7 +114,8 @@ class ContentFilterTest {
             String got = mailbox(dir.resolve("mail/user1/new"), 1).get(0);
             assertThat(got).contains("X-Spam-Status: No").contains("Subject: lunch");
             assertThat(got.split("X-Spam-Status:", -1)).as("filtered once").hasSize(2);
-            assertThat(log.lines()).filteredOn(l -> l.contains("accept, reinjected: 250 2.0.0 Ok: queued as ")).hasSize(1);
+            assertThat(log.lines()).filteredOn(l -> l.contains("accept, reinjected: 250 2.0.0 Ok: queued as ")).hasSize(1)
+                    .allMatch(l -> l.contains("client=unknown[192.0.2.10]"), "the original client, from smtp_send_xforward_command");
             // the delivery to the filter is logged by the master.cf transport's name, as postfix/scan/smtp
             assertThat(log.lines()).anyMatch(l -> l.contains("relay=127.0.0.1[127.0.0.1]:" + filterPort) && l.contains("status=sent"));
         }
