@@ -20,8 +20,9 @@
  * smtpd_policy_service_policy_context (empty).
  *
  * <h2>Not built yet</h2>
- * The FILTER and BCC actions (answered 451 4.3.5 with a log line, as Postfix does for an
- * action it cannot use).
+ * The BCC action (answered 451 4.3.5 with a log line, as Postfix does for an action it cannot
+ * use). FILTER works as in access(5): the message goes through that content filter after the
+ * queue (org.secumail.filter).
  *
  * <h2>Per-service options</h2>
  * As in Postfix 3.0: {@code check_policy_service { inet:127.0.0.1:10023, timeout=10s,
