@@ -212,8 +212,8 @@ public final class MilterServer implements AutoCloseable {
             write(out, SMFIR_DISCARD, new byte[0]);
             return;
         }
-        for (Object[] d : r.deletes()) {
-            write(out, SMFIR_CHGHEADER, new Data().int32((Integer) d[1]).str((String) d[0]).str("").build());
+        for (MilterSession.Deletion d : r.deletes()) {
+            write(out, SMFIR_CHGHEADER, new Data().int32(d.index()).str(d.name()).str("").build());
         }
         List<HeaderField> ins = r.inserts();
         for (int i = ins.size() - 1; i >= 0; i--) {   // each at the top: the first ends up first
@@ -225,6 +225,8 @@ public final class MilterServer implements AutoCloseable {
         if (r.hold() != null) {
             s.log("milter-hold", "END-OF-MESSAGE", r.hold());
             write(out, SMFIR_QUARANTINE, new Data().str(r.hold()).build());
+        } else {
+            s.log("milter-accept", "END-OF-MESSAGE", ins.size() + " header(s) added, " + r.deletes().size() + " removed");
         }
         write(out, SMFIR_CONTINUE, new byte[0]);
     }

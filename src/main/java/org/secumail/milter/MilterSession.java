@@ -228,23 +228,26 @@ final class MilterSession {
             }
         }
         inserts.addAll(0, after.subList(0, firstKept));
-        List<Object[]> deletes = new ArrayList<>();
+        List<Deletion> deletes = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
         for (HeaderField h : before) {
             int n = seen.merge(h.lowerName(), 1, Integer::sum);
-            if (!after.contains(h)) deletes.add(new Object[] {h.name(), n});
+            if (!after.contains(h)) deletes.add(new Deletion(h.name(), n));
         }
         java.util.Collections.reverse(deletes);   // the last occurrence first: indexes of earlier ones stay right
         return new EndResult(null, false, inserts, deletes, hold);
     }
 
+    /** A header field to delete: its name and occurrence (1 is the first of that name). */
+    record Deletion(String name, int index) { }
+
     /** End-of-message answer: a refusal, a discard, or headers to insert and delete (and maybe a hold). */
-    record EndResult(Reply refuse, boolean discard, List<HeaderField> inserts, List<Object[]> deletes, String hold) {
+    record EndResult(Reply refuse, boolean discard, List<HeaderField> inserts, List<Deletion> deletes, String hold) {
         static EndResult refusal(Reply r) { return new EndResult(r, false, List.of(), List.of(), null); }
 
         static EndResult discarded() { return new EndResult(null, true, List.of(), List.of(), null); }
 
-        static EndResult accept(List<HeaderField> inserts, List<Object[]> deletes, String hold) {
+        static EndResult accept(List<HeaderField> inserts, List<Deletion> deletes, String hold) {
             return new EndResult(null, false, inserts, deletes, hold);
         }
     }
@@ -280,15 +283,7 @@ final class MilterSession {
     private Reply stage(Stage stage, String where) {
         RestrictionList list = server.lists.get(stage);
         if (list == null || list.isEmpty()) return null;
-        ctx.stage = stage;
-        switch (stage) {
-            case CLIENT -> { ctx.replyName = ctx.clientLabel(); ctx.replyClass = CheckContext.CLIENT; }
-            case HELO -> { ctx.replyName = ctx.helo == null ? "" : ctx.helo; ctx.replyClass = CheckContext.HELO; }
-            case SENDER -> { ctx.replyName = ctx.sender == null ? "" : ctx.sender; ctx.replyClass = CheckContext.SENDER; }
-            case RELAY, RECIPIENT -> { ctx.replyName = ctx.recipient; ctx.replyClass = CheckContext.RECIPIENT; }
-            case DATA -> { ctx.replyName = "DATA"; ctx.replyClass = CheckContext.DATA; }
-            case END_OF_DATA -> { ctx.replyName = "END-OF-MESSAGE"; ctx.replyClass = CheckContext.EOD; }
-        }
+        ctx.enter(stage);
         Verdict v = list.evaluate(ctx);
         prepends.addAll(ctx.prepends);
         ctx.prepends.clear();

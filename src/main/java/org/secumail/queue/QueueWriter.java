@@ -67,50 +67,46 @@ final class QueueWriter implements QueueStore.Writer {
 
     @Override
     public synchronized void replaceHead(byte[] newHead, long oldHeadLength) throws IOException {
-        if (state != State.OPEN) throw new IllegalStateException(id + ": writer already " + state.name().toLowerCase());
-        if (!headReplaced) contentStream.flush();
-        Path next = tmpContent.resolveSibling(tmpContent.getFileName() + ".new");
-        Files.deleteIfExists(next);
-        FileChannel out = createPrivate(next);
-        try {
-            ByteBuffer head = ByteBuffer.wrap(newHead);
-            while (head.hasRemaining()) out.write(head);
+        rewrite(newHead, out -> {
             long size = channel.size();
             long pos = oldHeadLength;
             try (FileChannel in = FileChannel.open(tmpContent, StandardOpenOption.READ)) {
                 while (pos < size) {
-                    long n = in.transferTo(pos, size - pos, out);
+                    long n = in.transferTo(pos, size - pos, out);   // copied in the kernel, not through the heap
                     if (n <= 0) throw new IOException("short copy of " + tmpContent);
                     pos += n;
                 }
             }
-            Files.move(next, tmpContent, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            out.close();
-            deleteQuietly(next);
-            throw e;
-        }
-        channel.close();
-        channel = out;   // commit fsyncs and closes the new file
-        headReplaced = true;
+        });
     }
 
     @Override
     public synchronized void replaceContent(byte[] newHead, java.io.InputStream rest) throws IOException {
-        if (state != State.OPEN) throw new IllegalStateException(id + ": writer already " + state.name().toLowerCase());
-        if (!headReplaced) contentStream.flush();
-        Path next = tmpContent.resolveSibling(tmpContent.getFileName() + ".new");
-        Files.deleteIfExists(next);
-        FileChannel out = createPrivate(next);
-        try {
-            ByteBuffer head = ByteBuffer.wrap(newHead);
-            while (head.hasRemaining()) out.write(head);
+        rewrite(newHead, out -> {
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = rest.read(buf)) > 0) {
                 ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
                 while (b.hasRemaining()) out.write(b);
             }
+        });
+    }
+
+    private interface Tail {
+        void writeTo(FileChannel out) throws IOException;
+    }
+
+    /** A new content file: the head, then what {@code tail} writes; it replaces the old one atomically. */
+    private void rewrite(byte[] newHead, Tail tail) throws IOException {
+        if (state != State.OPEN) throw new IllegalStateException(id + ": writer already " + state.name().toLowerCase());
+        if (!headReplaced) contentStream.flush();
+        Path next = tmpContent.resolveSibling(tmpContent.getFileName() + ".new");
+        Files.deleteIfExists(next);
+        FileChannel out = createPrivate(next);
+        try {
+            ByteBuffer head = ByteBuffer.wrap(newHead);
+            while (head.hasRemaining()) out.write(head);
+            tail.writeTo(out);
             Files.move(next, tmpContent, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             out.close();

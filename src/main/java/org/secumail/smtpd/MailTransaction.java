@@ -223,15 +223,7 @@ final class MailTransaction {
         CheckContext ctx = s.ctx;
         RestrictionList list = s.svc.checks.list(stage);
         if (list.isEmpty()) return null;
-        ctx.stage = stage;
-        switch (stage) {
-            case CLIENT -> { ctx.replyName = ctx.clientLabel(); ctx.replyClass = CheckContext.CLIENT; }
-            case HELO -> { ctx.replyName = ctx.helo == null ? "" : ctx.helo; ctx.replyClass = CheckContext.HELO; }
-            case SENDER -> { ctx.replyName = ctx.sender == null ? "" : ctx.sender; ctx.replyClass = CheckContext.SENDER; }
-            case RELAY, RECIPIENT -> { ctx.replyName = ctx.recipient; ctx.replyClass = CheckContext.RECIPIENT; }
-            case DATA -> { ctx.replyName = "DATA"; ctx.replyClass = CheckContext.DATA; }
-            case END_OF_DATA -> { ctx.replyName = "END-OF-MESSAGE"; ctx.replyClass = CheckContext.EOD; }
-        }
+        ctx.enter(stage);
         // HELO and sender lists are skipped until there is something to check (smtpd_check.c).
         if (stage == Stage.HELO && ctx.helo == null && s.svc.delayReject) return null;
         Verdict v = list.evaluate(ctx);

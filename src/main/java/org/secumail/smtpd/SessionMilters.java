@@ -26,6 +26,7 @@ import org.secumail.milter.Milters;
  * Each milter call happens after SecuMail's own restrictions for that stage accepted it.
  */
 final class SessionMilters {
+    private static final java.util.regex.Pattern ENHANCED = java.util.regex.Pattern.compile("([245]\\.\\d{1,3}\\.\\d{1,3})(?: |$)(.*)");
     private final SmtpSession s;
     final Milters milters;
     /** A hold from connect or HELO: every message of the session is held. */
@@ -185,7 +186,7 @@ final class SessionMilters {
         StringBuilder body = new StringBuilder();
         for (int i = 0; i < lines.length; i++) {
             String l = lines[i].length() > 4 ? lines[i].substring(4) : "";
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([245]\\.\\d{1,3}\\.\\d{1,3})(?: |$)(.*)").matcher(l);
+            java.util.regex.Matcher m = ENHANCED.matcher(l);
             if (m.matches()) {
                 if (i == 0) enhanced = m.group(1);
                 l = m.group(2);

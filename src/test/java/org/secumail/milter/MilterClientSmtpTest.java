@@ -218,6 +218,31 @@ class MilterClientSmtpTest {
     }
 
     @Test
+    void eachDefaultActionAnswersAsPostfixDoes() throws Exception {
+        int dead = milter.port();
+        milter.close();
+        start("smtpd_milters = { inet:127.0.0.1:" + dead + ", default_action=reject }");
+        try (LineClient c = new LineClient(port())) {
+            assertThat(c.reply()).startsWith("554 mx.example.test ESMTP not accepting connections");
+            assertThat(c.cmd("EHLO outside.example")).startsWith("250-");
+            assertThat(c.cmd("MAIL FROM:<a@outside.example>")).isEqualTo("550 5.5.0 Service unavailable");
+        }
+        server.close();
+        start("smtpd_milters = { inet:127.0.0.1:" + dead + ", default_action=shutdown }");
+        try (LineClient c = new LineClient(port())) {
+            assertThat(c.reply()).isEqualTo("421 mx.example.test Service unavailable - try again later");
+            assertThat(c.reply()).as("and the connection is closed").isNull();
+        }
+        server.close();
+        start("smtpd_milters = { inet:127.0.0.1:" + dead + ", default_action=quarantine }");
+        assertThat(sendMsg()).startsWith("250 2.0.0 Ok: queued as ");
+        assertThat(waitFiles(dir.resolve("queue/hold"))).as("held").isNotEmpty();
+        server.close();
+        start("smtpd_milters = { inet:127.0.0.1:" + dead + ", default_action=accept }");
+        assertThat(sendMsg()).startsWith("250 2.0.0 Ok: queued as ");
+    }
+
+    @Test
     void thePerMilterFormOverridesTheDefaultAction() throws Exception {
         ScriptedMilter second = new ScriptedMilter();
         try (second) {

@@ -101,6 +101,22 @@ public final class CheckContext {
     }
 
     /** Clears the per-step modifiers (called by the session before each RCPT, DATA, end of data). */
+    /**
+     * Sets the stage being evaluated and the name and class its rejections cite
+     * ("&lt;addr&gt;: Recipient address rejected: ..."), as smtpd_check.c does per stage.
+     */
+    public void enter(Stage st) {
+        stage = st;
+        switch (st) {
+            case CLIENT -> { replyName = clientLabel(); replyClass = CLIENT; }
+            case HELO -> { replyName = helo == null ? "" : helo; replyClass = HELO; }
+            case SENDER -> { replyName = sender == null ? "" : sender; replyClass = SENDER; }
+            case RELAY, RECIPIENT -> { replyName = recipient; replyClass = RECIPIENT; }
+            case DATA -> { replyName = "DATA"; replyClass = DATA; }
+            case END_OF_DATA -> { replyName = "END-OF-MESSAGE"; replyClass = EOD; }
+        }
+    }
+
     public void clearModifiers() {
         deferIfPermit = null;
         deferIfReject = null;
