@@ -137,6 +137,7 @@ public final class Parameters {
         // after-queue content filters (FILTER_README)
         p("content_filter", "");
         p("receive_override_options", "");
+        p("smtpd_authorized_xforward_hosts", "");
         p("secumail_filter_timeout", "300s");   // secumail filter: each SMTP read and the reinjection
         p("smtpd_milters", "");
         p("non_smtpd_milters", "");

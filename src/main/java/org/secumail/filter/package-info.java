@@ -40,14 +40,16 @@
  * <dt>receive_override_options (empty)</dt><dd>See above.</dd>
  * <dt>smtp_send_xforward_command (no), lmtp_send_xforward_command (no)</dt><dd>Send the
  * original client to a server that announces XFORWARD.</dd>
+ * <dt>smtpd_authorized_xforward_hosts (empty)</dt><dd>Clients allowed to send XFORWARD to
+ * smtpd (a filter's reinjection), see org.secumail.smtpd.XforwardCommand.</dd>
  * <dt>secumail_filter_timeout (300s)</dt><dd>secumail filter: each SMTP read, and the
  * reinjection's connect and replies.</dd>
  * </dl>
  *
  * <h2>NOT IMPLEMENTED</h2>
- * The XFORWARD command of SecuMail's own smtpd (smtpd_authorized_xforward_hosts): a SecuMail
- * reinjection service does not announce it, so its log shows the filter as the client;
- * before-queue proxy filters (smtpd_proxy_filter).
+ * Before-queue proxy filters (smtpd_proxy_filter). A reinjection service that refuses some
+ * recipients and takes the others: secumail filter answers 250 and logs the refused ones (they
+ * are not returned to the sender).
  *
  * <h2>SEE ALSO</h2>
  * Postfix FILTER_README, XFORWARD_README; docs/milter.md.

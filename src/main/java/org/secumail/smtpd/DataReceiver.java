@@ -170,11 +170,13 @@ final class DataReceiver {
             return;
         }
         Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("client_address", ctx.clientAddr);
-        attrs.put("client_name", ctx.clientName);
-        attrs.put("reverse_name", ctx.reverseName);
-        attrs.put("helo", ctx.helo == null ? "" : ctx.helo);
-        attrs.put("protocol", ctx.protocol);
+        // XFORWARD (a content filter's original client) replaces the logging attributes only
+        Map<String, String> xf = s.xforward;
+        attrs.put("client_address", xf.getOrDefault("ADDR", ctx.clientAddr));
+        attrs.put("client_name", xf.getOrDefault("NAME", ctx.clientName));
+        attrs.put("reverse_name", xf.containsKey("NAME") ? xf.get("NAME") : ctx.reverseName);
+        attrs.put("helo", xf.getOrDefault("HELO", ctx.helo == null ? "" : ctx.helo));
+        attrs.put("protocol", xf.getOrDefault("PROTO", ctx.protocol));
         if (ctx.saslUser != null) {
             attrs.put("sasl_method", ctx.saslMethod == null ? "" : ctx.saslMethod);
             attrs.put("sasl_username", ctx.saslUser);

@@ -189,7 +189,8 @@ final class MailTransaction {
             writer = svc.queue.create();
             ctx.queueId = writer.id().toString();
             if (s.milters != null) s.milters.queueId(ctx.queueId);
-            SmtpSession.LOG.info("{}: client={}{}", writer.id(), ctx.clientLabel(), SmtpAuth.logFields(ctx));
+            SmtpSession.LOG.info("{}: client={}{}{}", writer.id(), ctx.clientLabel(), SmtpAuth.logFields(ctx),
+                    XforwardCommand.logFields(s.xforward));
         }
         recipients.add(p.address());
         dsn.accepted(rcptDsn);
@@ -296,6 +297,7 @@ final class MailTransaction {
         s.ctx.discard = null;
         s.ctx.redirect = null;
         s.ctx.filter = null;
+        s.xforward.clear();   // XFORWARD holds for one transaction (Postfix's smtpd_xforward_reset)
         s.ctx.queueId = "";
         s.ctx.recipientCount = 0;
         s.ctx.size = 0;

@@ -45,6 +45,10 @@ public final class SmtpSession implements Runnable {
     /** The TLS session once STARTTLS or implicit TLS succeeded; null in plaintext. */
     javax.net.ssl.SSLSession tlsSession;
     boolean quit;
+    /** XFORWARD: the client is in smtpd_authorized_xforward_hosts (decided at connect). */
+    boolean xforwardAllowed;
+    /** XFORWARD attributes for the current transaction (NAME, ADDR, PORT, PROTO, HELO, IDENT, SOURCE). */
+    final Map<String, String> xforward = new LinkedHashMap<>();
     /** The smtpd_milters of this session, or null when the service has none. */
     SessionMilters milters;
 
@@ -59,6 +63,7 @@ public final class SmtpSession implements Runnable {
         ClientIdentity.fromSocket(ctx, remote.getAddress(), svc);
         this.connectAddr = ctx.clientAddr;
         this.milters = SessionMilters.open(this);
+        this.xforwardAllowed = XforwardCommand.authorized(svc, ctx.clientAddress, ctx.clientName);
     }
 
     @Override
@@ -195,6 +200,7 @@ public final class SmtpSession implements Runnable {
             case "VRFY" -> { count(verb); vrfy(arg); }
             case "HELP" -> { count(verb); reply(Reply.of(214, "2.0.0", "Commands: HELO EHLO STARTTLS AUTH MAIL RCPT DATA RSET NOOP QUIT VRFY HELP")); }
             case "XCLIENT" -> { count(verb); Xclient.handle(this, arg); }
+            case "XFORWARD" -> { count(verb); XforwardCommand.handle(this, arg); }
             default -> {
                 count("unknown");
                 lastCommand = "UNKNOWN";
@@ -241,6 +247,7 @@ public final class SmtpSession implements Runnable {
         if (svc.tls.enabled() && tlsSession == null) sb.append("\nSTARTTLS");
         SmtpAuth.ehloKeywords(this, sb);
         if (Xclient.authorized(this)) sb.append("\nXCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT");
+        if (xforwardAllowed) sb.append("\nXFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT");
         sb.append("\nENHANCEDSTATUSCODES");
         sb.append("\n8BITMIME");
         if (svc.dsn) sb.append("\nDSN");

@@ -40,6 +40,7 @@ public final class SmtpdService {
     public final int bareNewlineCode;
     public final boolean peernameLookup;
     public final NetworkMatchList xclientHosts;
+    public final NetworkMatchList xforwardHosts;
     public final NetworkMatchList bareNewlineExclusions;
     public final NetworkMatchList connectionLimitExceptions;
     public final int clientConnectionLimit;
@@ -135,6 +136,7 @@ public final class SmtpdService {
         this.bareNewlineCode = cfg.integer("smtpd_forbid_bare_newline_reject_code");
         this.peernameLookup = cfg.bool("smtpd_peername_lookup");
         this.xclientHosts = NetworkMatchList.of(cfg.list("smtpd_authorized_xclient_hosts"), cfg.configDir());
+        this.xforwardHosts = NetworkMatchList.of(cfg.list("smtpd_authorized_xforward_hosts"), cfg.configDir());
         this.bareNewlineExclusions = NetworkMatchList.of(cfg.list("smtpd_forbid_bare_newline_exclusions"), cfg.configDir());
         this.connectionLimitExceptions = NetworkMatchList.of(cfg.list("smtpd_client_event_limit_exceptions"), cfg.configDir());
         this.clientConnectionLimit = cfg.integer("smtpd_client_connection_count_limit");

@@ -70,6 +70,7 @@ class ContentFilterTest {
                 "127.0.0.1:" + reinjectPort + " inet n - n - - smtpd",
                 "  -o content_filter=",
                 "  -o smtpd_sender_restrictions=",
+                "  -o smtpd_authorized_xforward_hosts=127.0.0.0/8",
                 "  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters",
                 "127.0.0.1:0 inet n - n - - smtpd",
                 "scan unix - - n - 10 smtp",
@@ -109,13 +110,15 @@ class ContentFilterTest {
     @Test
     void theMessageGoesThroughTheFilterOnceAndArrivesWithItsHeaders() throws Exception {
         startFilter();
-        try (LogCapture log = new LogCapture("secumail.filter", "secumail.qmgr", "secumail.scan")) {
+        try (LogCapture log = new LogCapture("secumail.filter", "secumail.qmgr", "secumail.scan", "secumail.smtpd")) {
             assertThat(send(0, "a@outside.example", "user1@example.test", "lunch", "See you at noon.")).startsWith("250 ");
             String got = mailbox(dir.resolve("mail/user1/new"), 1).get(0);
             assertThat(got).contains("X-Spam-Status: No").contains("Subject: lunch");
             assertThat(got.split("X-Spam-Status:", -1)).as("filtered once").hasSize(2);
             assertThat(log.lines()).filteredOn(l -> l.contains("accept, reinjected: 250 2.0.0 Ok: queued as ")).hasSize(1)
                     .allMatch(l -> l.contains("client=unknown[192.0.2.10]"), "the original client, from smtp_send_xforward_command");
+            // the reinjection service logs the original client the filter passed on with XFORWARD
+            assertThat(log.lines()).anyMatch(l -> l.matches("\\w+: client=localhost\\[127.0.0.1\\], orig_client=unknown\\[192.0.2.10\\]"));
             // the delivery to the filter is logged by the master.cf transport's name, as postfix/scan/smtp
             assertThat(log.lines()).anyMatch(l -> l.contains("relay=127.0.0.1[127.0.0.1]:" + filterPort) && l.contains("status=sent"));
         }
