@@ -64,6 +64,7 @@ public final class Parameters {
         // smtpd
         p("smtpd_banner", "$myhostname ESMTP $mail_name");
         p("message_size_limit", "10240000");
+        p("line_length_limit", "2048");
         p("smtpd_recipient_limit", "1000");
         p("smtpd_timeout", "300s");
         p("smtpd_hard_error_limit", "20");

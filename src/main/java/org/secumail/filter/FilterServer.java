@@ -191,21 +191,26 @@ public final class FilterServer implements AutoCloseable {
                 boolean tooBig = false;
                 long size = 0;
                 try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(spool), 64 * 1024)) {
+                    boolean continuation = false;   // the rest of a line longer than one read
                     while (true) {
                         byte[] l = readRawLine();
                         if (l == null) throw new java.io.EOFException("lost connection in DATA");
                         int len = l.length;
-                        if (len >= 2 && l[len - 2] == '\r' && l[len - 1] == '\n') len -= 2;
-                        else if (len >= 1 && l[len - 1] == '\n') len -= 1;
-                        if (len == 1 && l[0] == '.') break;
-                        int off = len > 0 && l[0] == '.' ? 1 : 0;
-                        size += len - off + 2;
+                        boolean ended = l[len - 1] == '\n';
+                        if (len >= 2 && l[len - 2] == '\r' && ended) len -= 2;
+                        else if (ended) len -= 1;
+                        if (!continuation && ended && len == 1 && l[0] == '.') break;
+                        int off = !continuation && len > 0 && l[0] == '.' ? 1 : 0;
+                        size += len - off + (ended ? 2 : 0);
                         if (f.sizeLimit > 0 && size > f.sizeLimit) tooBig = true;
                         if (!tooBig) {
                             file.write(l, off, len - off);
-                            file.write('\r');
-                            file.write('\n');
+                            if (ended) {
+                                file.write('\r');
+                                file.write('\n');
+                            }
                         }
+                        continuation = !ended;
                     }
                 }
                 if (tooBig) reply("552 5.3.4 Message size exceeds fixed limit");
@@ -233,7 +238,7 @@ public final class FilterServer implements AutoCloseable {
             int c;
             while ((c = in.read()) != -1) {
                 b.write(c);
-                if (c == '\n' || b.size() >= 65536) break;
+                if (c == '\n' || (b.size() >= 65536 && c != '\r')) break;   // a CR waits for its LF
             }
             return b.size() == 0 ? null : b.toByteArray();
         }

@@ -19,7 +19,8 @@ record ClientSettings(boolean lmtp, String heloName, Duration connectTimeout, Du
                       int destinationConcurrency, Duration destinationRateDelay, boolean saslEnable,
                       List<String> saslPasswordMaps, List<String> saslSecurityOptions, List<String> saslTlsSecurityOptions,
                       List<String> saslMechanismFilter, boolean ipv4, boolean ipv6, String myhostname,
-                      java.nio.file.Path queueDirectory, Duration deadDestinationTime, boolean sendXforward) {
+                      java.nio.file.Path queueDirectory, Duration deadDestinationTime, boolean sendXforward,
+                      int lineLengthLimit) {
 
     static final List<String> TLS_LEVELS = List.of("none", "may", "encrypt", "verify", "secure");
 
@@ -46,7 +47,8 @@ record ClientSettings(boolean lmtp, String heloName, Duration connectTimeout, Du
                 lower(cfg.list("smtp_sasl_security_options")), lower(cfg.list("smtp_sasl_tls_security_options")),
                 lower(cfg.list("smtp_sasl_mechanism_filter")), all || protocols.contains("ipv4"), all || protocols.contains("ipv6"),
                 cfg.get("myhostname").toLowerCase(Locale.ROOT), cfg.path("queue_directory"),
-                cfg.duration("minimal_backoff_time"), cfg.bool(prefix + "_send_xforward_command"));
+                cfg.duration("minimal_backoff_time"), cfg.bool(prefix + "_send_xforward_command"),
+                cfg.integer(prefix + "_line_length_limit"));
     }
 
     private static Duration positive(MainConfig cfg, String name) {

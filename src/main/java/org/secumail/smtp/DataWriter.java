@@ -9,16 +9,24 @@ import java.io.OutputStream;
  * Writes message content after DATA's 354 (RFC 5321 section 4.5.2): every line end becomes
  * CRLF (a bare LF or a bare CR never leaves us: the SMTP smuggling defence on the sending
  * side), a line starting with "." gets another ".", an unterminated last line is
- * terminated, and CRLF "." CRLF ends the data.
+ * terminated, and CRLF "." CRLF ends the data. A line longer than smtp_line_length_limit (998,
+ * RFC 5321 section 4.5.3.1.6's limit without CRLF) is broken by inserting CRLF SPACE, as
+ * Postfix's smtp(8) does "to minimize the damage to MIME formatted mail"; 0 means no limit.
  */
 final class DataWriter {
     private DataWriter() { }
 
-    /** Copies {@code in} to {@code out}; returns the number of content bytes read. */
+    /** Copies {@code in} to {@code out} with no line length limit; returns the number of content bytes read. */
     static long write(InputStream in, OutputStream out) throws IOException {
+        return write(in, out, 0);
+    }
+
+    /** Copies {@code in} to {@code out}, breaking lines over {@code lineLimit}; returns the content bytes read. */
+    static long write(InputStream in, OutputStream out, int lineLimit) throws IOException {
         byte[] buf = new byte[16384];
         boolean lineStart = true;
         boolean pendingCr = false;
+        int column = 0;
         long total = 0;
         int n;
         while ((n = in.read(buf)) > 0) {
@@ -30,6 +38,7 @@ final class DataWriter {
                     out.write('\r');
                     out.write('\n');
                     lineStart = true;
+                    column = 0;
                     if (b == '\n') continue;      // CRLF
                 }
                 if (b == '\r') {
@@ -40,10 +49,17 @@ final class DataWriter {
                     out.write('\r');
                     out.write('\n');
                     lineStart = true;
+                    column = 0;
                     continue;
                 }
-                if (lineStart && b == '.') out.write('.');
+                if (lineLimit > 0 && column >= lineLimit) {
+                    out.write(new byte[] {'\r', '\n', ' '});   // the rest continues as a folded line
+                    column = 1;
+                    lineStart = false;
+                }
+                if (lineStart && b == '.') out.write('.');   // not counted: the limit is on the text
                 out.write(b);
+                column++;
                 lineStart = false;
             }
         }

@@ -43,6 +43,8 @@ public final class SmtpParameters {
         p("smtp_skip_5xx_greeting", "yes");
         p("smtp_never_send_ehlo", "no");
         p("smtp_send_xforward_command", "no");
+        p("smtp_line_length_limit", "998");   // Postfix 3.7's (3.9 lowered it to 990)
+        p("lmtp_line_length_limit", "998");
         p("lmtp_send_xforward_command", "no");
         p("smtp_tls_security_level", "");
         p("smtp_connection_cache_time_limit", "2s");

@@ -169,7 +169,7 @@ final class Transaction {
             dataSent = true;
             cs.wire.stage("sending message body", s.dataXferTimeout());
             try (InputStream in = content.open()) {
-                DataWriter.write(in, cs.wire.raw());
+                DataWriter.write(in, cs.wire.raw(), s.lineLengthLimit());
             }
             cs.wire.flush();
             dotSent = true;

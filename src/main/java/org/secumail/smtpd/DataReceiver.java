@@ -16,12 +16,14 @@ import org.secumail.smtpd.check.Verdict;
  * file with a Received: header first (section 4.4), removes dot-stuffing (section 4.5.2), and
  * ends only at CRLF "." CRLF. It reads to the end even when the message is refused, so the
  * client's next command is not taken from the message text, and refuses, after the end:
- * a message over message_size_limit (552 5.3.4), a line over 1000 octets (section 4.5.3.1.6),
- * a bare LF or CR (smtpd_forbid_bare_newline) and NUL bytes. Only after the queue file and its
+ * a message over message_size_limit (552 5.3.4), a bare LF or CR (smtpd_forbid_bare_newline)
+ * and NUL bytes. A text line longer than RFC 5321's 1,000 octets (section 4.5.3.1.6) is
+ * accepted, as Postfix accepts it: it is read in pieces of line_length_limit (2048) and kept
+ * whole in the queue file; the SMTP client breaks it at smtp_line_length_limit when it relays. Only after the queue file and its
  * envelope are on disk (fsynced) does the client get "250 2.0.0 Ok: queued as QID".
  */
 final class DataReceiver {
-    /** RFC 5321 section 4.5.3.1.6: a text line is at most 1000 octets with its CRLF. */
+    /** The smallest piece size: RFC 5321 section 4.5.3.1.6's text line, 1000 octets with its CRLF. */
     static final int TEXT_LINE_LIMIT = 998;
     private static final byte[] CRLF = {'\r', '\n'};
 
@@ -83,7 +85,6 @@ final class DataReceiver {
         OutputStream content = tx.writer.content();
         long size = 0;
         boolean tooBig = false;
-        boolean tooLong = false;
         boolean bare = false;
         String bareWhat = "<LF>";
         boolean nul = false;
@@ -96,46 +97,48 @@ final class DataReceiver {
         }
         size += header.length;
         boolean forbidBare = BareNewline.forbidden(svc, ctx);
-        byte[] buf = new byte[TEXT_LINE_LIMIT + 2];
+        int piece = Math.max(TEXT_LINE_LIMIT, svc.lineLengthLimit);
+        byte[] buf = new byte[piece + 2];
         // RFC 5321 section 4.1.1.4: the end is CRLF "." CRLF. A "." line counts only when the
         // line before it also ended in CRLF (the DATA command's own CRLF for the first line):
         // "text<LF>.<CR><LF>" is message text, or SMTP smuggling would work.
         boolean afterCrlf = true;
+        // true while the pieces of one long line arrive: no dot-unstuffing, no end of data
+        boolean continuation = false;
         while (true) {
-            SmtpInput.Line line = s.in.readLine(buf, TEXT_LINE_LIMIT);
+            SmtpInput.Line line = s.in.readLinePiece(buf, piece);
             if (line.eof()) {
                 SmtpSession.LOG.info("lost connection after DATA ({} bytes) from {}", size, ctx.clientLabel());
                 throw new java.io.EOFException();
             }
-            if (line.isDot() && afterCrlf) break;
-            afterCrlf = !line.bareLf();   // a CR inside the line does not end it; the terminator counts
+            if (!continuation && line.isDot() && afterCrlf) break;
+            afterCrlf = !line.partial() && !line.bareLf();   // a CR inside the line does not end it; the terminator counts
             if (line.bareLf() || line.bareCr()) {
                 if (forbidBare && !bare) {
                     bare = true;
                     bareWhat = line.bareLf() ? "<LF>" : "<CR>";
                 }
             }
-            if (line.tooLong()) tooLong = true;
             if (line.hasNul()) nul = true;
-            int off = line.length() > 0 && line.bytes()[0] == '.' ? 1 : 0;
+            int off = !continuation && line.length() > 0 && line.bytes()[0] == '.' ? 1 : 0;
             int len = line.length() - off;
-            if (inHeaders) {
-                if (len == 0) inHeaders = false;
+            if (inHeaders && !continuation) {
+                if (len == 0 && !line.partial()) inHeaders = false;
                 else if (messageId == null && len > 11 && new String(line.bytes(), off, 11, StandardCharsets.US_ASCII).equalsIgnoreCase("message-id:")) {
-                    messageId = new String(line.bytes(), off + 11, len - 11, StandardCharsets.UTF_8).strip();
+                    messageId = new String(line.bytes(), off + 11, Math.min(len - 11, 998), StandardCharsets.UTF_8).strip();
                 }
             }
-            size += len + 2;
+            size += len + (line.partial() ? 0 : 2);
             if (svc.messageSizeLimit > 0 && size > svc.messageSizeLimit) tooBig = true;
-            if (!tooBig && !bare && !tooLong && !nul) {
+            if (!tooBig && !bare && !nul) {
                 content.write(line.bytes(), off, len);
-                content.write(CRLF);
+                if (!line.partial()) content.write(CRLF);
             }
+            continuation = line.partial();
         }
         Reply refuse = null;
         if (tooBig) refuse = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
         else if (bare) refuse = Reply.of(svc.bareNewlineCode, "5.5.2", svc.hostname + " Error: bare " + bareWhat + " received");
-        else if (tooLong) refuse = Reply.of(554, "5.6.0", "Error: message line longer than 1000 octets");
         else if (nul) refuse = Reply.of(554, "5.6.0", "Error: message contains NUL characters");
         if (refuse == null) {
             ctx.command = "END-OF-MESSAGE";

@@ -17,12 +17,19 @@ public final class SmtpInput {
     private int pos;
     private int end;
 
-    /** One line without its line ending. {@code eof}: the stream ended before any LF. */
-    public record Line(byte[] bytes, int length, boolean bareLf, boolean bareCr, boolean tooLong, boolean hasNul, boolean eof) {
+    /**
+     * One line without its line ending. {@code eof}: the stream ended before any LF.
+     * {@code partial}: a piece of a longer line, more of which follows ({@link #readLinePiece}).
+     */
+    public record Line(byte[] bytes, int length, boolean bareLf, boolean bareCr, boolean tooLong, boolean hasNul, boolean eof,
+                       boolean partial) {
         public String text() { return new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8); }
 
-        public boolean isDot() { return length == 1 && bytes[0] == '.' && !bareLf && !bareCr; }
+        public boolean isDot() { return length == 1 && bytes[0] == '.' && !bareLf && !bareCr && !partial; }
     }
+
+    /** A CR read at the end of a piece, not yet known to be part of CRLF. */
+    private boolean carriedCr;
 
     public SmtpInput(InputStream in) { this.in = in; }
 
@@ -57,11 +64,25 @@ public final class SmtpInput {
      * (which must be at least maxLength long).
      */
     public Line readLine(byte[] line, int maxLength) throws IOException {
+        return read(line, maxLength, false);
+    }
+
+    /**
+     * Reads a line, or a piece of it: a line longer than {@code maxLength} comes in pieces of
+     * that size ({@link Line#partial}), the last one with the line ending, as Postfix's smtpd
+     * reads message text (pieces of line_length_limit, stored as one line). Nothing is dropped.
+     */
+    public Line readLinePiece(byte[] line, int maxLength) throws IOException {
+        return read(line, maxLength, true);
+    }
+
+    private Line read(byte[] line, int maxLength, boolean pieces) throws IOException {
         int len = 0;
         boolean bareCr = false;
         boolean tooLong = false;
         boolean nul = false;
-        boolean pendingCr = false;
+        boolean pendingCr = carriedCr;
+        carriedCr = false;
         while (true) {
             if (pos >= end) {
                 end = in.read(buf, 0, buf.length);
@@ -69,13 +90,20 @@ public final class SmtpInput {
                 if (end <= 0) {
                     end = 0;
                     if (pendingCr) bareCr = true;
-                    return new Line(line, len, false, bareCr, tooLong, nul, true);
+                    return new Line(line, len, false, bareCr, tooLong, nul, true, false);
                 }
             }
-            byte b = buf[pos++];
+            byte b = buf[pos];
             if (b == '\n') {
-                return new Line(line, len, !pendingCr, bareCr, tooLong, nul, false);
+                pos++;
+                return new Line(line, len, !pendingCr, bareCr, tooLong, nul, false, false);
             }
+            if (pieces && (len >= maxLength || (pendingCr && len >= maxLength - 1))) {
+                // full: this byte starts the next piece; a CR not yet placed goes with it
+                carriedCr = pendingCr;
+                return new Line(line, len, false, bareCr, false, nul, false, true);
+            }
+            pos++;
             if (pendingCr) {
                 bareCr = true;          // a CR not followed by LF
                 len = append(line, len, (byte) '\r', maxLength);

@@ -22,6 +22,8 @@ public final class SmtpdService {
     public final String hostname;
     public final String banner;
     public final long messageSizeLimit;
+    /** line_length_limit (2048): the pieces in which a long text line is read. */
+    public final int lineLengthLimit;
     public final int recipientLimit;
     public final Duration timeout;
     public final int softErrorLimit;
@@ -113,6 +115,7 @@ public final class SmtpdService {
         this.hostname = cfg.get("myhostname");
         this.banner = cfg.get("smtpd_banner");
         this.messageSizeLimit = cfg.longValue("message_size_limit");
+        this.lineLengthLimit = cfg.integer("line_length_limit");
         this.recipientLimit = cfg.integer("smtpd_recipient_limit");
         this.timeout = cfg.duration("smtpd_timeout");
         this.softErrorLimit = cfg.integer("smtpd_soft_error_limit");
