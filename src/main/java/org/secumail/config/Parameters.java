@@ -109,7 +109,7 @@ public final class Parameters {
         for (var e : org.secumail.smtpd.SmtpAuth.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
 
         // DNS lists (postconf(5))
-        p("rbl_code", "554");
+        p("maps_rbl_reject_code", "554");
         p("rbl_reply_maps", "");
         p("default_rbl_reply", "$rbl_code Service unavailable; $rbl_class [$rbl_what] blocked using $rbl_domain${rbl_reason?; $rbl_reason}");
 

@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * Postfix's DNS list restrictions: reject_rbl_client, reject_rhsbl_client,
  * reject_rhsbl_reverse_client, reject_rhsbl_helo, reject_rhsbl_sender, reject_rhsbl_recipient,
  * permit_dnswl_client and permit_rhswl_client. The reply comes from rbl_reply_maps (keyed by
- * the list's domain) or default_rbl_reply, with $rbl_code, $rbl_class, $rbl_what, $rbl_domain,
- * $rbl_reason (the TXT record) and the client/sender/recipient variables of postconf(5).
+ * the list's domain) or default_rbl_reply, with $rbl_code (maps_rbl_reject_code), $rbl_class,
+ * $rbl_what (the address, name or whole sender/recipient address looked up), $rbl_domain,
+ * $rbl_reason (the TXT record) and the session variables of postconf(5) (client, sender,
+ * recipient ..., never other main.cf parameters), as smtpd_check.c's rbl_reject_reply() builds it.
  */
 public final class DnsblRestrictions {
     private static final Logger LOG = LoggerFactory.getLogger("secumail.dnsbl");
@@ -32,7 +34,8 @@ public final class DnsblRestrictions {
     private DnsblRestrictions() { }
 
     private enum Target {
-        CLIENT_ADDRESS(CheckContext.CLIENT), CLIENT_NAME(CheckContext.CLIENT), REVERSE_NAME(CheckContext.CLIENT),
+        // Postfix's SMTPD_NAME_REV_CLIENT for the unverified PTR name
+        CLIENT_ADDRESS(CheckContext.CLIENT), CLIENT_NAME(CheckContext.CLIENT), REVERSE_NAME("Unverified Client host"),
         HELO(CheckContext.HELO), SENDER(CheckContext.SENDER), RECIPIENT(CheckContext.RECIPIENT);
 
         final String rblClass;
@@ -67,14 +70,15 @@ public final class DnsblRestrictions {
         };
     }
 
+    /** $rbl_what: what smtpd_check.c passes to reject_rbl_domain, the whole address for sender and recipient. */
     private static String what(CheckContext c, Target t) {
         return switch (t) {
             case CLIENT_ADDRESS -> c.clientAddr;
             case CLIENT_NAME -> c.clientName;
             case REVERSE_NAME -> c.reverseName;
             case HELO -> c.helo;
-            case SENDER -> domainOf(c.sender);
-            case RECIPIENT -> domainOf(c.recipient);
+            case SENDER -> c.sender;
+            case RECIPIENT -> c.recipient;
         };
     }
 
@@ -148,12 +152,14 @@ public final class DnsblRestrictions {
             }
         }
         Map<String, String> vars = new HashMap<>();
-        vars.put("rbl_code", s.config().get("rbl_code").strip());
+        // $rbl_code is maps_rbl_reject_code (Postfix's var_maps_rbl_code); rbl_code is only the macro
+        vars.put("rbl_code", s.config().get("maps_rbl_reject_code").strip());
         vars.put("rbl_class", t.rblClass);
         vars.put("rbl_what", what(c, t));
         vars.put("rbl_domain", q.zone());
         vars.put("rbl_reason", res.reason());
         vars.put("rbl_txt", res.reason());
+        vars.put("server_name", s.config().get("myhostname"));
         vars.put("client", c.clientLabel());
         vars.put("client_address", c.clientAddr);
         vars.put("client_name", c.clientName);
@@ -161,25 +167,56 @@ public final class DnsblRestrictions {
         vars.put("helo_name", c.helo == null ? "" : c.helo);
         put(vars, "sender", c.sender);
         put(vars, "recipient", c.recipient);
-        Function<String, String> lookup = n -> vars.containsKey(n) ? vars.get(n) : s.config().get(n);
+        // smtpd_expand_lookup(): session attributes only, never main.cf parameters (they could
+        // reveal internals in a reply); an unknown name makes the template bad
+        boolean[] unknown = {false};
+        Function<String, String> lookup = n -> {
+            String v = vars.get(n);
+            if (v == null) {
+                LOG.warn("warning: unknown macro name \"{}\" in expansion request", n);
+                unknown[0] = true;
+                return "";
+            }
+            return filter(v);
+        };
         String text = Macros.expand(template, lookup).strip();
-        // "554 Service unavailable; ..." or "554 5.7.1 Service ...": code, optional enhanced code, text
-        String[] parts = text.split(" ", 3);
-        int code = parts[0].matches("[45]\\d\\d") ? Integer.parseInt(parts[0]) : 554;
-        String rest = parts[0].matches("[45]\\d\\d") ? text.substring(parts[0].length()).strip() : text;
-        String dsn = "5.7.1";
-        if (rest.matches("\\d\\.\\d{1,3}\\.\\d{1,3} .*")) {
-            dsn = rest.substring(0, rest.indexOf(' '));
-            rest = rest.substring(dsn.length() + 1);
+        if (unknown[0] && !template.equals(s.config().raw("default_rbl_reply"))) {
+            LOG.warn("warning: rbl_reject_reply: bad rbl reply template for domain {}: {}", q.zone(), template);
+            unknown[0] = false;
+            text = Macros.expand(s.config().raw("default_rbl_reply"), lookup).strip();
         }
-        return Reply.of(code, dsn, rest);
+        // rbl_reject_reply(): "ddd text" with 4 or 5 first, else a warning and a generic 450
+        if (!text.matches("[45]\\d\\d .*")) {
+            LOG.warn("warning: rbl response code configuration error: {}", text);
+            return Reply.of(450, "4.7.1", "Service unavailable");
+        }
+        int code = Integer.parseInt(text.substring(0, 3));
+        String rest = text.substring(4);
+        String dsn = "4.7.1";   // dsn_split()'s default; the class follows the code
+        if (rest.matches("\\d\\.\\d{1,3}\\.\\d{1,3} .*") || rest.matches("\\d\\.\\d{1,3}\\.\\d{1,3}")) {
+            int sp = rest.indexOf(' ');
+            dsn = sp < 0 ? rest : rest.substring(0, sp);
+            rest = sp < 0 ? "" : rest.substring(sp + 1);
+        }
+        return Reply.of(code, dsn, rest.isEmpty() ? "Service unavailable" : rest);
     }
 
+    /** smtpd_expansion_filter's default: printable ASCII and tab; anything else becomes '_'. */
+    private static String filter(String v) {
+        StringBuilder b = new StringBuilder(v.length());
+        for (int i = 0; i < v.length(); i++) {
+            char ch = v.charAt(i);
+            b.append(ch == '\t' || (ch >= 32 && ch < 127) ? ch : '_');
+        }
+        return b.toString();
+    }
+
+    /** $sender, $sender_name, $sender_domain as smtpd_expand_addr(): the null address is "<>". */
     private static void put(Map<String, String> vars, String name, String addr) {
         String a = addr == null ? "" : addr;
         int at = a.lastIndexOf('@');
-        vars.put(name, a);
+        vars.put(name, addr == null ? "" : a.isEmpty() ? "<>" : a);
         vars.put(name + "_domain", at < 0 ? "" : a.substring(at + 1));
-        vars.put(name + "_name", at < 0 ? a : a.substring(0, at));
+        vars.put(name + "_name", addr == null ? "" : a.isEmpty() ? "<>" : at < 0 ? a : a.substring(0, at));
     }
 }

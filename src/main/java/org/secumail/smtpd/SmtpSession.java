@@ -215,19 +215,23 @@ public final class SmtpSession implements Runnable {
             error(Reply.of(501, "5.5.4", "Syntax: " + verb + " hostname"));
             return;
         }
+        if (!svc.delayReject) {
+            // As Postfix's helo_cmd: a refused HELO changes nothing, and does not count as the
+            // HELO that smtpd_helo_required asks for; the session keeps any earlier one.
+            String before = ctx.helo;
+            ctx.helo = arg;
+            Reply r = tx.checkStage(org.secumail.smtpd.check.Stage.HELO);
+            ctx.helo = before;
+            if (r != null) {
+                error(r);
+                return;
+            }
+        }
         tx.abort();
         ctx.helo = arg;
         heloSeen = true;
         esmtp = verb.equals("EHLO");
         ctx.protocol = esmtp ? "ESMTP" : "SMTP";
-        if (!svc.delayReject) {
-            Reply r = tx.checkStage(org.secumail.smtpd.check.Stage.HELO);
-            if (r != null) {
-                ctx.helo = null;
-                error(r);
-                return;
-            }
-        }
         if (milters != null) {
             Reply m = milters.helo(arg);
             if (m != null) {   // 421: the milter ends the session
