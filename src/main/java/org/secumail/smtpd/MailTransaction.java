@@ -88,7 +88,7 @@ final class MailTransaction {
                 }
                 default -> {
                     if (DsnParameters.isMailParameter(e.getKey()) && v != null) continue;   // "RET" without "=": unsupported, as Postfix
-                    s.error(Reply.of(555, "5.5.4", "Unsupported option: " + e.getKey()));
+                    s.error(Reply.of(555, "5.5.4", "Unsupported option: " + p.token(e.getKey())));
                     return;
                 }
             }
@@ -149,7 +149,7 @@ final class MailTransaction {
         }
         for (var e : p.parameters().entrySet()) {
             if (DsnParameters.isRcptParameter(e.getKey()) && e.getValue() != null) continue;
-            s.error(Reply.of(555, "5.5.4", "Unsupported option: " + e.getKey()));
+            s.error(Reply.of(555, "5.5.4", "Unsupported option: " + p.token(e.getKey())));
             return;
         }
         DsnParameters.Rcpt rcptDsn = DsnParameters.rcpt(p.parameters(), svc.dsn);

@@ -14,8 +14,14 @@ import java.util.Map;
 public final class PathParser {
     private PathParser() { }
 
-    /** The parsed path and parameters; {@code address} is "" for the null path "<>". */
-    public record Parsed(String address, Map<String, String> parameters) { }
+    /**
+     * The parsed path and parameters; {@code address} is "" for the null path "&lt;&gt;".
+     * {@code parameters} is keyed by the upper-case name; {@code tokens} holds each parameter as
+     * the client wrote it, for replies that quote it ("Unsupported option: junk=1", as Postfix).
+     */
+    public record Parsed(String address, Map<String, String> parameters, Map<String, String> tokens) {
+        public String token(String key) { return tokens.getOrDefault(key, key); }
+    }
 
     /** Thrown for bad syntax; the message is for the log. */
     public static final class SyntaxException extends Exception {
@@ -44,7 +50,8 @@ public final class PathParser {
         }
         String address = stripSourceRoute(path);
         validate(address);
-        return new Parsed(address, parameters(rest.strip()));
+        Map<String, String> tokens = new LinkedHashMap<>();
+        return new Parsed(address, parameters(rest.strip(), tokens), tokens);
     }
 
     private static int closingBracket(String s) {
@@ -84,7 +91,7 @@ public final class PathParser {
         if (a.endsWith("@") || a.startsWith("@")) throw new SyntaxException("empty local part or domain");
     }
 
-    private static Map<String, String> parameters(String rest) throws SyntaxException {
+    private static Map<String, String> parameters(String rest, Map<String, String> tokens) throws SyntaxException {
         Map<String, String> out = new LinkedHashMap<>();
         if (rest.isEmpty()) return out;
         for (String p : rest.split("\\s+")) {
@@ -92,6 +99,7 @@ public final class PathParser {
             String key = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
             if (!key.matches("[A-Z0-9][A-Z0-9-]*")) throw new SyntaxException("bad parameter " + p);
             out.put(key, eq < 0 ? null : p.substring(eq + 1));
+            tokens.put(key, p);
         }
         return out;
     }
