@@ -33,6 +33,7 @@ public final class Parameters {
         p("mynetworks_style", "");          // computed: subnet below compatibility_level 2, else host
         p("mynetworks", "");               // computed from mynetworks_style
         p("inet_interfaces", "all");
+        p("proxy_interfaces", "");
         p("inet_protocols", "all");
         p("config_directory", "/etc/secumail");
         p("queue_directory", "/var/spool/secumail");
@@ -58,6 +59,7 @@ public final class Parameters {
         p("recipient_delimiter", "");
         p("allow_percent_hack", "yes");
         p("swap_bangpath", "yes");
+        p("allow_min_user", "no");
         p("resolve_dequoted_address", "yes");
         p("append_at_myorigin", "yes");
 

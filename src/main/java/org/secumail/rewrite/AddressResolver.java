@@ -4,6 +4,7 @@ package org.secumail.rewrite;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.secumail.config.MainConfig;
@@ -45,7 +46,7 @@ public final class AddressResolver {
         this.percentHack = cfg.bool("allow_percent_hack");
         this.swapBangpath = cfg.bool("swap_bangpath");
         this.dequote = cfg.bool("resolve_dequoted_address");
-        this.ownAddresses = interfaceAddresses();
+        this.ownAddresses = ownAddresses(cfg);
     }
 
     /**
@@ -155,10 +156,44 @@ public final class AddressResolver {
         if (!lit.matches("[0-9a-fA-F:.]+")) return false;
         try {
             InetAddress a = InetAddress.getByName(lit);
-            return a.isLoopbackAddress() || ownAddresses.contains(a.getHostAddress());
+            return ownAddresses.contains(a.getHostAddress());
         } catch (java.io.IOException e) {
             return false;
         }
+    }
+
+    /**
+     * The addresses an address literal may name to be ours, as Postfix's resolve_local(): those
+     * of inet_interfaces ("all": every interface's; "loopback-only": 127.0.0.1 and ::1; else the
+     * listed addresses or names) and proxy_interfaces, for the protocols of inet_protocols.
+     * Another loopback address (127.0.0.2) is not ours: Postfix relays to it.
+     */
+    static Set<String> ownAddresses(MainConfig cfg) {
+        Set<String> out = new HashSet<>();
+        List<String> interfaces = new java.util.ArrayList<>(cfg.list("inet_interfaces"));
+        interfaces.addAll(cfg.list("proxy_interfaces"));
+        for (String i : interfaces) {
+            String v = i.toLowerCase(Locale.ROOT);
+            if (v.equals("all")) {
+                out.addAll(interfaceAddresses());
+            } else if (v.equals("loopback-only")) {
+                out.add("127.0.0.1");
+                out.add("0:0:0:0:0:0:0:1");
+            } else {
+                String h = v.startsWith("[") && v.endsWith("]") ? v.substring(1, v.length() - 1) : v;
+                try {
+                    for (InetAddress a : InetAddress.getAllByName(h)) out.add(a.getHostAddress());
+                } catch (java.io.IOException e) {
+                    // a name that does not resolve names no address of ours
+                }
+            }
+        }
+        List<String> protocols = cfg.list("inet_protocols").stream().map(x -> x.toLowerCase(Locale.ROOT)).toList();
+        boolean all = protocols.isEmpty() || protocols.contains("all");
+        boolean v4 = all || protocols.contains("ipv4");
+        boolean v6 = all || protocols.contains("ipv6");
+        out.removeIf(a -> a.contains(":") ? !v6 : !v4);
+        return Set.copyOf(out);
     }
 
     private static Set<String> interfaceAddresses() {

@@ -58,6 +58,10 @@ final class MailTransaction {
             s.error(Reply.of(501, "5.1.7", "Bad sender address syntax"));
             return;
         }
+        if (AddressSyntax.refused(p.address(), svc.smtputf8 && p.parameters().containsKey("SMTPUTF8"), svc.allowMinUser)) {
+            s.error(Reply.of(501, "5.1.7", "Bad sender address syntax"));   // trivial-rewrite's RESOLVE_FLAG_ERROR
+            return;
+        }
         for (var e : p.parameters().entrySet()) {
             String v = e.getValue();
             switch (e.getKey()) {
@@ -143,7 +147,7 @@ final class MailTransaction {
             s.error(Reply.of(501, "5.1.3", "Bad recipient address syntax"));
             return;
         }
-        if (p.address().isEmpty()) {
+        if (p.address().isEmpty() || AddressSyntax.refused(p.address(), svc.smtputf8 && mailParams.containsKey("SMTPUTF8"), svc.allowMinUser)) {
             s.error(Reply.of(501, "5.1.3", "Bad recipient address syntax"));
             return;
         }

@@ -36,6 +36,8 @@ public final class SmtpdService {
     public final boolean rejectUnlistedSender;
     public final boolean disableVrfy;
     public final boolean smtputf8;
+    /** allow_min_user: an address may start with '-'. */
+    public final boolean allowMinUser;
     /** RFC 3461 DSN announced and accepted, unless smtpd_discard_ehlo_keywords names "dsn". */
     public final boolean dsn;
     public final boolean forbidBareNewline;
@@ -128,6 +130,7 @@ public final class SmtpdService {
         this.rejectUnlistedSender = cfg.bool("smtpd_reject_unlisted_sender");
         this.disableVrfy = cfg.bool("disable_vrfy_command");
         this.smtputf8 = cfg.bool("smtputf8_enable");
+        this.allowMinUser = cfg.bool("allow_min_user");
         this.dsn = cfg.list("smtpd_discard_ehlo_keywords").stream().noneMatch(k -> k.equalsIgnoreCase("dsn"));
         // Postfix 3.7.11+: no | yes (= normalize) | normalize | reject. Only "reject" refuses;
         // with the others a bare LF is taken as a line end, but "." ends DATA only after CRLF.
