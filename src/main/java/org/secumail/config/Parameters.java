@@ -74,6 +74,10 @@ public final class Parameters {
         p("smtpd_error_sleep_time", "1s");
         p("smtpd_client_connection_count_limit", "50");
         p("smtpd_client_event_limit_exceptions", "$mynetworks");
+        p("smtpd_client_connection_rate_limit", "0");
+        p("smtpd_client_message_rate_limit", "0");
+        p("smtpd_client_recipient_rate_limit", "0");
+        p("smtpd_client_new_tls_session_rate_limit", "0");
         p("smtpd_authorized_xclient_hosts", "");
         p("smtpd_forbid_bare_newline", "reject");  // Postfix 3.7: no; we refuse bare newlines by default (SMTP smuggling)
         p("smtpd_forbid_bare_newline_reject_code", "550");

@@ -62,6 +62,13 @@ final class MailTransaction {
             s.error(Reply.of(501, "5.1.7", "Bad sender address syntax"));   // trivial-rewrite's RESOLVE_FLAG_ERROR
             return;
         }
+        int rate = AnvilRates.count(svc, s.ctx, AnvilRates.Kind.MESSAGE);
+        if (rate > 0) {
+            SmtpSession.LOG.warn("warning: Message delivery request rate limit exceeded: {} from {} for service {}", rate,
+                    s.ctx.clientLabel(), svc.name);
+            s.error(Reply.of(450, "4.7.1", "Error: too much mail from " + s.ctx.clientAddr));
+            return;
+        }
         for (var e : p.parameters().entrySet()) {
             String v = e.getValue();
             switch (e.getKey()) {
@@ -139,6 +146,15 @@ final class MailTransaction {
         if (!arg.regionMatches(true, 0, "TO:", 0, 3)) {
             s.error(Reply.of(501, "5.5.4", "Syntax: RCPT TO:<address>"));
             return;
+        }
+        if (recipients.size() < svc.recipientLimit) {
+            int rate = AnvilRates.count(svc, s.ctx, AnvilRates.Kind.RECIPIENT);
+            if (rate > 0) {
+                SmtpSession.LOG.warn("warning: Recipient address rate limit exceeded: {} from {} for service {}", rate,
+                        s.ctx.clientLabel(), svc.name);
+                s.error(Reply.of(450, "4.7.1", "Error: too many recipients from " + s.ctx.clientAddr));
+                return;
+            }
         }
         PathParser.Parsed p;
         try {

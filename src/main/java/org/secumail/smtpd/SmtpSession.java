@@ -71,7 +71,7 @@ public final class SmtpSession implements Runnable {
         LOG.info("connect from {}", ctx.clientLabel());
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, svc.timeout.toMillis()));
-            if (svc.tls.wrapperMode && !StartTls.handshake(this)) return;   // RFC 8314: TLS before the greeting
+            if (svc.tls.wrapperMode && (StartTls.newSessionRefusedBeforeTls(this) || !StartTls.handshake(this))) return;   // RFC 8314: TLS before the greeting
             if (!greet()) return;
             while (!quit && !socket.isClosed()) {
                 SmtpInput.Line line = in.readLine(lineBuf, COMMAND_LIMIT);
@@ -125,6 +125,13 @@ public final class SmtpSession implements Runnable {
         if (refuse != null) {
             reply(Reply.of(421, "4.7.0", svc.hostname + " Error: " + refuse));
             LOG.warn("{} from {}", refuse, ctx.clientLabel());
+            out.flush();
+            return false;
+        }
+        int rate = AnvilRates.count(svc, ctx, AnvilRates.Kind.CONNECTION);
+        if (rate > 0) {
+            LOG.warn("warning: Connection rate limit exceeded: {} from {} for service {}", rate, ctx.clientLabel(), svc.name);
+            reply(Reply.of(421, "4.7.0", svc.hostname + " Error: too many connections from " + ctx.clientAddr));
             out.flush();
             return false;
         }

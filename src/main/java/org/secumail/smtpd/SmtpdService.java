@@ -48,6 +48,12 @@ public final class SmtpdService {
     public final NetworkMatchList bareNewlineExclusions;
     public final NetworkMatchList connectionLimitExceptions;
     public final int clientConnectionLimit;
+    /** anvil rates (AnvilRates): 0 is no limit. */
+    public final int connectionRateLimit;
+    public final int messageRateLimit;
+    public final int recipientRateLimit;
+    public final int newTlsRateLimit;
+    public final long anvilTimeUnitMillis;
     public final int maxConnections;
     /** TLS of this service (STARTTLS or implicit TLS); {@link ServerTls#none()} without. */
     public final ServerTls tls;
@@ -146,6 +152,11 @@ public final class SmtpdService {
         this.bareNewlineExclusions = NetworkMatchList.of(cfg.list("smtpd_forbid_bare_newline_exclusions"), cfg.configDir());
         this.connectionLimitExceptions = NetworkMatchList.of(cfg.list("smtpd_client_event_limit_exceptions"), cfg.configDir());
         this.clientConnectionLimit = cfg.integer("smtpd_client_connection_count_limit");
+        this.connectionRateLimit = cfg.integer("smtpd_client_connection_rate_limit");
+        this.messageRateLimit = cfg.integer("smtpd_client_message_rate_limit");
+        this.recipientRateLimit = cfg.integer("smtpd_client_recipient_rate_limit");
+        this.newTlsRateLimit = cfg.integer("smtpd_client_new_tls_session_rate_limit");
+        this.anvilTimeUnitMillis = Math.max(1000, cfg.duration("anvil_rate_time_unit").toMillis());
         this.maxConnections = maxConnections;
         this.tls = tls;
         this.sasl = sasl;

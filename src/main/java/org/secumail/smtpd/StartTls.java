@@ -52,9 +52,37 @@ final class StartTls {
             SmtpSession.LOG.warn("warning: {}: discarding {} bytes of plaintext pipelined after STARTTLS (command injection attempt, CVE-2011-0411)",
                     s.ctx.clientLabel(), junk);
         }
+        if (newSessionRefused(s)) return;
         s.reply(Reply.of(220, "2.0.0", "Ready to start TLS"));
         s.out.flush();
         if (!handshake(s)) s.quit = true;
+    }
+
+    /**
+     * smtpd_client_new_tls_session_rate_limit: with the limit reached in this time unit, the
+     * client gets 421 and the session ends, as in Postfix; resumed sessions do not count.
+     */
+    static boolean newSessionRefused(SmtpSession s) throws IOException {
+        int n = AnvilRates.over(s.svc, s.ctx, AnvilRates.Kind.NEW_TLS);
+        if (n == 0) return false;
+        SmtpSession.LOG.warn("warning: New TLS session rate limit exceeded: {} from {} for service {}", n, s.ctx.clientLabel(), s.svc.name);
+        s.reply(Reply.of(421, "4.7.0", s.svc.hostname + " Error: too many new TLS sessions from " + s.ctx.clientAddr));
+        s.out.flush();
+        s.quit = true;
+        return true;
+    }
+
+    /** A session from the server's cache (its creation predates this handshake by more than a moment). */
+    private static boolean resumed(javax.net.ssl.SSLSession session) {
+        return System.currentTimeMillis() - session.getCreationTime() > 2000;
+    }
+
+    /** Implicit TLS: over the limit, the connection is closed before any TLS, with the log line. */
+    static boolean newSessionRefusedBeforeTls(SmtpSession s) {
+        int n = AnvilRates.over(s.svc, s.ctx, AnvilRates.Kind.NEW_TLS);
+        if (n == 0) return false;
+        SmtpSession.LOG.warn("warning: New TLS session rate limit exceeded: {} from {} for service {}", n, s.ctx.clientLabel(), s.svc.name);
+        return true;
     }
 
     /** Runs the server handshake on the session's socket; false (logged) when it fails. */
@@ -75,6 +103,7 @@ final class StartTls {
             return false;
         }
         ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, s.svc.timeout.toMillis()));
+        if (!resumed(ssl.getSession())) AnvilRates.count(s.svc, s.ctx, AnvilRates.Kind.NEW_TLS);
         s.startedTls(ssl);
         SmtpSession.LOG.info("Anonymous TLS connection established from {}: {}", s.ctx.clientLabel(), ServerTls.describe(ssl.getSession()));
         return true;
