@@ -75,6 +75,7 @@ public final class Parameters {
         p("smtpd_client_connection_count_limit", "50");
         p("smtpd_client_event_limit_exceptions", "$mynetworks");
         p("smtpd_client_connection_rate_limit", "0");
+        p("smtpd_junk_command_limit", "100");
         p("smtpd_client_message_rate_limit", "0");
         p("smtpd_client_recipient_rate_limit", "0");
         p("smtpd_client_new_tls_session_rate_limit", "0");

@@ -202,6 +202,8 @@ final class DataReceiver {
         tx.writer.commit(env);
         SmtpSession.LOG.info("{}: message-id={}", qid, messageId == null ? "" : messageId);
         tx.committed();
+        s.junkCommands = 0;   // as Postfix's data_cmd: a received message forgives earlier errors
+        s.errors = 0;
         svc.queueWakeup.run();
         s.reply(Reply.of(250, "2.0.0", "Ok: queued as " + qid));
     }

@@ -25,6 +25,7 @@ public final class SmtpSession implements Runnable {
     static final Logger LOG = LoggerFactory.getLogger("secumail.smtpd");
     /** RFC 5321 section 4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
     static final int COMMAND_LIMIT = 510;
+    private static final java.util.Set<String> JUNK = java.util.Set.of("HELO", "EHLO", "RSET", "NOOP", "VRFY", "ETRN");
 
     final SmtpdService svc;
     /** The connection; replaced by its TLS socket after STARTTLS or in wrapper mode. */
@@ -39,6 +40,8 @@ public final class SmtpSession implements Runnable {
     boolean esmtp;
     boolean heloSeen;
     int errors;
+    /** HELO, EHLO, RSET, NOOP, VRFY and ETRN since the last message: over smtpd_junk_command_limit each counts as an error. */
+    int junkCommands;
     /** With smtpd_delay_reject = no: the client list's rejection, given to MAIL and RCPT. */
     Reply clientReject;
     String lastCommand = "CONNECT";
@@ -194,6 +197,7 @@ public final class SmtpSession implements Runnable {
             error(Reply.of(530, "5.7.0", "Must issue a STARTTLS command first"));
             return;
         }
+        if (JUNK.contains(verb) && junkCommands++ > svc.junkCommandLimit) errors++;   // Postfix's SMTPD_CMD_FLAG_LIMIT
         switch (verb) {
             case "HELO", "EHLO" -> { count(verb); helo(verb, arg); }
             case "STARTTLS" -> { count(verb); StartTls.command(this, arg); }

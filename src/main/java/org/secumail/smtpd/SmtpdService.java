@@ -28,6 +28,8 @@ public final class SmtpdService {
     public final Duration timeout;
     public final int softErrorLimit;
     public final int hardErrorLimit;
+    /** smtpd_junk_command_limit (100). */
+    public final int junkCommandLimit;
     public final Duration errorSleep;
     public final boolean heloRequired;
     public final boolean delayReject;
@@ -128,6 +130,7 @@ public final class SmtpdService {
         this.timeout = cfg.duration("smtpd_timeout");
         this.softErrorLimit = cfg.integer("smtpd_soft_error_limit");
         this.hardErrorLimit = cfg.integer("smtpd_hard_error_limit");
+        this.junkCommandLimit = cfg.integer("smtpd_junk_command_limit");
         this.errorSleep = cfg.duration("smtpd_error_sleep_time");
         this.heloRequired = cfg.bool("smtpd_helo_required");
         this.delayReject = cfg.bool("smtpd_delay_reject");

@@ -114,6 +114,19 @@ class AnvilRatesTest {
     }
 
     @Test
+    void junkCommandsOverTheLimitCountAsErrors() throws Exception {
+        int port = start("smtpd_junk_command_limit = 3", "smtpd_hard_error_limit = 4");
+        try (LineClient c = new LineClient(port)) {
+            c.reply();
+            for (int i = 0; i < 4; i++) assertThat(c.cmd("NOOP")).isEqualTo("250 2.0.0 Ok");
+            // NOOP number 5 onwards: one error each; the fourth error closes the session
+            for (int i = 0; i < 3; i++) assertThat(c.cmd("NOOP")).isEqualTo("250 2.0.0 Ok");
+            assertThat(c.cmd("NOOP")).isEqualTo("250 2.0.0 Ok");
+            assertThat(c.reply()).isEqualTo("421 4.7.0 mx.example.test Error: too many errors");
+        }
+    }
+
+    @Test
     void aFloodFromManyAddressesCostsBoundedMemory() {
         for (int i = 0; i < AnvilRates.MAX_ENTRIES + 50_000; i++) {
             AnvilRates.bump("flood/10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), 60_000, AnvilRates.Kind.CONNECTION, 1);
