@@ -148,6 +148,7 @@ public final class Parameters {
         p("smtpd_authorized_xforward_hosts", "");
         p("secumail_filter_timeout", "300s");   // secumail filter: each SMTP read and the reinjection
         p("smtpd_milters", "");
+        p("smtpd_milter_maps", "");
         p("non_smtpd_milters", "");
         p("milter_default_action", "tempfail");
         p("milter_protocol", "6");

@@ -38,7 +38,12 @@ public record MilterDefinition(String name, SocketAddress address, Duration conn
 
     /** Every milter of a list parameter's value, in order; empty for "" or "DISABLE". */
     public static List<MilterDefinition> list(MainConfig cfg, String parameter) {
-        String value = cfg.get(parameter).strip();
+        return fromValue(cfg, cfg.get(parameter), parameter);
+    }
+
+    /** Every milter of a list value (a parameter's, or a smtpd_milter_maps result), in order. */
+    public static List<MilterDefinition> fromValue(MainConfig cfg, String raw, String parameter) {
+        String value = raw.strip();
         List<MilterDefinition> out = new ArrayList<>();
         if (value.isEmpty() || value.equalsIgnoreCase("DISABLE")) return out;
         for (String item : MainConfig.splitList(value)) out.add(parse(cfg, item, parameter));

@@ -50,6 +50,8 @@
  * <dt>smtpd_milters (empty)</dt><dd>The milters of smtpd: inet:host:port, unix:/path, or
  * { endpoint, connect_timeout=..., command_timeout=..., content_timeout=..., default_action=...,
  * protocol=... } with this milter's own settings. "DISABLE" means none. Per service with -o.</dd>
+ * <dt>smtpd_milter_maps (empty)</dt><dd>Tables keyed by the client address (cidr:, inline: ...)
+ * whose answer, a milter list or DISABLE, replaces smtpd_milters for that client (Postfix 3.2).</dd>
  * <dt>non_smtpd_milters (empty)</dt><dd>Read and checked; SecuMail has no sendmail command or
  * pickup service yet, so there is no mail it applies to.</dd>
  * <dt>milter_default_action (tempfail)</dt><dd>Postfix 3.7's default (Debian 12); Postfix 3.11
@@ -74,8 +76,8 @@
  * </dl>
  *
  * <h2>NOT IMPLEMENTED</h2>
- * milter_header_checks, smtpd_milter_maps, the milter macros {cert_subject}, {cert_issuer},
- * {client_connections} (always 0).
+ * milter_header_checks, the milter macros {cert_subject}, {cert_issuer}, {client_connections}
+ * (always 0).
  *
  * <h2>SEE ALSO</h2>
  * Postfix MILTER_README and milter8.c; Sendmail's libmilter documentation; docs/milter.md.

@@ -39,10 +39,27 @@ final class SessionMilters {
         this.milters = milters;
     }
 
-    /** The session's milters, or null when the service has none. */
+    /**
+     * The session's milters, or null when there are none: smtpd_milter_maps' answer for the
+     * client address when it has one (a milter list, or DISABLE), else smtpd_milters, as
+     * Postfix's setup_milters(). A table that cannot be read gives smtpd_milters, with a warning.
+     */
     static SessionMilters open(SmtpSession s) {
-        if (s.svc.milters.isEmpty()) return null;
-        return new SessionMilters(s, new Milters(s.svc.milters, name -> MilterMacroValues.value(s, name)));
+        java.util.List<org.secumail.milter.MilterDefinition> defs = s.svc.milters;
+        if (s.svc.milterMaps != null && s.ctx.clientAddr != null && !s.ctx.clientAddr.isEmpty()) {
+            try {
+                java.util.Optional<String> v = s.svc.milterMaps.lookup(s.ctx.clientAddr);
+                if (v.isPresent()) {
+                    defs = s.svc.milterMapLists.computeIfAbsent(v.get().strip(),
+                            k -> org.secumail.milter.MilterDefinition.fromValue(s.svc.cfg, k, "smtpd_milter_maps"));
+                }
+            } catch (org.secumail.table.LookupException | org.secumail.config.ConfigException e) {
+                SmtpSession.LOG.warn("warning: smtpd_milter_maps lookup for {} failed: {}", s.ctx.clientAddr, e.getMessage());
+            }
+        }
+        if (defs.isEmpty()) return null;
+        java.util.List<org.secumail.milter.MilterDefinition> chosen = defs;
+        return new SessionMilters(s, new Milters(chosen, name -> MilterMacroValues.value(s, name)));
     }
 
     /** The connect event after XCLIENT: the answer persists in the milters (MAIL FROM gets it). */

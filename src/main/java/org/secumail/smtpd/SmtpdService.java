@@ -79,6 +79,11 @@ public final class SmtpdService {
     public final boolean noContentChecks;
     /** receive_override_options: no_unknown_recipient_checks. */
     public final boolean noUnknownRecipientChecks;
+    /** smtpd_milter_maps: per client address, a milter list (or DISABLE) instead of smtpd_milters; null when unset. */
+    public final org.secumail.table.LookupTable milterMaps;
+    /** smtpd_milter_maps results already parsed, by value. */
+    final java.util.concurrent.ConcurrentHashMap<String, java.util.List<org.secumail.milter.MilterDefinition>> milterMapLists =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** smtpd_milters of this service, in order (empty: none). */
     public final java.util.List<org.secumail.milter.MilterDefinition> milters;
 
@@ -117,6 +122,8 @@ public final class SmtpdService {
         }
         this.content = noContentChecks ? content.signingOnly() : content;
         this.milters = noMilters ? java.util.List.of() : org.secumail.milter.MilterDefinition.list(cfg, "smtpd_milters");
+        this.milterMaps = noMilters || cfg.get("smtpd_milter_maps").isBlank() ? null
+                : org.secumail.table.Tables.open(cfg.get("smtpd_milter_maps").strip(), cfg.configDir());
         this.name = name;
         this.cfg = cfg;
         this.checks = checks;

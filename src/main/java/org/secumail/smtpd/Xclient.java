@@ -107,12 +107,11 @@ final class Xclient {
             ctx.saslMethod = ctx.saslUser == null ? null : "XCLIENT";   // as Postfix's xclient_cmd
         }
         SmtpSession.LOG.info("client={}, orig_client={}", ctx.clientLabel(), s.connectAddr);
-        if (s.milters != null) {
-            // as Postfix's xclient_cmd: the milters start over with the client XCLIENT names
-            s.milters.close();
-            s.milters = SessionMilters.open(s);
-            s.milters.reconnect();
-        }
+        // as Postfix's xclient_cmd: the milters start over with the client XCLIENT names (and
+        // smtpd_milter_maps is asked again for its address)
+        if (s.milters != null) s.milters.close();
+        s.milters = SessionMilters.open(s);
+        if (s.milters != null) s.milters.reconnect();
         s.checkClientNow();
         if (s.clientReject != null) {
             s.error(s.clientReject);   // Postfix answers XCLIENT with the client list's rejection

@@ -243,6 +243,22 @@ class MilterClientSmtpTest {
     }
 
     @Test
+    void smtpdMilterMapsChoosesMiltersPerClient() throws Exception {
+        milter.script = e -> e.command() == 'E' ? send(packet(SMFIR_REPLYCODE, "550 5.7.1 not for you")) : null;
+        ScriptedMilter other = new ScriptedMilter();
+        try (other) {
+            other.script = e -> e.command() == 'E' ? send(packet(SMFIR_ADDHEADER, "X-Other", "yes"), packet(SMFIR_CONTINUE)) : null;
+            start("smtpd_milter_maps = inline:{ 192.0.2.10=DISABLE, 192.0.2.11=" + other.endpoint() + " }");
+            assertThat(sendMsg()).as("DISABLE: no milter for this client").startsWith("250 ");
+            assertThat(MiniSmtp.send(port(), "192.0.2.11", "outside.example", "a@outside.example", "user1@example.test", MSG))
+                    .startsWith("250 ");
+            assertThat(MiniSmtp.send(port(), "192.0.2.12", "outside.example", "a@outside.example", "user1@example.test", MSG))
+                    .as("no entry: smtpd_milters").isEqualTo("550 5.7.1 not for you");
+            assertThat(MiniSmtp.files(dir.resolve("mail/user1/new"), 2, "")).anyMatch(m -> m.contains("X-Other: yes"));
+        }
+    }
+
+    @Test
     void thePerMilterFormOverridesTheDefaultAction() throws Exception {
         ScriptedMilter second = new ScriptedMilter();
         try (second) {
