@@ -135,6 +135,10 @@ public final class Server implements AutoCloseable {
             for (Prepared p : prepared) {
                 SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, store, qmgr::wake, p.service.maxproc(),
                         p.tls, sasl.get(p), authGuard, ContentSetup.fromConfig(p.cfg, dns, server.content));
+                if (p.service.postscreen()) {
+                    svc.postscreen = new org.secumail.postscreen.Postscreen(org.secumail.postscreen.PostscreenSettings.fromConfig(p.cfg),
+                            dns, p.checks.mynetworks(), p.cfg.configDir());
+                }
                 for (InetSocketAddress bind : bindAddresses(p.service.endpoint(), p.cfg)) {
                     SmtpServer l = new SmtpServer(svc, bind).start();
                     server.listeners.add(l);

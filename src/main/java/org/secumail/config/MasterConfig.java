@@ -22,10 +22,16 @@ import java.util.Map;
  */
 public final class MasterConfig {
     /** One smtpd listener: address ("host:port", "port", or a service name such as "smtp"). */
-    public record Service(String endpoint, int maxproc, Map<String, String> overrides, int line) { }
+    public record Service(String endpoint, int maxproc, Map<String, String> overrides, int line, boolean postscreen) {
+        public Service(String endpoint, int maxproc, Map<String, String> overrides, int line) {
+            this(endpoint, maxproc, overrides, line, false);
+        }
+    }
 
     /** A delivery transport: a "unix" entry running smtp or lmtp, with its -o overrides. */
     public record Transport(String name, String command, int maxproc, Map<String, String> overrides) { }
+
+    private static final String PASS_MAXPROC = " maxproc";
 
     private final List<Service> services;
     private final List<Transport> transports;
@@ -56,6 +62,7 @@ public final class MasterConfig {
         List<Service> services = new ArrayList<>();
         List<Transport> transports = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        Map<String, String> pass = new LinkedHashMap<>();   // the "pass" smtpd entry's -o options
         List<String> lines = text.lines().toList();
         StringBuilder logical = null;
         int start = 0;
@@ -67,17 +74,31 @@ public final class MasterConfig {
                 logical.append(' ').append(line.strip());
                 continue;
             }
-            if (logical != null) entry(logical.toString(), source, start, defaultProcessLimit, services, transports, warnings);
+            if (logical != null) entry(logical.toString(), source, start, defaultProcessLimit, services, transports, warnings, pass);
             if (line != null) {
                 logical = new StringBuilder(line.strip());
                 start = i + 1;
             }
         }
-        return new MasterConfig(services, transports, warnings);
+        // postscreen (POSTSCREEN_README): "smtp inet n - y - 1 postscreen" screens the clients and
+        // hands them to "smtpd pass - - y - - smtpd"; in SecuMail's one process the smtpd entry's
+        // -o options apply to the sessions of the postscreen service
+        List<Service> merged = new ArrayList<>();
+        for (Service s : services) {
+            if (!s.postscreen()) {
+                merged.add(s);
+                continue;
+            }
+            Map<String, String> o = new LinkedHashMap<>(s.overrides());
+            o.putAll(pass);
+            String max = o.remove(PASS_MAXPROC);
+            merged.add(new Service(s.endpoint(), max == null ? defaultProcessLimit : Integer.parseInt(max), o, s.line(), true));
+        }
+        return new MasterConfig(merged, transports, warnings);
     }
 
     private static void entry(String text, String source, int line, int defaultLimit, List<Service> services, List<Transport> transports,
-                              List<String> warnings) {
+                              List<String> warnings, Map<String, String> pass) {
         String[] f = text.split("\\s+");
         if (f.length < 8) throw new ConfigException(source + ", line " + line + ": expected 8 or more fields, found " + f.length + ": \"" + text + "\"");
         String command = f[7];
@@ -88,7 +109,16 @@ public final class MasterConfig {
             transports.add(new Transport(f[0], command, max, o));
             return;
         }
-        if (!f[1].equals("inet") || !command.equals("smtpd")) {
+        if (f[1].equals("pass") && command.equals("smtpd")) {
+            Map<String, String> o = new LinkedHashMap<>();
+            options(f, source, line, warnings, o);
+            pass.putAll(o);
+            // postscreen's own maxproc is its process count (1); the sessions are the smtpd's
+            pass.put(PASS_MAXPROC, Integer.toString(f[6].equals("-") ? defaultLimit : parseMaxproc(f[6], source, line)));
+            return;
+        }
+        boolean postscreen = f[1].equals("inet") && command.equals("postscreen");
+        if (!postscreen && (!f[1].equals("inet") || !command.equals("smtpd"))) {
             if (!isBuiltIn(f[0], command)) {
                 warnings.add(source + ", line " + line + ": service \"" + f[0] + "\" (type " + f[1] + ", command " + command + ") is not supported by SecuMail; ignored");
             }
@@ -97,7 +127,7 @@ public final class MasterConfig {
         int maxproc = f[6].equals("-") ? defaultLimit : parseMaxproc(f[6], source, line);
         Map<String, String> overrides = new LinkedHashMap<>();
         options(f, source, line, warnings, overrides);
-        services.add(new Service(f[0], maxproc, overrides, line));
+        services.add(new Service(f[0], maxproc, overrides, line, postscreen));
     }
 
     private static int parseMaxproc(String v, String source, int line) {
@@ -131,6 +161,6 @@ public final class MasterConfig {
     private static boolean isBuiltIn(String service, String command) {
         return List.of("pickup", "cleanup", "qmgr", "oqmgr", "tlsmgr", "trivial-rewrite", "rewrite", "bounce", "defer",
                 "trace", "flush", "proxymap", "proxywrite", "verify", "anvil", "scache", "discard", "local", "virtual",
-                "error", "retry", "showq", "postlog").contains(command);
+                "error", "retry", "showq", "postlog", "dnsblog", "tlsproxy").contains(command);
     }
 }

@@ -142,6 +142,9 @@ public final class Parameters {
         for (var e : org.secumail.antivirus.AntivirusParameters.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
         // milters (MILTER_README; org.secumail.milter). The default action is Postfix 3.7's
         // (tempfail), the Postfix that Debian 12 ships; Postfix 3.11 changed it to shutdown.
+        // postscreen (org.secumail.postscreen)
+        for (var e : org.secumail.postscreen.PostscreenSettings.PARAMETERS.entrySet()) p(e.getKey(), e.getValue());
+
         // after-queue content filters (FILTER_README)
         p("content_filter", "");
         p("receive_override_options", "");

@@ -63,6 +63,10 @@ public final class SmtpServer implements AutoCloseable {
             }
             try {
                 c.setTcpNoDelay(true);
+                if (svc.postscreen != null) {
+                    Thread.ofVirtual().name("postscreen-" + c.getPort()).start(() -> screenThenServe(c));
+                    continue;
+                }
                 SmtpSession session = new SmtpSession(svc, c);
                 Thread.ofVirtual().name("smtpd-" + c.getPort()).start(() -> {
                     try {
@@ -76,6 +80,20 @@ public final class SmtpServer implements AutoCloseable {
                 LOG.warn("cannot start session for {}: {}", c.getRemoteSocketAddress(), e.toString());
                 closeQuietly(c);
             }
+        }
+    }
+
+    /** postscreen first; a client that passes gets its smtpd session on the same thread. */
+    private void screenThenServe(Socket c) {
+        try {
+            org.secumail.postscreen.Postscreen.Outcome o = svc.postscreen.screen(c);
+            if (o.pass()) new SmtpSession(svc, c, o.pending()).run();
+            else closeQuietly(c);
+        } catch (IOException | RuntimeException e) {
+            LOG.info("postscreen: lost connection with {}: {}", c.getRemoteSocketAddress(), e.toString());
+            closeQuietly(c);
+        } finally {
+            slots.release();
         }
     }
 

@@ -56,9 +56,15 @@ public final class SmtpSession implements Runnable {
     SessionMilters milters;
 
     public SmtpSession(SmtpdService svc, Socket socket) throws IOException {
+        this(svc, socket, new byte[0]);
+    }
+
+    /** @param pending what the client already sent (postscreen read it during its greet test) */
+    public SmtpSession(SmtpdService svc, Socket socket, byte[] pending) throws IOException {
         this.svc = svc;
         this.socket = socket;
-        this.in = new SmtpInput(socket.getInputStream());
+        this.in = new SmtpInput(pending.length == 0 ? socket.getInputStream()
+                : new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(pending), socket.getInputStream()));
         this.out = new BufferedOutputStream(socket.getOutputStream(), 4096);
         this.ctx = new CheckContext(svc.checks);
         this.tx = new MailTransaction(this);

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.postscreen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.secumail.Server;
+import org.secumail.config.MainConfig;
+import org.secumail.config.MasterConfig;
+import org.secumail.dns.TestDnsServer;
+import org.secumail.smtpd.LogCapture;
+
+/**
+ * postscreen in front of smtpd (master.cf "postscreen" + "smtpd pass"), with clients on
+ * several loopback addresses and DNS lists on a test DNS server: a pre-greeting bot, a client
+ * listed on two weighted lists above the threshold, one below it (PASS NEW, then PASS OLD),
+ * the drop action, and an allowlisted client that skips the tests.
+ */
+class PostscreenTest {
+    @TempDir
+    Path dir;
+
+    private Server server;
+    private TestDnsServer dns;
+
+    @AfterEach
+    void stop() {
+        if (server != null) server.close();
+        if (dns != null) dns.close();
+    }
+
+    private int start(String... extra) throws Exception {
+        dns = TestDnsServer.start(String.join("\n",
+                "bl1.test SOA ns.bl1.test hostmaster.bl1.test 1 3600 600 86400 60",
+                "bl2.test SOA ns.bl2.test hostmaster.bl2.test 1 3600 600 86400 60",
+                "2.0.0.127.bl1.test A 127.0.0.2", "2.0.0.127.bl2.test A 127.0.0.2",
+                "4.0.0.127.bl2.test A 127.0.0.2", ""));
+        String main = String.join("\n", "compatibility_level = 3.6", "myhostname = mx.example.test", "mydestination = example.test",
+                "mynetworks = 127.0.0.9/32", "local_recipient_maps = inline:{ user1=ok }", "alias_maps =",
+                "queue_directory = " + dir.resolve("queue"), "data_directory = " + dir.resolve("data"),
+                "mail_spool_directory = " + dir.resolve("mail") + "/", "dns_servers = " + dns.serverSpec(), "secumail_dns_timeout = 1s",
+                "smtpd_peername_lookup = no", "postscreen_greet_wait = 1s",
+                "postscreen_dnsbl_sites = bl1.test*2, bl2.test*1", "postscreen_dnsbl_threshold = 3",
+                String.join("\n", extra), "");
+        String master = "127.0.0.1:0 inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd\n  -o smtpd_helo_required=yes\n";
+        server = Server.start(MainConfig.fromText(main, "main.cf", dir), MasterConfig.parse(master, "master.cf", 100));
+        return server.listeners().get(0).port();
+    }
+
+    private static Socket connect(int port, String source) throws Exception {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    private static String line(BufferedReader in) throws Exception {
+        return in.readLine();
+    }
+
+    private static void send(OutputStream out, String text) throws Exception {
+        out.write((text + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    @Test
+    void aPregreetingBotIsRefusedByTheDummyEngine() throws Exception {
+        int port = start("postscreen_greet_action = enforce");
+        try (LogCapture log = new LogCapture("secumail.postscreen"); Socket s = connect(port, "127.0.0.5")) {
+            OutputStream out = s.getOutputStream();
+            send(out, "EHLO bot.example");   // before the banner
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(line(in)).isEqualTo("220-mx.example.test ESMTP SecuMail");
+            assertThat(line(in)).isEqualTo("220 mx.example.test ESMTP SecuMail");
+            assertThat(line(in)).isEqualTo("250-mx.example.test");
+            while (line(in).startsWith("250-")) { }
+            send(out, "MAIL FROM:<bot@spam.example>");
+            assertThat(line(in)).isEqualTo("250 2.1.0 Ok");
+            send(out, "RCPT TO:<user1@example.test>");
+            assertThat(line(in)).isEqualTo("550 5.5.1 Protocol error");
+            send(out, "QUIT");
+            assertThat(line(in)).isEqualTo("221 2.0.0 Bye");
+            assertThat(log.await(l -> l.matches("PREGREET 18 after \\S+ from \\[127.0.0.5\\]:\\d+: EHLO bot.example\\\\r\\\\n"),
+                    java.time.Duration.ofSeconds(5))).isNotNull();
+            assertThat(log.lines()).anyMatch(l -> l.matches("NOQUEUE: reject: RCPT from \\[127.0.0.5\\]:\\d+: 550 5.5.1 Protocol error; "
+                    + "from=<bot@spam.example>, to=<user1@example.test>, proto=ESMTP, helo=<bot.example>"));
+        }
+    }
+
+    @Test
+    void weightedListsAboveTheThresholdAreRefusedBelowItPassAndAreRemembered() throws Exception {
+        int port = start("postscreen_dnsbl_action = enforce");
+        try (LogCapture log = new LogCapture("secumail.postscreen")) {
+            try (Socket s = connect(port, "127.0.0.2")) {   // on bl1 (2) and bl2 (1): rank 3
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(line(in)).startsWith("220-");
+                assertThat(line(in)).startsWith("220 ");
+                send(s.getOutputStream(), "HELO listed.example");
+                assertThat(line(in)).isEqualTo("250 mx.example.test");
+                send(s.getOutputStream(), "MAIL FROM:<a@listed.example>");
+                line(in);
+                send(s.getOutputStream(), "RCPT TO:<user1@example.test>");
+                assertThat(line(in)).isEqualTo("550 5.7.1 Service unavailable; client [127.0.0.2] blocked using bl1.test");
+            }
+            assertThat(log.lines()).anyMatch(l -> l.matches("DNSBL rank 3 for \\[127.0.0.2\\]:\\d+"));
+            for (int round = 0; round < 2; round++) {
+                try (Socket s = connect(port, "127.0.0.4")) {   // on bl2 only: rank 1, below the threshold
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                    if (round == 0) assertThat(line(in)).isEqualTo("220-mx.example.test ESMTP SecuMail");
+                    assertThat(line(in)).as("smtpd's own greeting line").isEqualTo("220 mx.example.test ESMTP SecuMail");
+                    send(s.getOutputStream(), "HELO fine.example");
+                    assertThat(line(in)).isEqualTo("250 mx.example.test");
+                    send(s.getOutputStream(), "MAIL FROM:<a@fine.example>");
+                    assertThat(line(in)).isEqualTo("250 2.1.0 Ok");
+                    send(s.getOutputStream(), "RCPT TO:<user1@example.test>");
+                    assertThat(line(in)).isEqualTo("250 2.1.5 Ok");
+                }
+            }
+            assertThat(log.lines()).anyMatch(l -> l.matches("PASS NEW \\[127.0.0.4\\]:\\d+"))
+                    .anyMatch(l -> l.matches("PASS OLD \\[127.0.0.4\\]:\\d+"));
+        }
+    }
+
+    @Test
+    void dropAndAllowlist() throws Exception {
+        int port = start("postscreen_greet_action = drop", "postscreen_access_list = permit_mynetworks, inline:{ 127.0.0.7=permit }");
+        try (LogCapture log = new LogCapture("secumail.postscreen")) {
+            try (Socket s = connect(port, "127.0.0.6")) {
+                send(s.getOutputStream(), "EHLO eager.example");
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(line(in)).startsWith("220-");
+                assertThat(line(in)).isEqualTo("521 5.5.1 Protocol error");
+                assertThat(line(in)).as("closed").isNull();
+            }
+            try (Socket s = connect(port, "127.0.0.7")) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(line(in)).as("no greet test: smtpd at once").isEqualTo("220 mx.example.test ESMTP SecuMail");
+            }
+            assertThat(log.lines()).anyMatch(l -> l.matches("ALLOWLISTED \\[127.0.0.7\\]:\\d+"))
+                    .anyMatch(l -> l.matches("DISCONNECT \\[127.0.0.6\\]:\\d+"));
+        }
+    }
+}
