@@ -37,7 +37,7 @@ final class DummySmtp {
 
     void run() {
         String helo = "";
-        String sender = "";
+        String sender = null;
         String proto = "SMTP";
         try {
             socket.setSoTimeout(300_000);
@@ -60,15 +60,31 @@ final class DummySmtp {
                         write(out, "250 " + hostname);
                     }
                     case "MAIL" -> {
-                        sender = between(arg);
-                        write(out, "250 2.1.0 Ok");
+                        if (sender != null) write(out, "503 5.5.1 Error: nested MAIL command");
+                        else if (!arg.regionMatches(true, 0, "FROM:", 0, 5)) write(out, "501 5.5.4 Syntax: MAIL FROM:<address>");
+                        else {
+                            sender = between(arg.substring(5));
+                            write(out, "250 2.1.0 Ok");
+                        }
                     }
                     case "RCPT" -> {
-                        Postscreen.LOG.info("NOQUEUE: reject: RCPT from {}: {}; from=<{}>, to=<{}>, proto={}, helo=<{}>", who, rcptReply,
-                                sender, between(arg), proto, helo);
-                        write(out, rcptReply);
+                        if (sender == null) write(out, "503 5.5.1 Error: need MAIL command");
+                        else if (!arg.regionMatches(true, 0, "TO:", 0, 3)) write(out, "501 5.5.4 Syntax: RCPT TO:<address>");
+                        else {
+                            Postscreen.LOG.info("NOQUEUE: reject: RCPT from {}: {}; from=<{}>, to=<{}>, proto={}, helo=<{}>", who, rcptReply,
+                                    sender, between(arg.substring(3)), proto, helo);
+                            write(out, rcptReply);
+                        }
                     }
-                    case "DATA", "BDAT" -> write(out, "554 5.5.1 Error: no valid recipients");
+                    case "DATA", "BDAT" -> {
+                        // postscreen drops the connection here: a legitimate client never sends
+                        // DATA after every recipient was refused (postscreen_smtpd.c)
+                        Postscreen.LOG.info("{} without valid RCPT from {}", verb, who);
+                        write(out, !arg.isEmpty() && verb.equals("DATA") ? "501 5.5.4 Syntax: DATA"
+                                : sender == null ? "503 5.5.1 Error: need RCPT command" : "554 5.5.1 Error: no valid recipients");
+                        out.flush();
+                        return;
+                    }
                     case "RSET", "NOOP" -> write(out, "250 2.0.0 Ok");
                     case "QUIT" -> {
                         write(out, "221 2.0.0 Bye");
@@ -88,6 +104,7 @@ final class DummySmtp {
     }
 
     private static String between(String arg) {
+        arg = arg.strip();
         int lt = arg.indexOf('<');
         int gt = arg.indexOf('>', lt + 1);
         return lt >= 0 && gt > lt ? arg.substring(lt + 1, gt) : arg;

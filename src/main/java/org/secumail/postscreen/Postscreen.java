@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *     (postscreen_dnsbl_action); at or below a negative postscreen_dnsbl_allowlist_threshold the
  *     client passes every test.</li>
  * <li>A client that failed with "drop" gets 521 and the connection ends; with "enforce" it talks
- *     to {@link DummySmtp}, which refuses every recipient with the test's reply; with "ignore" the
+ *     to {@link DummySmtp} (after the "220 " line, except for a client that talked first), which
+ *     refuses every recipient with the test's reply; with "ignore" the
  *     failure is logged and the test is repeated next time. A client that passed every test is
  *     remembered ("PASS NEW") and handed to smtpd, whose "220 " line completes the greeting.</li>
  * </ol>
@@ -191,7 +192,8 @@ public final class Postscreen {
             }
             boolean allowlisted = settings.dnsblAllowlistThreshold() < 0 && dnsblTest && rank <= settings.dnsblAllowlistThreshold();
             if (enforceReply != null) {
-                if (banner) out.write(("220 " + settings.greetBanner() + "\r\n").getBytes(StandardCharsets.UTF_8));
+                // postscreen_smtpd.c: "Send no SMTP banner to pregreeting clients"
+                if (!pregreet) out.write(("220 " + settings.smtpdBanner() + "\r\n").getBytes(StandardCharsets.UTF_8));
                 new DummySmtp(s, who, settings.hostname(), enforceReply, early.toByteArray()).run();
                 return Outcome.DONE;
             }

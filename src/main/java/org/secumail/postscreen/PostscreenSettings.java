@@ -23,7 +23,7 @@ import org.secumail.dnsbl.DnsblQuery;
 public record PostscreenSettings(Duration greetWait, String greetBanner, String greetAction, Duration greetTtl,
                                  List<Site> dnsblSites, int dnsblThreshold, int dnsblAllowlistThreshold, String dnsblAction,
                                  Duration dnsblTtl, List<String> accessList, String denylistAction, boolean respectfulLogging,
-                                 String hostname) {
+                                 String hostname, String smtpdBanner) {
     static final Set<String> ACTIONS = Set.of("ignore", "enforce", "drop");
 
     /** One postscreen_dnsbl_sites entry: the list and its weight (negative for an allowlist). */
@@ -59,7 +59,7 @@ public record PostscreenSettings(Duration greetWait, String greetBanner, String 
                 action(cfg, "postscreen_greet_action"), cfg.duration("postscreen_greet_ttl"), List.copyOf(sites),
                 cfg.integer("postscreen_dnsbl_threshold"), cfg.integer(allow), action(cfg, "postscreen_dnsbl_action"),
                 cfg.duration("postscreen_dnsbl_max_ttl"), cfg.list("postscreen_access_list"), action(cfg, deny),
-                level >= 3.6, cfg.get("myhostname"));
+                level >= 3.6, cfg.get("myhostname"), cfg.get("smtpd_banner"));
     }
 
     private static String action(MainConfig cfg, String name) {
