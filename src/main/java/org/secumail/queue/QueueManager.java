@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * <p>Each message is handled on its own virtual thread; a semaphore of {@code concurrency}
  * permits is taken before a message is moved to active/, which bounds both the active
  * queue and the number of deliveries running at once.
+ *
+ * <p>Scheduling per destination, as qmgr(8) does it: a message whose every remote destination
+ * ("smtp:example.com") already has {@code destinationLimit} messages in flight waits in its
+ * queue (it is taken up when one of them finishes), so a slow but live destination holds at
+ * most its own share of the slots and mail to other destinations goes on.
  */
 public final class QueueManager implements AutoCloseable {
     private static final Logger QMGR = LoggerFactory.getLogger("secumail.qmgr");
@@ -57,6 +62,14 @@ public final class QueueManager implements AutoCloseable {
     volatile Runnable afterNotifications = () -> { };
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<QueueId> inFlight = ConcurrentHashMap.newKeySet();
+    /** default_destination_concurrency_limit: messages in flight per remote destination. */
+    private volatile int destinationLimit = 20;
+    /** Messages in flight per destination. */
+    private final ConcurrentHashMap<String, Integer> destinationLoad = new ConcurrentHashMap<>();
+    /** Each waiting message's destinations, read once from its envelope. */
+    private final ConcurrentHashMap<QueueId, Set<String>> destinationsOf = new ConcurrentHashMap<>();
+    /** A message waited for a busy destination: look again when a delivery finishes. */
+    private volatile boolean skippedBusy;
     private final Object dispatchLock = new Object();
     private final Object signal = new Object();
     private boolean woken;
@@ -94,8 +107,41 @@ public final class QueueManager implements AutoCloseable {
 
     /** A queue manager with minimal_backoff_time, maximal_backoff_time and queue_run_delay from main.cf. */
     public static QueueManager fromConfig(MainConfig cfg, QueueStore store, Transport transport, Clock clock, int concurrency) {
-        return new QueueManager(store, transport, clock, concurrency, cfg.duration("minimal_backoff_time"),
+        QueueManager q = new QueueManager(store, transport, clock, concurrency, cfg.duration("minimal_backoff_time"),
                 cfg.duration("maximal_backoff_time"), cfg.duration("queue_run_delay"), new Bouncer(store, BounceSettings.fromConfig(cfg)));
+        q.destinationLimit(cfg.integer("default_destination_concurrency_limit"));
+        return q;
+    }
+
+    /** Messages in flight per remote destination (default_destination_concurrency_limit); at least 1. */
+    public void destinationLimit(int limit) { this.destinationLimit = Math.max(1, limit); }
+
+    /**
+     * The destinations of a message not yet in flight (read once), or null when it must wait
+     * because every one of them is at its limit.
+     */
+    private Set<String> admit(Path env, QueueId id) {
+        Set<String> dests = destinationsOf.get(id);
+        if (dests == null) {
+            try {
+                dests = Files.exists(env) ? transport.destinations(store.load(env)) : Set.of();
+            } catch (IOException | RuntimeException e) {
+                dests = Set.of();   // handle() reports what is wrong with the file
+            }
+            destinationsOf.put(id, dests);
+        }
+        if (dests.isEmpty() || anyRoom(dests)) return dests;
+        // Flag first, then look again: a delivery that finishes in between either sees the
+        // flag (and wakes the dispatcher) or has already made room that this second look sees.
+        skippedBusy = true;
+        return anyRoom(dests) ? dests : null;
+    }
+
+    private boolean anyRoom(Set<String> dests) {
+        for (String d : dests) {
+            if (destinationLoad.getOrDefault(d, 0) < destinationLimit) return true;
+        }
+        return false;
     }
 
     /** Starts the background scan loop; the first pass looks at incoming/ and deferred/. */
@@ -195,6 +241,7 @@ public final class QueueManager implements AutoCloseable {
     private List<Future<?>> dispatch(boolean includeDeferred) throws IOException, InterruptedException {
         List<Future<?>> tasks = new ArrayList<>();
         synchronized (dispatchLock) {
+            skippedBusy = false;
             for (Path env : store.list(QueueStore.INCOMING)) submit(env, tasks);
             if (includeDeferred) {
                 Instant now = clock.instant();
@@ -213,6 +260,9 @@ public final class QueueManager implements AutoCloseable {
     private void submit(Path env, List<Future<?>> tasks) throws InterruptedException {
         if (closed) return;
         QueueId id = QueueStore.idOf(env, QueueStore.ENVELOPE_SUFFIX);
+        if (inFlight.contains(id)) return;
+        Set<String> dests = admit(env, id);
+        if (dests == null) return;   // its destinations are busy: it waits in its queue
         if (!inFlight.add(id)) return;
         try {
             slots.acquire();
@@ -220,19 +270,26 @@ public final class QueueManager implements AutoCloseable {
             inFlight.remove(id);
             throw e;
         }
+        for (String d : dests) destinationLoad.merge(d, 1, Integer::sum);
         try {
             tasks.add(executor.submit(() -> {
                 try {
                     handle(env);
                 } finally {
-                    inFlight.remove(id);
-                    slots.release();
+                    finished(id, dests);
                 }
             }));
         } catch (RejectedExecutionException e) {
-            inFlight.remove(id);
-            slots.release();
+            finished(id, dests);
         }
+    }
+
+    private void finished(QueueId id, Set<String> dests) {
+        for (String d : dests) destinationLoad.computeIfPresent(d, (k, n) -> n <= 1 ? null : n - 1);
+        destinationsOf.remove(id);
+        inFlight.remove(id);
+        slots.release();
+        if (skippedBusy && !dests.isEmpty()) wake();   // a message waiting for this destination may go now
     }
 
     private void handle(Path env) {

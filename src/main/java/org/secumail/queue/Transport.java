@@ -29,6 +29,15 @@ public interface Transport {
         return name();
     }
 
+    /**
+     * The remote destinations ("transport:nexthop") this message's pending recipients go to, for
+     * the queue manager's per-destination scheduling; empty (the default) means "not limited"
+     * (local delivery). Must not block.
+     */
+    default java.util.Set<String> destinations(QueuedMessage msg) {
+        return java.util.Set.of();
+    }
+
     /** The same for one message (a content filter sends all its recipients to the filter's transport). */
     default String agentName(QueuedMessage msg, String recipient) {
         return agentName(recipient);

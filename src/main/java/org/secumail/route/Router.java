@@ -77,6 +77,23 @@ public final class Router implements Transport, AutoCloseable {
         }
     }
 
+    /** The smtp/lmtp-style destinations of the message's pending recipients (local ones are not limited). */
+    @Override
+    public java.util.Set<String> destinations(QueuedMessage msg) {
+        String filter = msg.envelope().attributes().get(CONTENT_FILTER);
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (QueuedMessage.Recipient r : msg.pending()) {
+            try {
+                NextHop hop = filter == null || filter.isBlank() ? route(r.address()) : NextHop.parse(filter, new NextHop("smtp", domainOf(r.address())));
+                if (hop.transport().equals("local") || hop.transport().equals("virtual")) continue;
+                out.add(hop.toString());
+            } catch (LookupException | RuntimeException e) {
+                // a recipient that cannot be routed now is not scheduled by destination
+            }
+        }
+        return out;
+    }
+
     @Override
     public String agentName(QueuedMessage msg, String recipient) {
         String filter = msg.envelope().attributes().get(CONTENT_FILTER);

@@ -228,4 +228,54 @@ class QueueManagerTest {
             limited.close();
         }
     }
+
+    /**
+     * qmgr's per-destination scheduling: a slow but live destination, with more mail than all
+     * the slots, does not hold up mail to another destination.
+     */
+    @Test
+    void aSlowDestinationDoesNotHoldTheSlotsOfOthers() throws Exception {
+        List<String> fastDone = new CopyOnWriteArrayList<>();
+        AtomicInteger slowRunning = new AtomicInteger();
+        AtomicInteger slowPeak = new AtomicInteger();
+        QueueManager q = new QueueManager(store, new Transport() {
+            @Override public String name() { return "smtp"; }
+
+            @Override public java.util.Set<String> destinations(QueuedMessage msg) {
+                return java.util.Set.of("smtp:" + msg.pending().get(0).address().substring(msg.pending().get(0).address().indexOf('@') + 1));
+            }
+
+            @Override public DeliveryResult deliver(QueuedMessage msg, String rcpt, Content content) {
+                if (rcpt.endsWith("@slow.example")) {
+                    slowPeak.accumulateAndGet(slowRunning.incrementAndGet(), Math::max);
+                    try {
+                        Thread.sleep(3000);   // answers, but after a long time
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        slowRunning.decrementAndGet();
+                    }
+                } else {
+                    fastDone.add(rcpt);
+                }
+                return DeliveryResult.sent("2.0.0", "smtp", "250 ok");
+            }
+        }, clock, 4, MIN, MAX, Duration.ofSeconds(300));
+        q.destinationLimit(2);
+        try {
+            for (int i = 0; i < 10; i++) commit("s" + i + "@slow.example");
+            for (int i = 0; i < 3; i++) commit("f" + i + "@fast.example");
+            long t0 = System.nanoTime();
+            q.start();
+            long deadline = t0 + Duration.ofSeconds(20).toNanos();
+            while (fastDone.size() < 3 && System.nanoTime() < deadline) Thread.sleep(10);
+            assertThat(fastDone).as("the fast destination's mail went at once").hasSize(3);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2500));
+            assertThat(slowPeak.get()).as("the slow destination holds its share only").isLessThanOrEqualTo(2);
+            while ((files(dir.resolve("incoming")) > 0 || files(dir.resolve("active")) > 0) && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(files(dir.resolve("incoming")) + files(dir.resolve("active"))).as("all slow mail delivered in the end").isZero();
+        } finally {
+            q.close();
+        }
+    }
 }
