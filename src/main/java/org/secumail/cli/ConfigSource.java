@@ -23,6 +23,12 @@ final class ConfigSource {
                 : MasterConfig.parse(resource("master.cf"), "(embedded)/master.cf", limit);
     }
 
+    /** The caching resolver of main.cf's dns_servers and secumail_dns_timeout, as the server uses. */
+    static org.secumail.dns.Resolver resolver(MainConfig cfg) {
+        return new org.secumail.dns.CachingResolver(org.secumail.dns.DnsjavaResolver.fromConfig(cfg.list("dns_servers"),
+                cfg.duration("secumail_dns_timeout")));
+    }
+
     static String resource(String name) {
         try (InputStream in = ConfigSource.class.getResourceAsStream("/org/secumail/defaults/" + name)) {
             if (in == null) throw new ConfigException("embedded " + name + " is missing from the jar");

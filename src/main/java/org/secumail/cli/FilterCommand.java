@@ -9,8 +9,6 @@ import java.util.concurrent.CountDownLatch;
 import org.secumail.ContentSetup;
 import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
-import org.secumail.dns.CachingResolver;
-import org.secumail.dns.DnsjavaResolver;
 import org.secumail.filter.FilterServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,7 +36,7 @@ public final class FilterCommand implements Callable<Integer> {
         ContentSetup.Standalone content;
         try {
             MainConfig cfg = ConfigSource.main(configDir);
-            var dns = new CachingResolver(DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
+            var dns = ConfigSource.resolver(cfg);
             content = ContentSetup.standalone(cfg, dns);
             server = new FilterServer(content.checks(), address(listen), address(reinject), cfg.get("myhostname"),
                     cfg.longValue("message_size_limit"), cfg.duration("secumail_filter_timeout"), cfg.path("data_directory").resolve("filter-quarantine"));

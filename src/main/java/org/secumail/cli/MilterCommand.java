@@ -11,8 +11,6 @@ import java.util.concurrent.CountDownLatch;
 import org.secumail.ContentSetup;
 import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
-import org.secumail.dns.CachingResolver;
-import org.secumail.dns.DnsjavaResolver;
 import org.secumail.milter.MilterServer;
 import org.secumail.smtpd.check.CheckSettings;
 import org.secumail.smtpd.check.Restrictions;
@@ -39,7 +37,7 @@ public final class MilterCommand implements Callable<Integer> {
         ContentSetup.Standalone content;
         try {
             MainConfig cfg = ConfigSource.main(configDir);
-            var dns = new CachingResolver(DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
+            var dns = ConfigSource.resolver(cfg);
             // The MTA reports {auth_authen} only for its own AUTH: trust it, as policyd does.
             MainConfig checks = cfg.withOverrides(java.util.Map.of("smtpd_sasl_auth_enable", "yes"));
             content = ContentSetup.standalone(cfg, dns);

@@ -8,8 +8,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
-import org.secumail.dns.CachingResolver;
-import org.secumail.dns.DnsjavaResolver;
 import org.secumail.policy.PolicyServer;
 import org.secumail.smtpd.check.CheckSettings;
 import org.secumail.smtpd.check.Restrictions;
@@ -34,7 +32,7 @@ public final class PolicydCommand implements Callable<Integer> {
             int colon = listen.lastIndexOf(':');
             if (colon <= 0) throw new ConfigException("--listen: expected HOST:PORT, got " + listen);
             String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-            var dns = new CachingResolver(DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
+            var dns = ConfigSource.resolver(cfg);
             // The asking MTA sends sasl_username only when its own AUTH is on: trust it, so that
             // permit_sasl_authenticated works in secumail_policyd_restrictions.
             MainConfig checks = cfg.withOverrides(java.util.Map.of("smtpd_sasl_auth_enable", "yes"));

@@ -120,7 +120,8 @@ public final class AddressResolver {
         return colon > 0 ? a.substring(colon + 1) : a;
     }
 
-    static int lastAtOutsideQuotes(String a) {
+    /** The index of the last '@' outside a quoted local part, or -1. */
+    public static int lastAtOutsideQuotes(String a) {
         boolean quoted = false;
         int last = -1;
         for (int i = 0; i < a.length(); i++) {

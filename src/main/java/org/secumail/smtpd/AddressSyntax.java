@@ -22,7 +22,7 @@ final class AddressSyntax {
     static boolean refused(String address, boolean smtputf8, boolean allowMinUser) {
         if (address.isEmpty()) return false;
         if (!allowMinUser && address.startsWith("-")) return true;
-        int at = lastAtOutsideQuotes(address);
+        int at = org.secumail.rewrite.AddressResolver.lastAtOutsideQuotes(address);
         if (at < 0) return false;   // a bare local part: myorigin is appended
         String domain = address.substring(at + 1);
         // resolve.c strips one trailing dot first ("example.test." is example.test), not ".." 
@@ -92,17 +92,5 @@ final class AddressSyntax {
     private static boolean allAscii(String s) {
         for (int i = 0; i < s.length(); i++) if (s.charAt(i) > 127) return false;
         return true;
-    }
-
-    private static int lastAtOutsideQuotes(String a) {
-        boolean quoted = false;
-        int last = -1;
-        for (int i = 0; i < a.length(); i++) {
-            char c = a.charAt(i);
-            if (c == '\\' && quoted) i++;
-            else if (c == '"') quoted = !quoted;
-            else if (c == '@' && !quoted) last = i;
-        }
-        return last;
     }
 }
