@@ -244,6 +244,7 @@ public final class Server implements AutoCloseable {
     @Override
     public void close() {
         for (SmtpServer l : listeners) l.close();
+        for (SmtpServer l : listeners) l.closePostscreen();
         if (trigger != null) trigger.close();
         queueManager.close();
         for (SaslBackend b : saslBackends) b.close();

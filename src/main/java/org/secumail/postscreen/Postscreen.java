@@ -18,6 +18,7 @@ import org.secumail.dnsbl.DnsblQuery;
 import org.secumail.table.LookupException;
 import org.secumail.table.LookupTable;
 import org.secumail.table.NetworkMatchList;
+import org.secumail.table.StringMatchList;
 import org.secumail.table.Tables;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,35 +27,40 @@ import org.slf4j.LoggerFactory;
  * postscreen(8), built in: screens each connection of a service that master.cf runs as
  * "postscreen" before smtpd sees it, with Postfix's tests, actions and log lines:
  * <ol>
+ * <li>postscreen_client_connection_count_limit: more connections from one address get "421 4.7.0
+ *     Error: too many connections".</li>
  * <li>postscreen_access_list: "permit" (permit_mynetworks, or a table's answer) passes at once
  *     ("ALLOWLISTED [addr]:port"); "reject" is logged "DENYLISTED" and handled by
  *     postscreen_denylist_action.</li>
- * <li>A client that passed before, within each test's time to live, passes ("PASS OLD").</li>
- * <li>Otherwise the DNSBL lookups of postscreen_dnsbl_sites start at once, "220-" and the
- *     postscreen_greet_banner go out, and postscreen waits postscreen_greet_wait: a client that
- *     talks first is logged "PREGREET n after t from [addr]:port: text" (postscreen_greet_action);
- *     one that hangs up, "HANGUP". Then the weights of the lists that list the client add up:
- *     at or above postscreen_dnsbl_threshold, "DNSBL rank n for [addr]:port"
- *     (postscreen_dnsbl_action); at or below a negative postscreen_dnsbl_allowlist_threshold the
- *     client passes every test.</li>
- * <li>A client that failed with "drop" gets 521 and the connection ends; with "enforce" it talks
- *     to {@link DummySmtp} (after the "220 " line, except for a client that talked first), which
- *     refuses every recipient with the test's reply; with "ignore" the
- *     failure is logged and the test is repeated next time. A client that passed every test is
- *     remembered ("PASS NEW") and handed to smtpd, whose "220 " line completes the greeting.</li>
+ * <li>The temporary allowlist ({@link PostscreenCache}, postscreen_cache_map): a client whose
+ *     enabled tests all passed within their time to live passes ("PASS OLD").</li>
+ * <li>Before the handshake: the DNSBL lookups of postscreen_dnsbl_sites start at once, "220-"
+ *     and the postscreen_greet_banner go out, and postscreen waits postscreen_greet_wait: a
+ *     client that talks first is logged "PREGREET n after t from [addr]:port: text"
+ *     (postscreen_greet_action); one that hangs up, "HANGUP". The weights of the lists that
+ *     list the client add up: at or above postscreen_dnsbl_threshold, "DNSBL rank n for
+ *     [addr]:port" (postscreen_dnsbl_action); at or below a negative
+ *     postscreen_dnsbl_allowlist_threshold the client passes every other test.</li>
+ * <li>After the handshake, when postscreen_pipelining_enable, postscreen_non_smtp_command_enable
+ *     or postscreen_bare_newline_enable ask for it, or a test failed with "enforce":
+ *     {@link DummySmtp}.</li>
+ * <li>"drop" ends the connection with a 521 reply, "enforce" refuses every recipient with the
+ *     test's 550 reply, "ignore" logs the failure and tests again next time. A client that
+ *     passed every test is remembered ("PASS NEW"); when no deep test is pending it goes to
+ *     smtpd on the same connection, whose "220 " line completes the greeting.</li>
  * </ol>
- * The deep protocol tests (pipelining, non-SMTP commands, bare newlines) and the haproxy
- * protocol are not implemented. The pass cache lives in memory, bounded.
  */
-public final class Postscreen {
+public final class Postscreen implements AutoCloseable {
     static final Logger LOG = LoggerFactory.getLogger("secumail.postscreen");
-    static final int MAX_CACHE = 100_000;
 
-    private final PostscreenSettings settings;
+    final PostscreenSettings settings;
     private final Resolver dns;
     private final NetworkMatchList mynetworks;
     private final List<Object> accessList = new ArrayList<>();
-    private final ConcurrentHashMap<String, long[]> cache = new ConcurrentHashMap<>();
+    private final PostscreenCache cache;
+    private final StringMatchList forbidden;
+    private final LookupTable dnsblReplyMap;
+    private final ConcurrentHashMap<String, Integer> concurrency = new ConcurrentHashMap<>();
 
     /** What happened to a connection: hand it to smtpd (with what the client already sent), or it is done. */
     public record Outcome(boolean pass, byte[] pending) {
@@ -65,15 +71,18 @@ public final class Postscreen {
         this.settings = settings;
         this.dns = dns;
         this.mynetworks = mynetworks;
-        for (String e : settings.accessList()) {
+        for (String e : settings.accessList) {
             if (e.equalsIgnoreCase("permit_mynetworks")) accessList.add("permit_mynetworks");
             else accessList.add(Tables.open(e, configDir));
         }
+        this.forbidden = StringMatchList.of(settings.forbiddenCommands, configDir);
+        this.dnsblReplyMap = settings.dnsblReplyMap.isEmpty() ? null : Tables.open(settings.dnsblReplyMap, configDir);
+        this.cache = PostscreenCache.open(settings);
     }
 
-    private static String label(Socket s) {
-        InetSocketAddress r = (InetSocketAddress) s.getRemoteSocketAddress();
-        return "[" + r.getAddress().getHostAddress() + "]:" + r.getPort();
+    @Override
+    public void close() {
+        if (cache != null) cache.close();
     }
 
     /** postscreen_access_list: "permit", "reject" or null (no decision). */
@@ -98,131 +107,246 @@ public final class Postscreen {
         return null;
     }
 
+    boolean forbidden(String command) {
+        return forbidden.matches(command);
+    }
+
     /** Screens one new connection; on pass the caller runs smtpd on it. */
     public Outcome screen(Socket s) throws IOException {
-        InetSocketAddress local = (InetSocketAddress) s.getLocalSocketAddress();
-        String who = label(s);
-        java.net.InetAddress addr = s.getInetAddress();
-        String ip = addr.getHostAddress();
-        LOG.info("CONNECT from {} to [{}]:{}", who, local.getAddress().getHostAddress(), local.getPort());
+        return screen(s, (InetSocketAddress) s.getRemoteSocketAddress(), (InetSocketAddress) s.getLocalSocketAddress());
+    }
+
+    /** Screens a connection whose client and server addresses are given (by the haproxy protocol, say). */
+    public Outcome screen(Socket s, InetSocketAddress client, InetSocketAddress server) throws IOException {
+        ScreenState state = new ScreenState(s, client);
+        LOG.info("CONNECT from {} to [{}]:{}", state.who, server.getAddress().getHostAddress(), server.getPort());
+        int count = concurrency.merge(state.ip, 1, Integer::sum);
+        try {
+            return screen(state, client.getAddress(), count);
+        } finally {
+            concurrency.computeIfPresent(state.ip, (k, v) -> v <= 1 ? null : v - 1);
+        }
+    }
+
+    private Outcome screen(ScreenState state, java.net.InetAddress addr, int count) throws IOException {
+        long now = System.currentTimeMillis() / 1000;
+        if (settings.connectionCountLimit > 0 && count > settings.connectionCountLimit) {
+            LOG.info("NOQUEUE: reject: CONNECT from {}: too many connections", state.who);
+            return drop(state, "421 4.7.0 Error: too many connections");
+        }
         String access = access(addr);
         if ("permit".equals(access)) {
-            LOG.info("{} {}", settings.respectfulLogging() ? "ALLOWLISTED" : "WHITELISTED", who);
-            return new Outcome(true, new byte[0]);
+            LOG.info("{} {}", settings.respectfulLogging ? "ALLOWLISTED" : "WHITELISTED", state.who);
+            return conclude(state);
         }
-        String enforceReply = null;
         if ("reject".equals(access)) {
-            LOG.info("{} {}", settings.respectfulLogging() ? "DENYLISTED" : "BLACKLISTED", who);
-            switch (settings.denylistAction()) {
+            LOG.info("{} {}", settings.respectfulLogging ? "DENYLISTED" : "BLACKLISTED", state.who);
+            state.denylistFail = true;
+            switch (settings.denylistAction) {
                 case "drop" -> {
-                    return drop(s, who, "521 5.3.2 Service currently unavailable");
+                    return drop(state, "521 5.3.2 Service currently unavailable");
                 }
-                case "enforce" -> enforceReply = "550 5.3.2 Service currently unavailable";
-                default -> { }
+                case "enforce" -> {
+                    state.rcptReply = "550 5.3.2 Service currently unavailable";
+                    state.noforward = true;
+                }
+                default -> state.denylistFail = false;   // tested again next time
             }
         }
-        long now = System.currentTimeMillis();
-        long[] passed = cache.get(ip);
-        boolean greetTest = !settings.greetBanner().isEmpty() || settings.greetWait().toMillis() > 0;
-        boolean dnsblTest = !settings.dnsblSites().isEmpty();
-        if (enforceReply == null && passed != null && (!greetTest || passed[0] > now) && (!dnsblTest || passed[1] > now)) {
-            LOG.info("PASS OLD {}", who);
-            return new Outcome(true, new byte[0]);
+        String record = !state.anyFail() && cache != null ? cache.lookup(state.ip) : null;
+        if (record != null) {
+            state.parse(record);
+            boolean deny = state.denylistFail;
+            state.todoTests(settings, now);
+            state.denylistFail = deny;
+            if (!state.anyTodo() && !state.anyFail() && !state.noforward) {
+                LOG.info("PASS OLD {}", state.who);
+                return conclude(state);
+            }
+        } else {
+            state.newTests();
+            state.todoTests(settings, now);
         }
+        if (state.earlyTodo()) return earlyTests(state, addr);
+        if (state.smtpdTodo() || state.noforward) {
+            new DummySmtp(this, state).run();
+            return Outcome.DONE;
+        }
+        return conclude(state);
+    }
+
+    /** The pregreet and DNSBL tests (postscreen_early.c). */
+    private Outcome earlyTests(ScreenState state, java.net.InetAddress addr) throws IOException {
+        state.begin("tests before SMTP handshake");
         List<Future<DnsblQuery.Result>> lookups = new ArrayList<>();
         try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            for (PostscreenSettings.Site site : settings.dnsblSites()) {
-                lookups.add(exec.submit(() -> site.query().lookup(dns, site.query().nameFor(addr))));
+            if (state.todo[ScreenState.DNSBL]) {
+                for (PostscreenSettings.Site site : settings.dnsblSites) {
+                    lookups.add(exec.submit(() -> site.query().lookup(dns, site.query().nameFor(addr))));
+                }
             }
-            OutputStream out = s.getOutputStream();
-            boolean banner = !settings.greetBanner().isEmpty();
-            if (banner) {
-                out.write(("220-" + settings.greetBanner() + "\r\n").getBytes(StandardCharsets.UTF_8));
+            OutputStream out = state.socket.getOutputStream();
+            if (state.todo[ScreenState.PREGR]) {
+                out.write(("220-" + settings.greetBanner + "\r\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
             }
             ByteArrayOutputStream early = new ByteArrayOutputStream();
-            long start = System.nanoTime();
-            boolean hangup = waitForSilence(s, early, settings.greetWait().toMillis());
-            double elapsed = (System.nanoTime() - start) / 1e9;
+            boolean hangup;
+            if (state.todo[ScreenState.PREGR]) {
+                hangup = waitForSilence(state.socket, early, settings.greetWait.toMillis());
+            } else {
+                // only the DNS lists: wait for their answers, at most the greet wait
+                hangup = false;
+                long end = System.nanoTime() + settings.greetWait.toNanos();
+                for (Future<DnsblQuery.Result> f : lookups) {
+                    try {
+                        f.get(Math.max(0, end - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    } catch (Exception e) {
+                        // unanswered in time or failed: no score
+                    }
+                }
+            }
             if (hangup && early.size() == 0) {
-                LOG.info("HANGUP after {} from {} in tests before SMTP handshake", String.format(Locale.ROOT, "%.1f", elapsed), who);
+                hangup(state);
                 return Outcome.DONE;
             }
-            boolean pregreet = early.size() > 0;
-            if (pregreet) {
-                LOG.info("PREGREET {} after {} from {}: {}", early.size(), String.format(Locale.ROOT, "%.2g", elapsed), who,
-                        escape(early.toByteArray()));
-                switch (settings.greetAction()) {
+            state.early = early.toByteArray();
+            long now = System.currentTimeMillis() / 1000;
+            if (state.early.length > 0) {
+                LOG.info("PREGREET {} after {} from {}: {}", state.early.length, state.elapsed(), state.who, escape(state.early));
+                state.failed(ScreenState.PREGR);
+                switch (settings.greetAction) {
                     case "drop" -> {
-                        return drop(s, who, "521 5.5.1 Protocol error");
+                        return drop(state, "521 5.5.1 Protocol error");
                     }
-                    case "enforce" -> { if (enforceReply == null) enforceReply = "550 5.5.1 Protocol error"; }
-                    default -> { }
-                }
-            }
-            int rank = 0;
-            String firstList = null;
-            for (int i = 0; i < lookups.size(); i++) {
-                Future<DnsblQuery.Result> f = lookups.get(i);
-                if (!f.isDone()) {
-                    f.cancel(true);   // not answered within the greet wait: no score, as postscreen
-                    continue;
-                }
-                try {
-                    DnsblQuery.Result r = f.get();
-                    if (r.listed()) {
-                        rank += settings.dnsblSites().get(i).weight();
-                        if (firstList == null && settings.dnsblSites().get(i).weight() > 0) firstList = settings.dnsblSites().get(i).query().zone();
+                    case "enforce" -> {
+                        state.rcptReply = "550 5.5.1 Protocol error";
+                        state.noforward = true;
                     }
-                } catch (Exception e) {
-                    // a failed lookup scores nothing
+                    default -> state.fail[ScreenState.PREGR] = false;   // tested again next time
                 }
+            } else if (state.todo[ScreenState.PREGR]) {
+                state.pass[ScreenState.PREGR] = true;
+                state.expire[ScreenState.PREGR] = now + settings.ttl[ScreenState.PREGR].toSeconds();
             }
-            boolean dnsblFail = dnsblTest && rank >= settings.dnsblThreshold();
-            if (dnsblFail) {
-                LOG.info("DNSBL rank {} for {}", rank, who);
-                String reply = " 5.7.1 Service unavailable; client [" + ip + "] blocked using " + (firstList == null ? "DNSBL" : firstList);
-                switch (settings.dnsblAction()) {
-                    case "drop" -> {
-                        return drop(s, who, "521" + reply);
-                    }
-                    case "enforce" -> { if (enforceReply == null) enforceReply = "550" + reply; }
-                    default -> { }
-                }
-            }
-            boolean allowlisted = settings.dnsblAllowlistThreshold() < 0 && dnsblTest && rank <= settings.dnsblAllowlistThreshold();
-            if (enforceReply != null) {
-                // postscreen_smtpd.c: "Send no SMTP banner to pregreeting clients"
-                if (!pregreet) out.write(("220 " + settings.smtpdBanner() + "\r\n").getBytes(StandardCharsets.UTF_8));
-                new DummySmtp(s, who, settings.hostname(), enforceReply, early.toByteArray()).run();
-                return Outcome.DONE;
-            }
-            if (!pregreet && !dnsblFail || allowlisted) {
-                long greetUntil = now + settings.greetTtl().toMillis();
-                long dnsblUntil = now + settings.dnsblTtl().toMillis();
-                if (allowlisted) greetUntil = dnsblUntil;
-                remember(ip, new long[] {greetUntil, dnsblUntil});
-                LOG.info("PASS NEW {}", who);
-            }
-            // "ignore" failures pass this time and are tested again next time
-            return new Outcome(true, early.toByteArray());
-        }
-    }
-
-    private void remember(String ip, long[] until) {
-        if (cache.size() >= MAX_CACHE) {
-            long now = System.currentTimeMillis();
-            cache.values().removeIf(v -> v[0] < now && v[1] < now);
-            var it = cache.keySet().iterator();
-            while (cache.size() > MAX_CACHE * 3 / 4 && it.hasNext()) {
-                it.next();
-                it.remove();
+            if (state.todo[ScreenState.DNSBL]) {
+                Outcome o = dnsblVerdict(state, lookups, now);
+                if (o != null) return o;
             }
         }
-        cache.put(ip, until);
+        if (state.noforward || !state.smtpdAllPassed()) {
+            new DummySmtp(this, state).run();
+            return Outcome.DONE;
+        }
+        return conclude(state);
     }
 
-    int cacheSize() { return cache.size(); }
+    /** Adds up the weights of the lists that list the client; a non-null result ends the session. */
+    private Outcome dnsblVerdict(ScreenState state, List<Future<DnsblQuery.Result>> lookups, long now) throws IOException {
+        int rank = 0;
+        String name = null;
+        int nameWeight = Integer.MIN_VALUE;
+        for (int i = 0; i < lookups.size(); i++) {
+            Future<DnsblQuery.Result> f = lookups.get(i);
+            if (!f.isDone()) {
+                f.cancel(true);   // not answered within the greet wait: no score, as postscreen
+                continue;
+            }
+            try {
+                DnsblQuery.Result r = f.get();
+                PostscreenSettings.Site site = settings.dnsblSites.get(i);
+                if (r.listed()) {
+                    rank += site.weight();
+                    if (name == null || nameWeight < site.weight()) {
+                        name = site.query().zone();
+                        nameWeight = site.weight();
+                    }
+                }
+            } catch (Exception e) {
+                // a failed lookup scores nothing
+            }
+        }
+        long ttl = Math.max(settings.dnsblMinTtl.toSeconds(), settings.dnsblMaxTtl.toSeconds());
+        if (settings.dnsblAllowlistThreshold < 0 && !state.anyFail() && rank < settings.dnsblThreshold
+                && rank <= settings.dnsblAllowlistThreshold) {
+            // psc_allowlist_non_dnsbl: the other tests pass for as long as the DNSBL pass
+            for (int i = 0; i < ScreenState.COUNT; i++) {
+                if (i == ScreenState.DNSBL) continue;
+                if (state.todo[i] && !state.pass[i]) state.pass[i] = true;
+                if (state.expire[i] < now + ttl) state.expire[i] = now + ttl;
+            }
+        }
+        if (rank < settings.dnsblThreshold) {
+            state.expire[ScreenState.DNSBL] = now + ttl;
+            state.pass[ScreenState.DNSBL] = true;
+            return null;
+        }
+        LOG.info("DNSBL rank {} for {}", rank, state.who);
+        state.failed(ScreenState.DNSBL);
+        String reply = " 5.7.1 Service unavailable; client [" + state.ip + "] blocked using " + safeName(name);
+        switch (settings.dnsblAction) {
+            case "drop" -> {
+                return drop(state, "521" + reply);
+            }
+            case "enforce" -> {
+                state.rcptReply = "550" + reply;
+                state.noforward = true;
+            }
+            default -> state.fail[ScreenState.DNSBL] = false;   // tested again next time
+        }
+        return null;
+    }
+
+    /** postscreen_dnsbl_reply_map: the name shown for a list, to keep its query name private. */
+    private String safeName(String zone) {
+        if (zone == null) return "DNSBL";
+        if (dnsblReplyMap != null) {
+            try {
+                var v = dnsblReplyMap.lookup(zone);
+                if (v.isPresent()) return v.get().strip();
+            } catch (LookupException e) {
+                LOG.warn("warning: postscreen_dnsbl_reply_map lookup for {}: {}", zone, e.getMessage());
+            }
+        }
+        return zone;
+    }
+
+    /** The client hung up (psc_hangup_event): logged with the phase, never a failure. */
+    void hangup(ScreenState state) throws IOException {
+        LOG.info("HANGUP after {} from {} in {}", state.elapsed(), state.who, state.testName);
+        state.hangup = true;
+        state.noforward = true;
+        conclude(state);
+    }
+
+    private Outcome drop(ScreenState state, String reply) throws IOException {
+        state.noforward = true;
+        state.finalReply = reply;
+        return conclude(state);
+    }
+
+    /**
+     * psc_conclude: logs the final blessing when every test to do passed, writes the passed
+     * tests to the cache, then hands the connection to smtpd or says goodbye.
+     */
+    Outcome conclude(ScreenState state) throws IOException {
+        if (state.anyFail()) java.util.Arrays.fill(state.pass, false);
+        if (state.anyPass() && state.allPassed()) LOG.info("PASS {} {}", state.isNew ? "NEW" : "OLD", state.who);
+        if (state.anyPass() && cache != null) cache.update(state.ip, state.record(settings));
+        if (!state.noforward) return new Outcome(true, state.early);
+        if (!state.hangup) {
+            try {
+                state.socket.getOutputStream().write((state.finalReply + "\r\n").getBytes(StandardCharsets.UTF_8));
+                state.socket.getOutputStream().flush();
+            } catch (IOException ignored) {
+                // the client is gone anyway
+            }
+        }
+        LOG.info("DISCONNECT {}", state.who);
+        return Outcome.DONE;
+    }
+
+    int cacheSize() { return cache == null ? 0 : cache.count(); }
 
     /**
      * Waits up to {@code millis} for the client to stay silent; what it sends in that time goes
@@ -250,17 +374,6 @@ public final class Postscreen {
         } finally {
             s.setSoTimeout(saved);
         }
-    }
-
-    private static Outcome drop(Socket s, String who, String reply) {
-        try {
-            s.getOutputStream().write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            s.getOutputStream().flush();
-        } catch (IOException ignored) {
-            // the client is gone anyway
-        }
-        LOG.info("DISCONNECT {}", who);
-        return Outcome.DONE;
     }
 
     /** What the client said, printable, CR and LF shown as \r and \n, as postscreen logs it. */

@@ -110,6 +110,11 @@ public final class SmtpServer implements AutoCloseable {
         });
     }
 
+    /** Closes the postscreen cache of this listener's service (shared by its listeners; closing twice is harmless). */
+    public void closePostscreen() {
+        if (svc.postscreen != null) svc.postscreen.close();
+    }
+
     private static void closeQuietly(Socket c) {
         try {
             c.close();

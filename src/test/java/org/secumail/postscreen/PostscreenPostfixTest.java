@@ -36,6 +36,12 @@ class PostscreenPostfixTest {
     private static PostfixInstance postfix;
     private static Server secumail;
     private static int postfixScreen;
+    private static int postfixDeep;
+
+    /** A second postscreen service with the deep protocol tests on, the same -o lines in both. */
+    private static final String DEEP_OPTIONS = " -o postscreen_greet_action=ignore -o postscreen_pipelining_enable=yes"
+            + " -o postscreen_non_smtp_command_enable=yes -o postscreen_bare_newline_enable=yes"
+            + " -o postscreen_bare_newline_action=enforce -o postscreen_cache_map=btree:$data_directory/postscreen_cache_deep";
 
     private static final String MAIN = String.join("\n", "compatibility_level = 3.6", "myhostname = mx.example.test",
             "mydestination = example.test", "mynetworks = 127.0.0.9/32", "postscreen_greet_wait = 1s",
@@ -50,15 +56,20 @@ class PostscreenPostfixTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             postfixScreen = s.getLocalPort();
         }
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            postfixDeep = s.getLocalPort();
+        }
         postfix = PostfixInstance.start(PostfixInstance.defaultScript(), MAIN + "\nalias_database =\n",
                 "127.0.0.1:" + postfixScreen + " inet n - n - 1 postscreen\n"
+                        + "127.0.0.1:" + postfixDeep + " inet n - n - 1 postscreen" + DEEP_OPTIONS + "\n"
                         + "smtpd pass - - n - - smtpd\n"
                         + "dnsblog unix - - n - 0 dnsblog\n"
                         + "tlsproxy unix - - n - 0 tlsproxy\n");
         Path d = root.resolve("secumail");
         secumail = Server.start(MainConfig.fromText(MAIN + String.join("\n", "queue_directory = " + d.resolve("queue"),
                 "data_directory = " + d.resolve("data"), "local_recipient_maps = inline:{ user1=ok }", ""), "main.cf", d),
-                MasterConfig.parse("127.0.0.1:0 inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd\n", "master.cf", 100));
+                MasterConfig.parse("127.0.0.1:0 inet n - n - 1 postscreen\n127.0.0.1:0 inet n - n - 1 postscreen" + DEEP_OPTIONS
+                        + "\nsmtpd pass - - n - - smtpd\n", "master.cf", 100));
     }
 
     @AfterAll
@@ -111,5 +122,88 @@ class PostscreenPostfixTest {
         List<String> fromSecuMail = bot(secumail.listeners().get(0).port(), "127.0.0.5");
         assertThat(fromPostfix.get(3)).isEqualTo("550 5.5.1 Protocol error");
         assertThat(fromSecuMail).isEqualTo(fromPostfix);
+    }
+
+    /**
+     * One conversation: the greeting, then each chunk written at once (a chunk with several
+     * commands is a pipelining client) and one reply per command read; 220 lines are cut to
+     * their code (the banner text names the software), and the end is "(closed)" if the server
+     * hung up.
+     */
+    private static List<String> converse(int port, String source, String... chunks) throws Exception {
+        List<String> got = new ArrayList<>();
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            String l;
+            do {
+                l = in.readLine();
+                if (l == null) return got;
+                got.add(l.substring(0, 4));
+            } while (!l.startsWith("220 "));
+            for (String chunk : chunks) {
+                out.write(chunk.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                int commands = chunk.split("\n", -1).length - 1;
+                for (int c = 0; c < commands; c++) {
+                    do {
+                        try {
+                            l = in.readLine();
+                        } catch (java.net.SocketException e) {
+                            l = null;
+                        }
+                        if (l == null) {
+                            got.add("(closed)");
+                            return got;
+                        }
+                        got.add(l.startsWith("220") ? l.substring(0, 4) : l);
+                    } while (l.length() > 3 && l.charAt(3) == '-');
+                }
+            }
+            try {
+                got.add(in.readLine() == null ? "(closed)" : "(open)");
+            } catch (java.net.SocketException e) {
+                got.add("(closed)");
+            }
+        }
+        return got;
+    }
+
+    private static List<String> sameFromBoth(String source, String... chunks) throws Exception {
+        long mark = postfix.maillogSize();
+        List<String> fromPostfix;
+        try {
+            fromPostfix = converse(postfixDeep, source, chunks);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("Postfix: " + e + "\n" + postfix.maillogSince(mark), e);
+        }
+        List<String> fromSecuMail = converse(secumail.listeners().get(1).port(), source, chunks);
+        assertThat(fromSecuMail).as("Postfix's log:\n" + postfix.maillogSince(mark)).isEqualTo(fromPostfix);
+        return fromSecuMail;
+    }
+
+    @Test
+    void aGoodClientPassesTheDeepTestsOnceThenGoesToSmtpd() throws Exception {
+        String[] first = {"EHLO good.example\r\n", "MAIL FROM:<a@good.example>\r\n", "RCPT TO:<user1@example.test>\r\n", "QUIT\r\n"};
+        sameFromBoth("127.0.0.21", first);
+        assertThat(converse(secumail.listeners().get(1).port(), "127.0.0.25", first))
+                .contains("450 4.3.2 Service currently unavailable", "221 2.0.0 Bye");
+        // PASS OLD: no "220-" teaser, smtpd's own greeting and QUIT
+        assertThat(sameFromBoth("127.0.0.21", "QUIT\r\n")).containsExactly("220 ", "221 2.0.0 Bye", "(closed)");
+    }
+
+    @Test
+    void aPipeliningBotANonSmtpClientAndBareNewlinesAreCaught() throws Exception {
+        assertThat(sameFromBoth("127.0.0.22", "EHLO bot.example\r\nMAIL FROM:<a@bot.example>\r\nRCPT TO:<user1@example.test>\r\n",
+                "QUIT\r\n")).contains("550 5.5.1 Protocol error", "221 2.0.0 Bye").doesNotContain("250-PIPELINING");
+        assertThat(sameFromBoth("127.0.0.23", "GET / HTTP/1.0\r\n"))
+                .containsExactly("220-", "220 ", "521 5.7.0 Error: I can break rules, too. Goodbye.", "(closed)");
+        assertThat(sameFromBoth("127.0.0.24", "EHLO bare.example\n", "MAIL FROM:<a@bare.example>\n", "RCPT TO:<user1@example.test>\n",
+                "QUIT\n")).contains("550 5.5.1 Protocol error", "221 2.0.0 Bye");
+        assertThat(sameFromBoth("127.0.0.26", "HELO x.example\r\n", "DATA\r\n"))
+                .containsExactly("220-", "220 ", "250 mx.example.test", "503 5.5.1 Error: need RCPT command", "(closed)");
     }
 }

@@ -151,4 +151,84 @@ class PostscreenTest {
                     .anyMatch(l -> l.matches("DISCONNECT \\[127.0.0.6\\]:\\d+"));
         }
     }
+
+    private static java.util.List<String> replies(BufferedReader in, int n) throws Exception {
+        java.util.List<String> got = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String l;
+            do {
+                l = line(in);
+                if (l == null) return got;
+                got.add(l);
+            } while (l.length() > 3 && l.charAt(3) == '-');
+        }
+        return got;
+    }
+
+    @Test
+    void deepTestsPassOnceAreRememberedAcrossARestartAndCatchBots() throws Exception {
+        String[] deep = {"postscreen_pipelining_enable = yes", "postscreen_non_smtp_command_enable = yes",
+            "postscreen_bare_newline_enable = yes", "postscreen_bare_newline_action = enforce"};
+        int port = start(deep);
+        try (LogCapture log = new LogCapture("secumail.postscreen")) {
+            try (Socket s = connect(port, "127.0.0.4")) {   // on bl2 only: below the threshold
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(replies(in, 1)).containsExactly("220-mx.example.test ESMTP SecuMail", "220 mx.example.test ESMTP SecuMail");
+                send(s.getOutputStream(), "EHLO good.example");
+                assertThat(replies(in, 1)).startsWith("250-mx.example.test").doesNotContain("250-PIPELINING");
+                send(s.getOutputStream(), "MAIL FROM:<a@good.example>");
+                send(s.getOutputStream(), "RCPT TO:<user1@example.test>");
+                assertThat(replies(in, 2)).containsExactly("250 2.1.0 Ok", "450 4.3.2 Service currently unavailable");
+                send(s.getOutputStream(), "QUIT");
+                assertThat(replies(in, 1)).containsExactly("221 2.0.0 Bye");
+            }
+            assertThat(log.await(l -> l.matches("PASS NEW \\[127.0.0.4\\]:\\d+"), java.time.Duration.ofSeconds(5))).isNotNull();
+            try (Socket s = connect(port, "127.0.0.3")) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                replies(in, 1);
+                s.getOutputStream().write("EHLO bot.example\r\nMAIL FROM:<a@bot.example>\r\nRCPT TO:<user1@example.test>\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertThat(replies(in, 3)).endsWith("550 5.5.1 Protocol error");
+            }
+            try (Socket s = connect(port, "127.0.0.6")) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                replies(in, 1);
+                send(s.getOutputStream(), "POST /cgi-bin/x HTTP/1.1");
+                assertThat(replies(in, 1)).containsExactly("521 5.7.0 Error: I can break rules, too. Goodbye.");
+            }
+            assertThat(log.await(l -> l.matches("NON-SMTP COMMAND from \\[127.0.0.6\\]:\\d+ after CONNECT: POST /cgi-bin/x HTTP/1.1"),
+                    java.time.Duration.ofSeconds(5))).isNotNull();
+            assertThat(log.lines()).anyMatch(l -> l.matches("COMMAND PIPELINING from \\[127.0.0.3\\]:\\d+ after EHLO: MAIL FROM:.*"))
+                    .noneMatch(l -> l.contains("PASS NEW [127.0.0.3]") || l.contains("PASS NEW [127.0.0.6]"));
+        }
+        server.close();
+        dns.close();
+        port = start(deep);
+        try (LogCapture log = new LogCapture("secumail.postscreen"); Socket s = connect(port, "127.0.0.4")) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(line(in)).as("remembered: smtpd at once").isEqualTo("220 mx.example.test ESMTP SecuMail");
+            send(s.getOutputStream(), "HELO good.example");
+            assertThat(line(in)).isEqualTo("250 mx.example.test");
+            assertThat(log.lines()).anyMatch(l -> l.matches("PASS OLD \\[127.0.0.4\\]:\\d+"));
+        }
+    }
+
+    @Test
+    void tooManyConnectionsFromOneAddress() throws Exception {
+        int port = start("postscreen_client_connection_count_limit = 1");
+        try (LogCapture log = new LogCapture("secumail.postscreen"); Socket first = connect(port, "127.0.0.4")) {
+            BufferedReader in1 = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(line(in1)).startsWith("220-");
+            try (Socket second = connect(port, "127.0.0.4")) {
+                BufferedReader in2 = new BufferedReader(new InputStreamReader(second.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(line(in2)).isEqualTo("421 4.7.0 Error: too many connections");
+                assertThat(line(in2)).isNull();
+            }
+            assertThat(log.lines()).anyMatch(l -> l.matches("NOQUEUE: reject: CONNECT from \\[127.0.0.4\\]:\\d+: too many connections"));
+            try (Socket other = connect(port, "127.0.0.8")) {
+                BufferedReader in3 = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(line(in3)).as("another address is unaffected").startsWith("220-");
+            }
+        }
+    }
 }
