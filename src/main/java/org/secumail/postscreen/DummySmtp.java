@@ -118,7 +118,7 @@ final class DummySmtp {
             return false;
         }
         if (!known && deepTest(ScreenState.NSMTP)
-                && (isHeader(command) || settings.smtputf8 && !validUtf8(command) || screen.forbidden(command))) {
+                && (org.secumail.smtpd.NonSmtpCommand.isHeader(command) || settings.smtputf8 && !validUtf8(command) || screen.forbidden(command))) {
             Postscreen.LOG.info("NON-SMTP COMMAND from {} after {}: {} {}", state.who, savedWhere, printable(command),
                     Postscreen.escape(args.getBytes(StandardCharsets.ISO_8859_1)));
             if (failDeep(ScreenState.NSMTP, "521 5.7.0 Error: I can break rules, too. Goodbye.", "550 5.5.1 Protocol error", now)) {
@@ -327,25 +327,6 @@ final class DummySmtp {
         if (t.isEmpty()) return null;
         int sp = t.indexOf(' ');
         return sp < 0 ? t : t.substring(0, sp);
-    }
-
-    /** is_header(): a field name (printable ASCII), optional blanks, then ':'. */
-    static boolean isHeader(String s) {
-        int n = 0;
-        boolean blanks = false;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == ':') return n > 0;
-            if (c == ' ' || c == '\t') {
-                if (n == 0) return false;
-                blanks = true;
-            } else if (c < 33 || c > 126 || blanks) {
-                return false;
-            } else {
-                n++;
-            }
-        }
-        return false;
     }
 
     private static boolean validUtf8(String latin1) {

@@ -377,7 +377,7 @@ public final class Postscreen implements AutoCloseable {
     }
 
     /** What the client said, printable, CR and LF shown as \r and \n, as postscreen logs it. */
-    static String escape(byte[] b) {
+    public static String escape(byte[] b) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < b.length && sb.length() < 100; i++) {
             int c = b[i] & 0xff;

@@ -192,6 +192,15 @@ public final class SmtpSession implements Runnable {
         }
         lastCommand = verb;
         ctx.command = verb;
+        String word = sp < 0 ? trimmed : trimmed.substring(0, sp);
+        if (NonSmtpCommand.forbidden(svc, word)) {
+            count("unknown");
+            LOG.warn("warning: non-SMTP command from {}: {}", ctx.clientLabel(),
+                    org.secumail.postscreen.Postscreen.escape(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            reply(Reply.of(221, "2.7.0", "Error: I can break rules, too. Goodbye."));
+            quit = true;
+            return;
+        }
         if (clientReject != null && !verb.equals("QUIT") && !verb.equals("NOOP") && !verb.equals("RSET") && !verb.equals("HELP")) {
             // after a client rejection (smtpd_delay_reject = no) Postfix refuses every other command
             count(verb);

@@ -38,6 +38,8 @@ public final class SmtpdService {
     public final boolean rejectUnlistedSender;
     public final boolean disableVrfy;
     public final boolean smtputf8;
+    /** smtpd_forbidden_commands: words that end the session (NonSmtpCommand). */
+    public final org.secumail.table.StringMatchList forbiddenCommands;
     /** allow_min_user: an address may start with '-'. */
     public final boolean allowMinUser;
     /** RFC 3461 DSN announced and accepted, unless smtpd_discard_ehlo_keywords names "dsn". */
@@ -148,6 +150,7 @@ public final class SmtpdService {
         this.rejectUnlistedSender = cfg.bool("smtpd_reject_unlisted_sender");
         this.disableVrfy = cfg.bool("disable_vrfy_command");
         this.smtputf8 = cfg.bool("smtputf8_enable");
+        this.forbiddenCommands = org.secumail.table.StringMatchList.of(cfg.list("smtpd_forbidden_commands"), cfg.configDir());
         this.allowMinUser = cfg.bool("allow_min_user");
         this.dsn = cfg.list("smtpd_discard_ehlo_keywords").stream().noneMatch(k -> k.equalsIgnoreCase("dsn"));
         // Postfix 3.7.11+: no | yes (= normalize) | normalize | reject. Only "reject" refuses;
