@@ -63,8 +63,8 @@ public final class Postscreen implements AutoCloseable {
     private final ConcurrentHashMap<String, Integer> concurrency = new ConcurrentHashMap<>();
 
     /** What happened to a connection: hand it to smtpd (with what the client already sent), or it is done. */
-    public record Outcome(boolean pass, byte[] pending) {
-        static final Outcome DONE = new Outcome(false, new byte[0]);
+    public record Outcome(boolean pass, byte[] pending, org.secumail.smtpd.ProxyProtocol.Endpoints endpoints) {
+        static final Outcome DONE = new Outcome(false, new byte[0], null);
     }
 
     public Postscreen(PostscreenSettings settings, Resolver dns, NetworkMatchList mynetworks, java.nio.file.Path configDir) {
@@ -111,24 +111,48 @@ public final class Postscreen implements AutoCloseable {
         return forbidden.matches(command);
     }
 
-    /** Screens one new connection; on pass the caller runs smtpd on it. */
+    /**
+     * Screens one new connection; on pass the caller runs smtpd on it. With
+     * postscreen_upstream_proxy_protocol = haproxy the proxy's header comes first; without it
+     * the client gets "421 4.3.2 No system resources", as from postscreen.
+     */
     public Outcome screen(Socket s) throws IOException {
-        return screen(s, (InetSocketAddress) s.getRemoteSocketAddress(), (InetSocketAddress) s.getLocalSocketAddress());
+        org.secumail.smtpd.ProxyProtocol.Endpoints e = null;
+        if (!settings.upstreamProxyProtocol.isEmpty()) {
+            try {
+                e = org.secumail.smtpd.ProxyProtocol.read(s, settings.upstreamProxyTimeout, settings.families);
+            } catch (java.net.SocketTimeoutException ex) {
+                LOG.warn("warning: haproxy read: time limit exceeded");
+            } catch (org.secumail.smtpd.ProxyProtocol.ProxyException ex) {
+                LOG.warn("warning: haproxy read: {}", ex.getMessage());
+            }
+            if (e == null) {
+                try {
+                    s.getOutputStream().write("421 4.3.2 No system resources\r\n".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                } catch (IOException ignored) {
+                    // the client is gone anyway
+                }
+                return Outcome.DONE;
+            }
+        }
+        Outcome o = screen(s, e == null ? (InetSocketAddress) s.getRemoteSocketAddress() : e.client(),
+                e == null ? (InetSocketAddress) s.getLocalSocketAddress() : e.server());
+        return o.pass() && e != null ? new Outcome(true, o.pending(), e) : o;
     }
 
-    /** Screens a connection whose client and server addresses are given (by the haproxy protocol, say). */
-    public Outcome screen(Socket s, InetSocketAddress client, InetSocketAddress server) throws IOException {
+    private Outcome screen(Socket s, InetSocketAddress client, InetSocketAddress server) throws IOException {
         ScreenState state = new ScreenState(s, client);
         LOG.info("CONNECT from {} to [{}]:{}", state.who, server.getAddress().getHostAddress(), server.getPort());
         int count = concurrency.merge(state.ip, 1, Integer::sum);
         try {
-            return screen(state, client.getAddress(), count);
+            return screenState(state, client.getAddress(), count);
         } finally {
             concurrency.computeIfPresent(state.ip, (k, v) -> v <= 1 ? null : v - 1);
         }
     }
 
-    private Outcome screen(ScreenState state, java.net.InetAddress addr, int count) throws IOException {
+    private Outcome screenState(ScreenState state, java.net.InetAddress addr, int count) throws IOException {
         long now = System.currentTimeMillis() / 1000;
         if (settings.connectionCountLimit > 0 && count > settings.connectionCountLimit) {
             LOG.info("NOQUEUE: reject: CONNECT from {}: too many connections", state.who);
@@ -333,7 +357,7 @@ public final class Postscreen implements AutoCloseable {
         if (state.anyFail()) java.util.Arrays.fill(state.pass, false);
         if (state.anyPass() && state.allPassed()) LOG.info("PASS {} {}", state.isNew ? "NEW" : "OLD", state.who);
         if (state.anyPass() && cache != null) cache.update(state.ip, state.record(settings));
-        if (!state.noforward) return new Outcome(true, state.early);
+        if (!state.noforward) return new Outcome(true, state.early, null);
         if (!state.hangup) {
             try {
                 state.socket.getOutputStream().write((state.finalReply + "\r\n").getBytes(StandardCharsets.UTF_8));

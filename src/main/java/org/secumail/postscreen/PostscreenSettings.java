@@ -57,6 +57,7 @@ public final class PostscreenSettings {
     final Set<String> discardEhloKeywords;
     final String upstreamProxyProtocol;
     final Duration upstreamProxyTimeout;
+    final org.secumail.smtpd.ProxyProtocol.Families families;
 
     private PostscreenSettings(MainConfig cfg) {
         List<Site> sites = new ArrayList<>();
@@ -129,6 +130,7 @@ public final class PostscreenSettings {
             throw new ConfigException("postscreen_upstream_proxy_protocol: unsupported protocol \"" + upstreamProxyProtocol + "\" (only haproxy)");
         }
         upstreamProxyTimeout = cfg.duration("postscreen_upstream_proxy_timeout");
+        families = org.secumail.smtpd.ProxyProtocol.Families.of(cfg);
     }
 
     public static PostscreenSettings fromConfig(MainConfig cfg) {

@@ -23,14 +23,14 @@ final class MilterMacroValues {
             case "_" -> ctx.reverseName + " [" + ctx.clientAddr + "]"
                     + (ctx.clientName.equalsIgnoreCase(ctx.reverseName) ? "" : " (may be forged)");
             case "{client_addr}" -> ctx.clientAddr;
-            case "{client_port}" -> s.socket.getRemoteSocketAddress() instanceof InetSocketAddress a ? Integer.toString(a.getPort()) : "0";
+            case "{client_port}" -> s.remote != null ? Integer.toString(s.remote.getPort()) : "0";
             case "{client_name}" -> ctx.clientName;
             case "{client_ptr}" -> ctx.reverseName;
             case "{client_resolve}" -> ctx.clientNameStatus == 2 ? "OK" : ctx.clientNameStatus == 4 ? "TEMP"
                     : ctx.reverseName.equals("unknown") || ctx.clientName.equals(ctx.reverseName) ? "FAIL" : "FORGED";
             case "{client_connections}" -> "0";
-            case "{daemon_addr}" -> s.socket.getLocalSocketAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : null;
-            case "{daemon_port}" -> s.socket.getLocalSocketAddress() instanceof InetSocketAddress a ? Integer.toString(a.getPort()) : null;
+            case "{daemon_addr}" -> s.local != null ? s.local.getAddress().getHostAddress() : null;
+            case "{daemon_port}" -> s.local != null ? Integer.toString(s.local.getPort()) : null;
             case "{tls_version}" -> ctx.tlsProtocol;
             case "{cipher}" -> ctx.tlsCipher;
             case "{cipher_bits}" -> ctx.tlsProtocol == null ? null : Integer.toString(ctx.tlsBits);

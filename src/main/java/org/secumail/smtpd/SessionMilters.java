@@ -71,8 +71,8 @@ final class SessionMilters {
         var ctx = s.ctx;
         int port = 0;
         byte family = MilterProtocol.SMFIA_UNKNOWN;
-        if (s.socket.getRemoteSocketAddress() instanceof InetSocketAddress isa) {
-            port = isa.getPort();
+        if (s.remote != null) {
+            port = s.remote.getPort();
             family = ctx.clientAddress instanceof Inet6Address ? MilterProtocol.SMFIA_INET6 : MilterProtocol.SMFIA_INET;
         }
         return milters.connect(ctx.clientName, ctx.clientAddr, port, family);

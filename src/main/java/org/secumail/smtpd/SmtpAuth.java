@@ -257,8 +257,8 @@ public final class SmtpAuth {
     }
 
     private static SaslClientInfo clientInfo(SmtpSession s) {
-        int port = s.socket.getPort();
-        InetSocketAddress local = (InetSocketAddress) s.socket.getLocalSocketAddress();
+        int port = s.remote.getPort();
+        InetSocketAddress local = s.local;
         return new SaslClientInfo(s.ctx.clientAddr, port, local == null ? "" : local.getAddress().getHostAddress(),
                 local == null ? 0 : local.getPort(), s.tlsActive(), "smtp");
     }

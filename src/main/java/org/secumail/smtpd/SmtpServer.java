@@ -67,6 +67,10 @@ public final class SmtpServer implements AutoCloseable {
                     Thread.ofVirtual().name("postscreen-" + c.getPort()).start(() -> screenThenServe(c));
                     continue;
                 }
+                if (svc.upstreamProxy) {
+                    Thread.ofVirtual().name("smtpd-" + c.getPort()).start(() -> proxiedSession(c));
+                    continue;
+                }
                 SmtpSession session = new SmtpSession(svc, c);
                 Thread.ofVirtual().name("smtpd-" + c.getPort()).start(() -> {
                     try {
@@ -83,11 +87,48 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * smtpd_upstream_proxy_protocol = haproxy: the proxy's header first. Without valid endpoint
+     * information there is no audit trail and no access control, so the session ends with
+     * smtpd's "421 4.3.0 Server local error", as Postfix's smtpd_peer_fall_back_and_hangup.
+     */
+    private void proxiedSession(Socket c) {
+        try {
+            ProxyProtocol.Endpoints e;
+            try {
+                e = ProxyProtocol.read(c, svc.upstreamProxyTimeout, svc.families);
+            } catch (java.net.SocketTimeoutException ex) {
+                SmtpSession.LOG.warn("warning: haproxy read: timeout error");
+                hangUp(c, "421 4.3.0 " + svc.hostname + " Server local error");
+                return;
+            } catch (ProxyProtocol.ProxyException ex) {
+                SmtpSession.LOG.warn("warning: haproxy read: {}", ex.getMessage());
+                hangUp(c, "421 4.3.0 " + svc.hostname + " Server local error");
+                return;
+            }
+            new SmtpSession(svc, c, new byte[0], e).run();
+        } catch (IOException | RuntimeException ex) {
+            LOG.info("lost connection with {}: {}", c.getRemoteSocketAddress(), ex.toString());
+            closeQuietly(c);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private static void hangUp(Socket c, String reply) {
+        try (c) {
+            c.getOutputStream().write((reply + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            c.getOutputStream().flush();
+        } catch (IOException ignored) {
+            // the client is gone anyway
+        }
+    }
+
     /** postscreen first; a client that passes gets its smtpd session on the same thread. */
     private void screenThenServe(Socket c) {
         try {
             org.secumail.postscreen.Postscreen.Outcome o = svc.postscreen.screen(c);
-            if (o.pass()) new SmtpSession(svc, c, o.pending()).run();
+            if (o.pass()) new SmtpSession(svc, c, o.pending(), o.endpoints()).run();
             else closeQuietly(c);
         } catch (IOException | RuntimeException e) {
             LOG.info("postscreen: lost connection with {}: {}", c.getRemoteSocketAddress(), e.toString());

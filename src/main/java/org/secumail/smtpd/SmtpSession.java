@@ -30,6 +30,9 @@ public final class SmtpSession implements Runnable {
     final SmtpdService svc;
     /** The connection; replaced by its TLS socket after STARTTLS or in wrapper mode. */
     Socket socket;
+    /** The client's and our endpoint: the socket's, or what an upstream proxy reported. */
+    final InetSocketAddress remote;
+    final InetSocketAddress local;
     SmtpInput in;
     OutputStream out;
     final CheckContext ctx;
@@ -61,14 +64,23 @@ public final class SmtpSession implements Runnable {
 
     /** @param pending what the client already sent (postscreen read it during its greet test) */
     public SmtpSession(SmtpdService svc, Socket socket, byte[] pending) throws IOException {
+        this(svc, socket, pending, null);
+    }
+
+    /**
+     * @param endpoints the client and server a proxy reported (haproxy protocol), or null for
+     *                  the socket's own
+     */
+    public SmtpSession(SmtpdService svc, Socket socket, byte[] pending, ProxyProtocol.Endpoints endpoints) throws IOException {
         this.svc = svc;
         this.socket = socket;
+        this.remote = endpoints != null ? endpoints.client() : (InetSocketAddress) socket.getRemoteSocketAddress();
+        this.local = endpoints != null ? endpoints.server() : (InetSocketAddress) socket.getLocalSocketAddress();
         this.in = new SmtpInput(pending.length == 0 ? socket.getInputStream()
                 : new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(pending), socket.getInputStream()));
         this.out = new BufferedOutputStream(socket.getOutputStream(), 4096);
         this.ctx = new CheckContext(svc.checks);
         this.tx = new MailTransaction(this);
-        InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
         ClientIdentity.fromSocket(ctx, remote.getAddress(), svc);
         this.connectAddr = ctx.clientAddr;
         this.milters = SessionMilters.open(this);

@@ -40,6 +40,10 @@ public final class SmtpdService {
     public final boolean smtputf8;
     /** smtpd_forbidden_commands: words that end the session (NonSmtpCommand). */
     public final org.secumail.table.StringMatchList forbiddenCommands;
+    /** smtpd_upstream_proxy_protocol = haproxy: the real endpoints come first (ProxyProtocol). */
+    public final boolean upstreamProxy;
+    public final java.time.Duration upstreamProxyTimeout;
+    public final ProxyProtocol.Families families;
     /** allow_min_user: an address may start with '-'. */
     public final boolean allowMinUser;
     /** RFC 3461 DSN announced and accepted, unless smtpd_discard_ehlo_keywords names "dsn". */
@@ -151,6 +155,13 @@ public final class SmtpdService {
         this.disableVrfy = cfg.bool("disable_vrfy_command");
         this.smtputf8 = cfg.bool("smtputf8_enable");
         this.forbiddenCommands = org.secumail.table.StringMatchList.of(cfg.list("smtpd_forbidden_commands"), cfg.configDir());
+        String proxy = cfg.get("smtpd_upstream_proxy_protocol").strip().toLowerCase(java.util.Locale.ROOT);
+        if (!proxy.isEmpty() && !proxy.equals("haproxy")) {
+            throw new org.secumail.config.ConfigException("unsupported smtpd_upstream_proxy_protocol value: " + proxy + " (only haproxy)");
+        }
+        this.upstreamProxy = proxy.equals("haproxy");
+        this.upstreamProxyTimeout = cfg.duration("smtpd_upstream_proxy_timeout");
+        this.families = ProxyProtocol.Families.of(cfg);
         this.allowMinUser = cfg.bool("allow_min_user");
         this.dsn = cfg.list("smtpd_discard_ehlo_keywords").stream().noneMatch(k -> k.equalsIgnoreCase("dsn"));
         // Postfix 3.7.11+: no | yes (= normalize) | normalize | reject. Only "reject" refuses;

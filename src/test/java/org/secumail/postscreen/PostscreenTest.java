@@ -231,4 +231,33 @@ class PostscreenTest {
             }
         }
     }
+
+    @Test
+    void behindAnHaproxyTheProxiedClientIsScreened() throws Exception {
+        int port = start("postscreen_upstream_proxy_protocol = haproxy", "postscreen_dnsbl_action = drop");
+        try (LogCapture log = new LogCapture("secumail.postscreen"); LogCapture smtpd = new LogCapture("secumail.smtpd")) {
+            try (Socket s = connect(port, "127.0.0.1")) {
+                s.getOutputStream().write("PROXY TCP4 127.0.0.2 127.0.0.1 4000 25\r\n".getBytes(StandardCharsets.US_ASCII));
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(line(in)).startsWith("220-");
+                assertThat(line(in)).isEqualTo("521 5.7.1 Service unavailable; client [127.0.0.2] blocked using bl1.test");
+            }
+            assertThat(log.lines()).anyMatch(l -> l.startsWith("CONNECT from [127.0.0.2]:4000 to [127.0.0.1]:25"));
+            try (Socket s = connect(port, "127.0.0.1")) {
+                s.getOutputStream().write("PROXY TCP4 127.0.0.4 127.0.0.1 4001 25\r\n".getBytes(StandardCharsets.US_ASCII));
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(line(in)).startsWith("220-");
+                assertThat(line(in)).isEqualTo("220 mx.example.test ESMTP SecuMail");
+                send(s.getOutputStream(), "QUIT");
+                assertThat(line(in)).isEqualTo("221 2.0.0 Bye");
+            }
+            assertThat(smtpd.lines()).anyMatch(l -> l.matches("connect from \\S+\\[127.0.0.4\\]"));
+            try (Socket s = connect(port, "127.0.0.1")) {
+                s.getOutputStream().write("PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII));
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                assertThat(line(in)).isEqualTo("421 4.3.2 No system resources");
+            }
+            assertThat(log.lines()).anyMatch(l -> l.startsWith("warning: haproxy read: bad or missing protocol type"));
+        }
+    }
 }
