@@ -78,7 +78,7 @@ public final class SmtpSession implements Runnable {
         this.local = endpoints != null ? endpoints.server() : (InetSocketAddress) socket.getLocalSocketAddress();
         this.in = new SmtpInput(pending.length == 0 ? socket.getInputStream()
                 : new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(pending), socket.getInputStream()));
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 4096);
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 1024);
         this.ctx = new CheckContext(svc.checks);
         this.tx = new MailTransaction(this);
         ClientIdentity.fromSocket(ctx, remote.getAddress(), svc);
