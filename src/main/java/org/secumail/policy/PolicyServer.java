@@ -69,8 +69,9 @@ public final class PolicyServer implements AutoCloseable {
     private void serve(Socket s) {
         try (s) {
             s.setSoTimeout((int) settings.config().duration("smtpd_policy_service_max_idle").toMillis());
-            InputStream in = s.getInputStream();
-            OutputStream out = new BufferedOutputStream(s.getOutputStream());
+            // buffered: one read(2) per request, not one per octet
+            InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 4096);
+            OutputStream out = new BufferedOutputStream(s.getOutputStream(), 512);
             while (true) {
                 Map<String, String> req = readRequest(in);
                 if (req == null) return;
@@ -83,24 +84,36 @@ public final class PolicyServer implements AutoCloseable {
         }
     }
 
-    /** One request (attributes up to an empty line), or null at end of input. */
-    private static Map<String, String> readRequest(InputStream in) throws IOException {
+    /**
+     * One request (name=value lines up to an empty line; values are UTF-8), or null at end of
+     * input. At most MAX_REQUEST octets.
+     */
+    static Map<String, String> readRequest(InputStream in) throws IOException {
         Map<String, String> req = new HashMap<>();
-        StringBuilder line = new StringBuilder();
+        byte[] line = new byte[512];
+        int len = 0;
         int total = 0;
         int c;
         while ((c = in.read()) >= 0) {
             if (++total > MAX_REQUEST) throw new IOException("policy request too long");
             if (c != '\n') {
-                line.append((char) c);
+                if (len == line.length) line = java.util.Arrays.copyOf(line, len * 2);
+                line[len++] = (byte) c;
                 continue;
             }
-            String l = line.toString();
-            line.setLength(0);
-            if (l.endsWith("\r")) l = l.substring(0, l.length() - 1);
-            if (l.isEmpty()) return req;
-            int eq = l.indexOf('=');
-            if (eq > 0) req.put(l.substring(0, eq), new String(l.substring(eq + 1).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
+            int end = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+            len = 0;
+            if (end == 0) return req;
+            int eq = -1;
+            for (int i = 0; i < end; i++) {
+                if (line[i] == '=') {
+                    eq = i;
+                    break;
+                }
+            }
+            if (eq > 0) {
+                req.put(new String(line, 0, eq, StandardCharsets.ISO_8859_1), new String(line, eq + 1, end - eq - 1, StandardCharsets.UTF_8));
+            }
         }
         return null;
     }
