@@ -25,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * connection guarded by a {@link ReentrantLock}: SQLite serialises writers anyway, and a lock
  * (unlike a synchronized block) does not pin the virtual thread a session runs on. Times are
  * stored as seconds since the epoch, as postgrey stores them.
+ *
+ * <p>Writes are grouped: a put lands in memory (where reads find it at once) and a background
+ * flush commits everything pending in one transaction every {@link #FLUSH_MILLIS} ms (or when
+ * {@link #MAX_PENDING} records wait), so a busy server pays one commit per batch instead of one
+ * per request. A crash loses at most the last batch, which costs those clients one more
+ * greylisting round, as a lost write would with postgrey.
  */
 public final class SqliteGreylistStore implements GreylistStore {
     private static final Logger LOG = LoggerFactory.getLogger("secumail.greylist");
@@ -32,11 +38,78 @@ public final class SqliteGreylistStore implements GreylistStore {
     private final Path file;
     private final Connection db;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Prepared once, reused under the lock: compiling SQL costs more than running it. */
+    private final java.util.Map<String, PreparedStatement> statements = new java.util.HashMap<>();
+    static final long FLUSH_MILLIS = 100;
+    static final int MAX_PENDING = 2000;
+    private final java.util.Map<String, Triplet> pendingTriplets = new java.util.HashMap<>();
+    private final java.util.Map<String, Client> pendingClients = new java.util.HashMap<>();
     private boolean closed;
 
     private SqliteGreylistStore(Path file, Connection db) {
         this.file = file;
         this.db = db;
+        Thread.ofPlatform().daemon(true).name("greylist-flush").start(this::flushLoop);
+        // a JVM that stops (SIGTERM, a command that ends) commits what is pending
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    private final Thread shutdownHook = Thread.ofPlatform().unstarted(this::close);
+
+    private void flushLoop() {
+        while (true) {
+            try {
+                Thread.sleep(FLUSH_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            lock.lock();
+            try {
+                if (closed) return;
+                flush();
+            } catch (SQLException e) {
+                LOG.warn("warning: greylist database {}: flush: {}", file, e.getMessage());
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Commits the pending writes in one transaction; call with the lock held. */
+    private void flush() throws SQLException {
+        if (pendingTriplets.isEmpty() && pendingClients.isEmpty()) return;
+        db.setAutoCommit(false);
+        try {
+            if (!pendingTriplets.isEmpty()) {
+                PreparedStatement p = statement("INSERT OR REPLACE INTO triplet (key, first_seen, last_seen, passes) VALUES (?, ?, ?, ?)");
+                for (var e : pendingTriplets.entrySet()) {
+                    p.setString(1, e.getKey());
+                    p.setLong(2, e.getValue().firstSeen().getEpochSecond());
+                    p.setLong(3, e.getValue().lastSeen().getEpochSecond());
+                    p.setLong(4, e.getValue().passes());
+                    p.addBatch();
+                }
+                p.executeBatch();
+            }
+            if (!pendingClients.isEmpty()) {
+                PreparedStatement p = statement("INSERT OR REPLACE INTO client (key, count, last_seen) VALUES (?, ?, ?)");
+                for (var e : pendingClients.entrySet()) {
+                    p.setString(1, e.getKey());
+                    p.setLong(2, e.getValue().count());
+                    p.setLong(3, e.getValue().lastSeen().getEpochSecond());
+                    p.addBatch();
+                }
+                p.executeBatch();
+            }
+            db.commit();
+            pendingTriplets.clear();
+            pendingClients.clear();
+        } catch (SQLException e) {
+            db.rollback();
+            throw e;
+        } finally {
+            db.setAutoCommit(true);
+        }
     }
 
     /** Opens (creating if needed) the database file and its parent directory. */
@@ -84,14 +157,25 @@ public final class SqliteGreylistStore implements GreylistStore {
         }
     }
 
+    /** The cached statement for this SQL; call with the lock held. */
+    private PreparedStatement statement(String sql) throws SQLException {
+        PreparedStatement p = statements.get(sql);
+        if (p == null) {
+            p = db.prepareStatement(sql);
+            statements.put(sql, p);
+        }
+        return p;
+    }
+
     @Override
     public Optional<Triplet> triplet(String key) {
         return locked("read triplet", () -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT first_seen, last_seen, passes FROM triplet WHERE key = ?")) {
-                p.setString(1, key);
-                try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.of(triplet(r, 1)) : Optional.<Triplet>empty();
-                }
+            Triplet pending = pendingTriplets.get(key);
+            if (pending != null) return Optional.of(pending);
+            PreparedStatement p = statement("SELECT first_seen, last_seen, passes FROM triplet WHERE key = ?");
+            p.setString(1, key);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.of(triplet(r, 1)) : Optional.<Triplet>empty();
             }
         });
     }
@@ -99,14 +183,9 @@ public final class SqliteGreylistStore implements GreylistStore {
     @Override
     public void putTriplet(String key, Triplet t) {
         locked("write triplet", () -> {
-            try (PreparedStatement p = db.prepareStatement(
-                    "INSERT OR REPLACE INTO triplet (key, first_seen, last_seen, passes) VALUES (?, ?, ?, ?)")) {
-                p.setString(1, key);
-                p.setLong(2, t.firstSeen().getEpochSecond());
-                p.setLong(3, t.lastSeen().getEpochSecond());
-                p.setLong(4, t.passes());
-                return p.executeUpdate();
-            }
+            pendingTriplets.put(key, t);
+            if (pendingTriplets.size() + pendingClients.size() >= MAX_PENDING) flush();
+            return null;
         });
     }
 
@@ -118,12 +197,13 @@ public final class SqliteGreylistStore implements GreylistStore {
     @Override
     public Optional<Client> client(String key) {
         return locked("read client", () -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT count, last_seen FROM client WHERE key = ?")) {
-                p.setString(1, key);
-                try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.of(new Client(r.getLong(1), Instant.ofEpochSecond(r.getLong(2))))
-                            : Optional.<Client>empty();
-                }
+            Client pending = pendingClients.get(key);
+            if (pending != null) return Optional.of(pending);
+            PreparedStatement p = statement("SELECT count, last_seen FROM client WHERE key = ?");
+            p.setString(1, key);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? Optional.of(new Client(r.getLong(1), Instant.ofEpochSecond(r.getLong(2))))
+                        : Optional.<Client>empty();
             }
         });
     }
@@ -131,13 +211,9 @@ public final class SqliteGreylistStore implements GreylistStore {
     @Override
     public void putClient(String key, Client c) {
         locked("write client", () -> {
-            try (PreparedStatement p = db.prepareStatement(
-                    "INSERT OR REPLACE INTO client (key, count, last_seen) VALUES (?, ?, ?)")) {
-                p.setString(1, key);
-                p.setLong(2, c.count());
-                p.setLong(3, c.lastSeen().getEpochSecond());
-                return p.executeUpdate();
-            }
+            pendingClients.put(key, c);
+            if (pendingTriplets.size() + pendingClients.size() >= MAX_PENDING) flush();
+            return null;
         });
     }
 
@@ -148,6 +224,7 @@ public final class SqliteGreylistStore implements GreylistStore {
 
     private boolean delete(String table, String key) {
         return locked("delete from " + table, () -> {
+            flush();
             try (PreparedStatement p = db.prepareStatement("DELETE FROM " + table + " WHERE key = ?")) {
                 p.setString(1, key);
                 return p.executeUpdate() > 0;
@@ -158,6 +235,7 @@ public final class SqliteGreylistStore implements GreylistStore {
     @Override
     public List<TripletEntry> triplets(int limit) {
         return locked("list triplets", () -> {
+            flush();
             try (PreparedStatement p = db.prepareStatement(
                     "SELECT key, first_seen, last_seen, passes FROM triplet ORDER BY key LIMIT ?")) {
                 p.setInt(1, limit);
@@ -173,6 +251,7 @@ public final class SqliteGreylistStore implements GreylistStore {
     @Override
     public List<ClientEntry> clients(int limit) {
         return locked("list clients", () -> {
+            flush();
             try (PreparedStatement p = db.prepareStatement("SELECT key, count, last_seen FROM client ORDER BY key LIMIT ?")) {
                 p.setInt(1, limit);
                 List<ClientEntry> out = new ArrayList<>();
@@ -189,6 +268,7 @@ public final class SqliteGreylistStore implements GreylistStore {
     @Override
     public Expired expire(Instant maxAgeCutoff, Instant retryCutoff) {
         return locked("expire", () -> {
+            flush();
             boolean auto = db.getAutoCommit();
             db.setAutoCommit(false);
             try (PreparedStatement t = db.prepareStatement(
@@ -212,6 +292,7 @@ public final class SqliteGreylistStore implements GreylistStore {
     @Override
     public Stats stats(long autoWhitelistThreshold) {
         return locked("statistics", () -> {
+            flush();
             try (PreparedStatement p = db.prepareStatement("SELECT"
                     + " (SELECT count(*) FROM triplet), (SELECT count(*) FROM triplet WHERE passes > 0),"
                     + " (SELECT count(*) FROM client), (SELECT count(*) FROM client WHERE count >= ?)")) {
@@ -234,6 +315,16 @@ public final class SqliteGreylistStore implements GreylistStore {
         try {
             if (closed) return;
             closed = true;
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                // already shutting down, or this is the hook itself
+            }
+            try {
+                flush();
+            } finally {
+                for (PreparedStatement p : statements.values()) p.close();
+            }
             db.close();
         } catch (SQLException e) {
             LOG.warn("closing greylist database {}: {}", file, e.getMessage());
