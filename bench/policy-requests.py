@@ -16,6 +16,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--tag", default="run")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--spf-domain", help="SPF stream: every request from 192.0.2.x with a sender in this domain "
+                    "(and HELO of that name), a new sender each time, so only the DNS answers repeat")
     a = ap.parse_args()
     if not ipaddress.ip_address(socket.gethostbyname(a.host)).is_loopback:
         sys.exit("policy-requests: loopback targets only")
@@ -33,10 +35,16 @@ def main():
                     break
                 # even i: a new triplet; odd i: the triplet of i-1 again (known)
                 k = i - (i % 2)
-                req = ("request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"
-                       "client_address=10.%d.%d.%d\nclient_name=unknown\nhelo_name=bench.example\n"
-                       "sender=sender%d-%s@bench.example\nrecipient=user%d@example.test\n"
-                       "instance=%d.%d\nqueue_id=\n\n") % (w, (k // 250) % 250, k % 250 + 1, k, a.tag, w, w, i)
+                if a.spf_domain:
+                    req = ("request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"
+                           "client_address=192.0.2.%d\nclient_name=unknown\nhelo_name=%s\n"
+                           "sender=user%d-%s-%d@%s\nrecipient=user@example.test\n"
+                           "instance=%d.%d\nqueue_id=\n\n") % (i % 250 + 1, a.spf_domain, i, a.tag, w, a.spf_domain, w, i)
+                else:
+                    req = ("request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"
+                           "client_address=10.%d.%d.%d\nclient_name=unknown\nhelo_name=bench.example\n"
+                           "sender=sender%d-%s@bench.example\nrecipient=user%d@example.test\n"
+                           "instance=%d.%d\nqueue_id=\n\n") % (w, (k // 250) % 250, k % 250 + 1, k, a.tag, w, w, i)
                 t0 = time.perf_counter()
                 s.sendall(req.encode())
                 while True:

@@ -116,7 +116,7 @@ public final class SpfEvaluator {
         Outcome checkHost(String domain, boolean wantExplanation) throws SpfException {
             String text = selectRecord(domain);
             if (text == null) return new Outcome(SpfResultCode.NONE, "no SPF record", "");
-            SpfRecord record = SpfRecord.parse(text);
+            SpfRecord record = SpfRecord.parseCached(text);
             for (SpfRecord.Directive d : record.directives()) {
                 if (matches(d, domain)) {
                     SpfResultCode code = SpfResultCode.ofQualifier(d.qualifier());

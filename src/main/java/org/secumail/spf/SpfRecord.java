@@ -44,6 +44,20 @@ record SpfRecord(List<Directive> directives, String redirect, String exp) {
         return txt.regionMatches(true, 0, "v=spf1", 0, 6) && (txt.length() == 6 || txt.charAt(6) == ' ');
     }
 
+    /** Parsed records by their text: a domain's record is parsed once, not at every check. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, SpfRecord> PARSED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int PARSED_MAX = 10_000;
+
+    /** {@link #parse}, remembering what parsed (records are immutable; errors are parsed again). */
+    static SpfRecord parseCached(String txt) throws SpfException {
+        SpfRecord r = PARSED.get(txt);
+        if (r != null) return r;
+        r = parse(txt);
+        if (PARSED.size() >= PARSED_MAX) PARSED.clear();
+        PARSED.put(txt, r);
+        return r;
+    }
+
     static SpfRecord parse(String txt) throws SpfException {
         for (int i = 0; i < txt.length(); i++) {
             char c = txt.charAt(i);
