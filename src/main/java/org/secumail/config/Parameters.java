@@ -67,6 +67,8 @@ public final class Parameters {
         p("smtpd_banner", "$myhostname ESMTP $mail_name");
         p("message_size_limit", "10240000");
         p("line_length_limit", "2048");
+        p("message_reject_characters", "");
+        p("message_strip_characters", "");
         p("smtpd_recipient_limit", "1000");
         p("smtpd_timeout", "300s");
         p("smtpd_hard_error_limit", "20");

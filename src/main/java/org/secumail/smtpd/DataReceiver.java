@@ -17,7 +17,8 @@ import org.secumail.smtpd.check.Verdict;
  * ends only at CRLF "." CRLF. It reads to the end even when the message is refused, so the
  * client's next command is not taken from the message text, and refuses, after the end:
  * a message over message_size_limit (552 5.3.4), a bare LF or CR (smtpd_forbid_bare_newline)
- * and NUL bytes. A text line longer than RFC 5321's 1,000 octets (section 4.5.3.1.6) is
+ * and an octet of message_reject_characters ({@link MessageCharacters}: empty by default, so a
+ * NUL is accepted as Postfix accepts it). A text line longer than RFC 5321's 1,000 octets (section 4.5.3.1.6) is
  * accepted, as Postfix accepts it: it is read in pieces of line_length_limit (2048) and kept
  * whole in the queue file; the SMTP client breaks it at smtp_line_length_limit when it relays. Only after the queue file and its
  * envelope are on disk (fsynced) does the client get "250 2.0.0 Ok: queued as QID".
@@ -87,7 +88,9 @@ final class DataReceiver {
         boolean tooBig = false;
         boolean bare = false;
         String bareWhat = "<LF>";
-        boolean nul = false;
+        boolean disallowed = false;
+        boolean[] rejectChars = svc.noContentChecks ? null : svc.messageRejectCharacters;
+        boolean[] stripChars = svc.noContentChecks ? null : svc.messageStripCharacters;
         boolean inHeaders = true;
         String messageId = null;
         byte[] header = ReceivedHeader.build(svc, ctx, qid, tx.recipients, Instant.now()).getBytes(StandardCharsets.UTF_8);
@@ -119,9 +122,9 @@ final class DataReceiver {
                     bareWhat = line.bareLf() ? "<LF>" : "<CR>";
                 }
             }
-            if (line.hasNul()) nul = true;
             int off = !continuation && line.length() > 0 && line.bytes()[0] == '.' ? 1 : 0;
             int len = line.length() - off;
+            if (rejectChars != null && !disallowed && MessageCharacters.containsAny(line.bytes(), off, len, rejectChars)) disallowed = true;
             if (inHeaders && !continuation) {
                 if (len == 0 && !line.partial()) inHeaders = false;
                 else if (messageId == null && len > 11 && new String(line.bytes(), off, 11, StandardCharsets.US_ASCII).equalsIgnoreCase("message-id:")) {
@@ -130,8 +133,8 @@ final class DataReceiver {
             }
             size += len + (line.partial() ? 0 : 2);
             if (svc.messageSizeLimit > 0 && size > svc.messageSizeLimit) tooBig = true;
-            if (!tooBig && !bare && !nul) {
-                content.write(line.bytes(), off, len);
+            if (!tooBig && !bare && !disallowed) {
+                content.write(line.bytes(), off, stripChars == null ? len : MessageCharacters.strip(line.bytes(), off, len, stripChars));
                 if (!line.partial()) content.write(CRLF);
             }
             continuation = line.partial();
@@ -139,7 +142,7 @@ final class DataReceiver {
         Reply refuse = null;
         if (tooBig) refuse = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
         else if (bare) refuse = Reply.of(svc.bareNewlineCode, "5.5.2", svc.hostname + " Error: bare " + bareWhat + " received");
-        else if (nul) refuse = Reply.of(554, "5.6.0", "Error: message contains NUL characters");
+        else if (disallowed) refuse = Reply.of(550, "5.7.1", "disallowed character");
         if (refuse == null) {
             ctx.command = "END-OF-MESSAGE";
             ctx.size = size;

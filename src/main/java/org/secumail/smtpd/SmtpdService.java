@@ -42,6 +42,9 @@ public final class SmtpdService {
     public final org.secumail.table.StringMatchList forbiddenCommands;
     /** smtpd_upstream_proxy_protocol = haproxy: the real endpoints come first (ProxyProtocol). */
     public final boolean upstreamProxy;
+    /** message_reject_characters / message_strip_characters, or null when empty. */
+    final boolean[] messageRejectCharacters;
+    final boolean[] messageStripCharacters;
     public final java.time.Duration upstreamProxyTimeout;
     public final ProxyProtocol.Families families;
     /** allow_min_user: an address may start with '-'. */
@@ -160,6 +163,8 @@ public final class SmtpdService {
             throw new org.secumail.config.ConfigException("unsupported smtpd_upstream_proxy_protocol value: " + proxy + " (only haproxy)");
         }
         this.upstreamProxy = proxy.equals("haproxy");
+        this.messageRejectCharacters = MessageCharacters.parse(cfg.get("message_reject_characters"));
+        this.messageStripCharacters = MessageCharacters.parse(cfg.get("message_strip_characters"));
         this.upstreamProxyTimeout = cfg.duration("smtpd_upstream_proxy_timeout");
         this.families = ProxyProtocol.Families.of(cfg);
         this.allowMinUser = cfg.bool("allow_min_user");
