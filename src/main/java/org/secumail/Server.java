@@ -137,7 +137,7 @@ public final class Server implements AutoCloseable {
                         p.tls, sasl.get(p), authGuard, ContentSetup.fromConfig(p.cfg, dns, server.content));
                 if (p.service.postscreen()) {
                     svc.postscreen = new org.secumail.postscreen.Postscreen(org.secumail.postscreen.PostscreenSettings.fromConfig(p.cfg),
-                            dns, p.checks.mynetworks(), p.cfg.configDir());
+                            dns, p.checks.mynetworks(), p.cfg.configDir(), svc.tls);
                 }
                 for (InetSocketAddress bind : bindAddresses(p.service.endpoint(), p.cfg)) {
                     SmtpServer l = new SmtpServer(svc, bind).start();

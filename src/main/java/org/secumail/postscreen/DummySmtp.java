@@ -25,12 +25,16 @@ final class DummySmtp {
     private static final Set<String> ENABLED = Set.of("HELO", "EHLO", "STARTTLS", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP",
             "VRFY", "ETRN", "QUIT");
     private static final Set<String> DISABLED = Set.of("XCLIENT", "XFORWARD", "AUTH");
+    /** Allowed before STARTTLS when TLS is required (postscreen_smtpd.c's PRE_TLS flag). */
+    private static final Set<String> PRE_TLS = Set.of("HELO", "EHLO", "STARTTLS", "NOOP", "QUIT");
 
     private final Postscreen screen;
     private final PostscreenSettings settings;
     private final ScreenState state;
-    private final InputStream in;
-    private final OutputStream out;
+    private InputStream in;
+    private OutputStream out;
+    private boolean tlsActive;
+    private java.net.Socket socket;
     private final byte[] buf = new byte[4096];
     private int pos;
     private int len;
@@ -45,6 +49,7 @@ final class DummySmtp {
         this.screen = screen;
         this.settings = screen.settings;
         this.state = state;
+        this.socket = state.socket;
         this.in = state.socket.getInputStream();
         this.out = state.socket.getOutputStream();
         System.arraycopy(state.early, 0, buf, 0, Math.min(state.early.length, buf.length));
@@ -148,6 +153,10 @@ final class DummySmtp {
             send("502 5.5.2 Error: command not recognized");
             return true;
         }
+        if (screen.tlsRequired() && !tlsActive && !PRE_TLS.contains(verb)) {
+            send("530 5.7.0 Must issue a STARTTLS command first");
+            return true;
+        }
         return execute(verb, args);
     }
 
@@ -168,7 +177,9 @@ final class DummySmtp {
                     send(ehloReply());
                 }
             }
-            case "STARTTLS" -> send(first != null ? "501 5.5.4 Syntax: STARTTLS" : "502 5.5.1 Error: command not implemented");
+            case "STARTTLS" -> {
+                return startTls(first);
+            }
             case "MAIL" -> {
                 int colon = args.indexOf(':');
                 if (settings.heloRequired && helo == null) send("503 5.5.1 Error: send HELO/EHLO first");
@@ -223,6 +234,47 @@ final class DummySmtp {
         return true;
     }
 
+    /**
+     * STARTTLS, as postscreen's tlsproxy offers it when the service has TLS: the deep tests
+     * continue inside TLS, so a client that will not send mail in the clear can still pass.
+     * Plaintext sent after the command is discarded (RFC 3207 section 5, CVE-2011-0411).
+     */
+    private boolean startTls(String first) throws IOException {
+        if (first != null) {
+            send("501 5.5.4 Syntax: STARTTLS");
+            return true;
+        }
+        if (tlsActive) {
+            send("554 5.5.1 Error: TLS already active");
+            return true;
+        }
+        if (!screen.tlsOffered()) {
+            send("502 5.5.1 Error: command not implemented");
+            return true;
+        }
+        pos = len;
+        send("220 2.0.0 Ready to start TLS");
+        javax.net.ssl.SSLSocket ssl = screen.tls.wrap(state.socket);
+        ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, screen.tls.handshakeTimeout.toMillis()));
+        try {
+            ssl.startHandshake();
+        } catch (IOException e) {
+            Postscreen.LOG.info("SSL_accept error from {}: {}", state.who, e.getClass().getSimpleName());
+            screen.hangup(state);
+            return false;
+        }
+        in = ssl.getInputStream();
+        out = ssl.getOutputStream();
+        socket = ssl;
+        state.socket = ssl;
+        tlsActive = true;
+        helo = null;
+        sender = null;
+        Postscreen.LOG.info("Anonymous TLS connection established from {}: {}", state.who,
+                org.secumail.tls.ServerTls.describe(ssl.getSession()));
+        return true;
+    }
+
     /** The test runs in this session: to do, not yet failed or skipped. */
     private boolean deepTest(int test) {
         return state.todo[test] && !state.skip[test];
@@ -261,6 +313,7 @@ final class DummySmtp {
         words.add(settings.messageSizeLimit > 0 ? "SIZE " + settings.messageSizeLimit : "SIZE");
         if (!settings.disableVrfy) words.add("VRFY");
         words.add("ETRN");
+        if (screen.tlsOffered() && !tlsActive) words.add("STARTTLS");
         words.add("ENHANCEDSTATUSCODES");
         words.add("8BITMIME");
         words.add("DSN");
@@ -285,7 +338,7 @@ final class DummySmtp {
         if (pos < len) return buf[pos++] & 0xff;
         long left = (deadline - System.nanoTime()) / 1_000_000L;
         if (left <= 0) throw new SocketTimeoutException();
-        state.socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) return -1;
         pos = 0;

@@ -67,8 +67,17 @@ public final class Postscreen implements AutoCloseable {
         static final Outcome DONE = new Outcome(false, new byte[0], null);
     }
 
+    /** The service's TLS, for STARTTLS in the dummy engine (postscreen_tls_security_level follows smtpd's). */
+    final org.secumail.tls.ServerTls tls;
+
     public Postscreen(PostscreenSettings settings, Resolver dns, NetworkMatchList mynetworks, java.nio.file.Path configDir) {
+        this(settings, dns, mynetworks, configDir, org.secumail.tls.ServerTls.none());
+    }
+
+    public Postscreen(PostscreenSettings settings, Resolver dns, NetworkMatchList mynetworks, java.nio.file.Path configDir,
+                      org.secumail.tls.ServerTls tls) {
         this.settings = settings;
+        this.tls = tls;
         this.dns = dns;
         this.mynetworks = mynetworks;
         for (String e : settings.accessList) {
@@ -105,6 +114,14 @@ public final class Postscreen implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    boolean tlsOffered() {
+        return tls.enabled() && !tls.wrapperMode && tls.level != org.secumail.tls.ServerTls.Level.NONE;
+    }
+
+    boolean tlsRequired() {
+        return tlsOffered() && tls.level == org.secumail.tls.ServerTls.Level.ENCRYPT;
     }
 
     boolean forbidden(String command) {

@@ -20,7 +20,8 @@ final class ScreenState {
     static final long STAMP_NEW = 0;
     static final long STAMP_DISABLED = 1;
 
-    final Socket socket;
+    /** The connection; the TLS socket after STARTTLS in the dummy engine. */
+    Socket socket;
     final String ip;
     final String who;
     final long[] expire = new long[COUNT];

@@ -260,4 +260,35 @@ class PostscreenTest {
             assertThat(log.lines()).anyMatch(l -> l.startsWith("warning: haproxy read: bad or missing protocol type"));
         }
     }
+
+    @Test
+    void aClientThatWantsTlsPassesTheDeepTestsInsideIt() throws Exception {
+        int port = start("postscreen_pipelining_enable = yes", "smtpd_tls_security_level = may");
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }}, null);
+        try (LogCapture log = new LogCapture("secumail.postscreen"); Socket s = connect(port, "127.0.0.11")) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(replies(in, 1)).endsWith("220 mx.example.test ESMTP SecuMail");
+            send(s.getOutputStream(), "EHLO tls.example");
+            assertThat(replies(in, 1)).contains("250-STARTTLS").doesNotContain("250-PIPELINING");
+            send(s.getOutputStream(), "STARTTLS");
+            assertThat(replies(in, 1)).containsExactly("220 2.0.0 Ready to start TLS");
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory().createSocket(s, "127.0.0.1", port, true);
+            tls.startHandshake();
+            BufferedReader tin = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.US_ASCII));
+            send(tls.getOutputStream(), "EHLO tls.example");
+            assertThat(replies(tin, 1)).doesNotContain("250-STARTTLS");
+            send(tls.getOutputStream(), "MAIL FROM:<a@tls.example>");
+            send(tls.getOutputStream(), "RCPT TO:<user1@example.test>");
+            assertThat(replies(tin, 2)).containsExactly("250 2.1.0 Ok", "450 4.3.2 Service currently unavailable");
+            send(tls.getOutputStream(), "QUIT");
+            assertThat(replies(tin, 1)).containsExactly("221 2.0.0 Bye");
+            assertThat(log.await(l -> l.matches("PASS NEW \\[127.0.0.11\\]:\\d+"), java.time.Duration.ofSeconds(5))).isNotNull();
+            assertThat(log.lines()).anyMatch(l -> l.startsWith("Anonymous TLS connection established from [127.0.0.11]"));
+        }
+    }
 }
