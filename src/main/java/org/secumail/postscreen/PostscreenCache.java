@@ -20,7 +20,9 @@ import java.util.Map;
  * or LMDB file Postfix left there is not touched), with the most recently used records in
  * memory. An empty postscreen_cache_map means no cache: every connection is tested, as in
  * Postfix. Records whose tests all expired longer than postscreen_cache_retention_time ago are
- * removed every postscreen_cache_cleanup_interval.
+ * removed every postscreen_cache_cleanup_interval. Updates are written in groups, one
+ * transaction every 100 ms, off the client's thread (a crash loses at most that: those clients
+ * are tested once more).
  */
 final class PostscreenCache implements AutoCloseable {
     private static final int MEMORY = 50_000;
@@ -36,8 +38,12 @@ final class PostscreenCache implements AutoCloseable {
         protected boolean removeEldestEntry(Map.Entry<String, String> e) { return size() > MEMORY; }
     };
 
+    private final Map<String, String> pending = new java.util.HashMap<>();
+    private boolean closed;
+
     private PostscreenCache(Connection db, Path file, long retentionSeconds, long cleanupMillis, boolean[] enabled) {
         this.db = db;
+        if (db != null) Thread.ofPlatform().daemon(true).name("postscreen-cache-flush").start(this::flushLoop);
         this.enabled = enabled.clone();
         this.file = file;
         this.retentionSeconds = retentionSeconds;
@@ -79,6 +85,7 @@ final class PostscreenCache implements AutoCloseable {
 
     synchronized String lookup(String addr) {
         String r = recent.get(addr);
+        if (r == null) r = pending.get(addr);
         if (r != null || db == null) return r;
         try (PreparedStatement ps = db.prepareStatement("SELECT record FROM postscreen WHERE addr = ?")) {
             ps.setString(1, addr);
@@ -94,17 +101,52 @@ final class PostscreenCache implements AutoCloseable {
         return r;
     }
 
-    synchronized void update(String addr, String record) {
-        recent.put(addr, record);
-        if (db != null) {
-            try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO postscreen (addr, record) VALUES (?, ?)")) {
-                ps.setString(1, addr);
-                ps.setString(2, record);
-                ps.executeUpdate();
-            } catch (SQLException e) {
-                Postscreen.LOG.warn("warning: postscreen_cache_map update for {}: {}", addr, e.getMessage());
+    private void flushLoop() {
+        while (true) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (closed) return;
+                flush();
             }
         }
+    }
+
+    /** Writes the pending records in one transaction; call holding the monitor. */
+    private void flush() {
+        if (db == null || pending.isEmpty()) return;
+        try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO postscreen (addr, record) VALUES (?, ?)")) {
+            db.setAutoCommit(false);
+            for (var e : pending.entrySet()) {
+                ps.setString(1, e.getKey());
+                ps.setString(2, e.getValue());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            db.commit();
+        } catch (SQLException e) {
+            Postscreen.LOG.warn("warning: postscreen_cache_map update of {} records: {}", pending.size(), e.getMessage());
+            try {
+                db.rollback();
+            } catch (SQLException ignored) {
+                // the next flush tries again
+            }
+        } finally {
+            pending.clear();
+            try {
+                db.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // closed
+            }
+        }
+    }
+
+    synchronized void update(String addr, String record) {
+        recent.put(addr, record);
+        if (db != null) pending.put(addr, record);
         long now = System.currentTimeMillis();
         if (now >= nextCleanup) {
             nextCleanup = now + cleanupMillis;
@@ -115,6 +157,7 @@ final class PostscreenCache implements AutoCloseable {
 
     /** Removes the records whose passed tests all expired more than the retention time ago. */
     synchronized int cleanup(long nowSeconds) {
+        flush();
         long horizon = nowSeconds - retentionSeconds;
         int removed = 0;
         var it = recent.entrySet().iterator();
@@ -161,6 +204,7 @@ final class PostscreenCache implements AutoCloseable {
 
     synchronized int count() {
         if (db == null) return recent.size();
+        flush();
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM postscreen")) {
             return rs.next() ? rs.getInt(1) : 0;
         } catch (SQLException e) {
@@ -170,6 +214,9 @@ final class PostscreenCache implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        flush();
         if (db != null) {
             try {
                 db.close();
