@@ -9,7 +9,8 @@ import argparse, asyncio, ipaddress, json, socket, sys, time
 
 
 async def one(a, i, sem, lat, errs, held, release):
-    src = "127.1.%d.%d" % ((i % a.addresses) // 250, (i % a.addresses) % 250 + 1)
+    k = a.first + i % a.addresses
+    src = "127.%d.%d.%d" % (1 + k // 62500, (k % 62500) // 250, k % 250 + 1)
     async with sem:
         t0 = time.perf_counter()
         try:
@@ -43,6 +44,7 @@ async def main():
     ap.add_argument("-n", "--connections", type=int, default=2000)
     ap.add_argument("-c", "--concurrency", type=int, default=100)
     ap.add_argument("-a", "--addresses", type=int, default=2000)
+    ap.add_argument("--first", type=int, default=0, help="index of the first source address (127.1.0.1 is 0)")
     ap.add_argument("--hold", action="store_true", help="hold all N open until every one has its greeting")
     ap.add_argument("--timeout", type=float, default=120.0)
     a = ap.parse_args()

@@ -8,7 +8,7 @@
 #   new:   N connections from N new addresses, C at a time: the greet test, PASS NEW, smtpd;
 #   old:   the same addresses again: PASS OLD and straight to smtpd;
 #   plain: the same load against a service without postscreen (the baseline);
-#   10k:   TENK connections from 2,000 addresses all held open at once (SecuMail only: Postfix
+#   10k:   TENK connections from 2,000 new addresses all held open at once (SecuMail only: Postfix
 #          would need one smtpd process per connection), then QUIT each.
 # Each line gives the client's rate and the server's CPU seconds per connection (the JVM's
 # utime+stime; for Postfix, the whole process tree of its master including reaped children).
@@ -71,7 +71,9 @@ print("%-34s %5d served, %d errors, %6.1f conn/s, p50 %s ms, p99 %s ms; server C
 PY
 }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); N=$N connections, $C at a time"
-python3 "$here/connections.py" --port "$SM_PLAIN" -n 2000 -c "$C" -a 250 > /dev/null   # JIT warm-up
+# JIT warm-up of both paths, from addresses the measured runs do not use
+python3 "$here/connections.py" --port "$SM_PLAIN" -n 2000 -c "$C" -a 250 --first 100000 > /dev/null
+python3 "$here/connections.py" --port "$SM_PS" -n 2000 -c "$C" -a 2000 --first 100000 > /dev/null
 for server in secumail postfix; do
   if [ $server = secumail ]; then ps_port=$SM_PS; plain_port=$SM_PLAIN; pid=$sm_pid
   else [ "$pf_up" = 1 ] || continue; ps_port=$PF_PS; plain_port=$PF_PLAIN; pid=$(pf_master); fi
@@ -79,9 +81,8 @@ for server in secumail postfix; do
   run "$server postscreen, PASS OLD" "$ps_port" "$pid" -n "$N" -c "$C" -a "$N"
   run "$server no postscreen" "$plain_port" "$pid" -n "$N" -c "$C" -a "$N"
 done
-rm -f "$BENCH_DIR/sm/data/postscreen_cache.sqlite"*   # not needed: new addresses below
 c0=$(tree_cpu "$sm_pid")
-HOLD_SECONDS=2 python3 "$here/connections.py" --port "$SM_PS" -n "$TENK" -a 2000 --hold > "$BENCH_DIR/tenk.json" &
+HOLD_SECONDS=2 python3 "$here/connections.py" --port "$SM_PS" -n "$TENK" -a 2000 --first 50000 --hold > "$BENCH_DIR/tenk.json" &
 cl=$!
 peak=0
 while kill -0 $cl 2>/dev/null; do r=$(awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$sm_pid/status"); [ "$r" -gt "$peak" ] && peak=$r; sleep 0.5; done
