@@ -37,6 +37,7 @@ public final class PolicyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("secumail.policyd");
     private static final Pattern OUR_PREFIX = Pattern.compile("^<[^>]*>: [A-Za-z -]+ rejected: ");
     private static final int MAX_REQUEST = 64 * 1024;
+    private static final Pattern NUMERIC_ADDRESS = Pattern.compile("[0-9A-Fa-f:.]+");
 
     private final CheckSettings settings;
     private final RestrictionList list;
@@ -123,7 +124,7 @@ public final class PolicyServer implements AutoCloseable {
         CheckContext c = new CheckContext(settings);
         try {
             String addr = req.getOrDefault("client_address", "");
-            if (addr.matches("[0-9A-Fa-f:.]+")) {
+            if (NUMERIC_ADDRESS.matcher(addr).matches()) {
                 c.clientAddress = InetAddress.getByName(addr);
                 c.clientAddr = addr;
             }
