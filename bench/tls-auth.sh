@@ -17,7 +17,8 @@
 #      "secumail loadgen --sessions-only", CONCURRENCY at a time, that do
 #        tls:  greeting, EHLO, STARTTLS (a full handshake: no session resumption), EHLO, QUIT
 #        auth: the same plus AUTH PLAIN (one ARGON2ID verification per session)
-#      and prints sessions per second with p50/p99 session latency side by side;
+#      and prints sessions per second with p50/p99 session latency side by side, and the
+#      server's CPU milliseconds per session (its process tree, reaped children included);
 #   5. stops everything on exit.
 # Needs root for the private Postfix and Dovecot (Debian packages postfix, dovecot-core).
 #
@@ -149,6 +150,7 @@ EOF
     # shellcheck disable=SC2086
     java $SM_JAVA_OPTS -jar "$JAR" run -c "$dir" > "$dir/server.log" 2>&1 &
     PIDS+=($!)
+    echo $! > "$B/$1.pid"
     wait_listening "$2" 60 || { tail -20 "$dir/server.log" >&2; die "SecuMail ($1) did not start"; }
 }
 
@@ -188,6 +190,19 @@ smtpd_sasl_path = inet:127.0.0.1:$DV_PORT" ;;
     esac
 done
 
+# the server's process and all below it (Postfix: the master and its children)
+tree_pids() {
+    local p
+    echo "$1"
+    for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree_pids "$p"; done
+}
+server_pid() {
+    case $1 in
+        postfix) tr -d ' ' < "$B/postfix/queue/pid/master.pid" ;;
+        *) cat "$B/$1.pid" ;;
+    esac
+}
+
 run() {   # SERVER MODE N OUT
     local extra=(--starttls)
     [ "$2" = auth ] && extra+=(--auth "$USER_NAME:$PASSWORD")
@@ -200,16 +215,23 @@ for mode in tls auth; do
     for s in $SERVERS; do
         say "$s $mode: warm-up $w sessions, then $n measured"
         [ "$w" -gt 0 ] && run "$s" "$mode" "$w" "$B/results/$s-$mode-warmup.json"
+        root=$(server_pid "$s")
+        # shellcheck disable=SC2046
+        t0=$(cpu_ticks $(tree_pids "$root"))
         run "$s" "$mode" "$n" "$B/results/$s-$mode.json" || say "$s $mode: loadgen reported failures"
+        # shellcheck disable=SC2046
+        t1=$(cpu_ticks $(tree_pids "$root"))
+        awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.2f\n", (b - a) / hz * 1000 / n }' \
+            > "$B/results/$s-$mode.cpu"
     done
 done
 
-printf '\n%-18s %-5s %9s %9s %9s %9s %8s\n' server mode sessions ok "per s" "p50 ms" "p99 ms"
+printf '\n%-18s %-5s %9s %9s %9s %9s %8s %14s\n' server mode sessions ok "per s" "p50 ms" "p99 ms" "CPU ms/session"
 for mode in tls auth; do
     for s in $SERVERS; do
         f=$B/results/$s-$mode.json
-        printf '%-18s %-5s %9s %9s %9s %9s %8s\n' "$s" "$mode" "$(jnum "$f" messages)" "$(jnum "$f" accepted)" \
-            "$(jnum "$f" accepted_per_second)" "$(jnum "$f" p50)" "$(jnum "$f" p99)"
+        printf '%-18s %-5s %9s %9s %9s %9s %8s %14s\n' "$s" "$mode" "$(jnum "$f" messages)" "$(jnum "$f" accepted)" \
+            "$(jnum "$f" accepted_per_second)" "$(jnum "$f" p50)" "$(jnum "$f" p99)" "$(cat "$B/results/$s-$mode.cpu" 2>/dev/null)"
     done
 done
 echo
