@@ -53,6 +53,7 @@ public final class Server implements AutoCloseable {
     /** queue_directory/public/qmgr, on which "secumail queue flush|requeue" reach the queue manager (may be null). */
     private org.secumail.queue.QueueTrigger trigger;
     private final List<SaslBackend> saslBackends = new ArrayList<>();
+    private org.secumail.log.MaillogFile maillog;
     /** DMARC evaluator and report history shared by every service's content checks. */
     private ContentSetup.Shared content;
 
@@ -79,6 +80,20 @@ public final class Server implements AutoCloseable {
 
     /** Starts with the given AUTH backend factory, called once per service with smtpd_sasl_auth_enable = yes. */
     public static Server start(MainConfig cfg, MasterConfig master, SaslFactory saslFactory) throws IOException {
+        // maillog_file first, so that the startup warnings land in it too
+        String file = cfg.get("maillog_file").strip();
+        org.secumail.log.MaillogFile maillog = file.isEmpty() ? null : org.secumail.log.MaillogFile.open(file, cfg.list("maillog_file_prefixes"));
+        try {
+            Server server = startServer(cfg, master, saslFactory);
+            server.maillog = maillog;
+            return server;
+        } catch (IOException | RuntimeException e) {
+            if (maillog != null) maillog.close();
+            throw e;
+        }
+    }
+
+    private static Server startServer(MainConfig cfg, MasterConfig master, SaslFactory saslFactory) throws IOException {
         for (String w : master.warnings()) LOG.warn("warning: {}", w);
         for (String p : cfg.unknownParameters()) {
             LOG.warn("warning: {}/main.cf: unused parameter: {}={} ({})", cfg.configDir(), p, cfg.raw(p),
@@ -251,6 +266,7 @@ public final class Server implements AutoCloseable {
         if (content != null) content.close();
         router.close();
         org.secumail.greylist.GreylistRestrictions.closeAll();
+        if (maillog != null) maillog.close();
     }
 
     /** Loads CONFIG_DIR/main.cf and master.cf. */

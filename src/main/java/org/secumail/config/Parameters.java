@@ -68,6 +68,8 @@ public final class Parameters {
         p("message_size_limit", "10240000");
         p("line_length_limit", "2048");
         p("message_reject_characters", "");
+        p("maillog_file", "");
+        p("maillog_file_prefixes", "/var, /dev/stdout");
         p("message_strip_characters", "");
         p("smtpd_recipient_limit", "1000");
         p("smtpd_timeout", "300s");
