@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * administrators run over a mail log (grep by queue ID, pflogsumm --syslog-name=secumail) work
  * on it. As in Postfix, the file must start with one of maillog_file_prefixes (default "/var,
  * /dev/stdout"), a guard against a typo that would write the log over something else. Standard
- * error keeps its copy. The file is opened for appending; rotate it by renaming it and running
- * "secumail reload" or restarting (the appender reopens on start).
+ * error keeps its copy. The file is opened for appending when the server starts; to rotate it,
+ * rename it and restart (a reload does not reopen it yet).
  */
 public final class MaillogFile implements AutoCloseable {
 
