@@ -69,6 +69,7 @@ public final class Parameters {
         p("line_length_limit", "2048");
         p("message_reject_characters", "");
         p("maillog_file", "");
+        p("secumail_shadow_mode", "no");
         p("maillog_file_prefixes", "/var, /dev/stdout");
         p("message_strip_characters", "");
         p("smtpd_recipient_limit", "1000");

@@ -52,6 +52,13 @@ final class DataReceiver {
             SmtpSession.LOG.warn("{}: content checks: cannot process the queue file: {}", tx.queueId(), e.toString());
             return Reply.of(451, "4.3.0", "Error: queue file write error");
         }
+        if (s.svc.shadowMode && (out.action() == org.secumail.content.ContentResult.Action.DISCARD
+                || out.action() == org.secumail.content.ContentResult.Action.QUARANTINE)) {
+            SmtpSession.LOG.info("{}: {}_warning: END-OF-MESSAGE from {}: {}: {}; from=<{}> proto={} helo=<{}>", tx.queueId(),
+                    out.action().name().toLowerCase(java.util.Locale.ROOT), ctx.clientLabel(), out.decidedBy(), out.text(), tx.sender,
+                    ctx.protocol, ctx.helo == null ? "" : ctx.helo);
+            return null;
+        }
         return switch (out.action()) {
             case REJECT, TEMPFAIL -> Reply.of(out.code(), out.enhanced(), out.text());
             case DISCARD -> {
@@ -148,6 +155,7 @@ final class DataReceiver {
             ctx.size = size;
             ctx.clearModifiers();
             refuse = tx.checkStage(Stage.END_OF_DATA);
+            tx.flushWarnings("END-OF-MESSAGE", null);
         }
         boolean milterRefused = false;
         if (refuse == null && ctx.discard == null && s.milters != null) {
@@ -161,6 +169,12 @@ final class DataReceiver {
             if (refuse != null && refuse.code() == 421) s.quit = true;
         }
         if (refuse == null && ctx.discard == null && svc.content.active()) refuse = contentChecks();
+        if (refuse != null && svc.shadowMode && !tooBig && !bare && !disallowed && refuse.code() != 421 && !refuse.line().contains("queue file write error")) {
+            // shadow mode: a policy refusal (a milter's, a content check's) is logged and the message kept
+            SmtpSession.LOG.info("{}: reject_warning: END-OF-MESSAGE from {}: {}; from=<{}> proto={} helo=<{}>", qid, ctx.clientLabel(),
+                    refuse.line(), tx.sender, ctx.protocol, ctx.helo == null ? "" : ctx.helo);
+            refuse = null;
+        }
         if (refuse != null) {
             if (!milterRefused) tx.logReject("END-OF-MESSAGE", refuse, null);
             tx.abort();

@@ -266,6 +266,7 @@ final class MailTransaction {
         s.ctx.clearModifiers();
         Reply r = checkStage(Stage.DATA);
         if (r == null && s.ctx.deferIfPermit != null) r = s.ctx.deferIfPermit;
+        flushWarnings("DATA", null);
         if (r != null) {
             logReject("DATA", r, null);
             s.error(r);
@@ -292,8 +293,12 @@ final class MailTransaction {
     void flushWarnings(String stage, String rcpt) {
         CheckContext ctx = s.ctx;
         for (String w : ctx.warnings) {
-            SmtpSession.LOG.info("{}: warn: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", queueId(), stage, ctx.clientLabel(),
-                    w, sender == null ? "" : sender, rcpt == null ? "" : " to=<" + rcpt + ">", ctx.protocol, ctx.helo == null ? "" : ctx.helo);
+            // warn_if_reject and shadow mode log as Postfix's smtpd: "QID: reject_warning: RCPT from ..."
+            int colon = w.indexOf(": ");
+            boolean tagged = w.startsWith("reject_warning: ") || w.startsWith("discard_warning: ");
+            SmtpSession.LOG.info("{}: {}: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", queueId(), tagged ? w.substring(0, colon) : "warn",
+                    stage, ctx.clientLabel(), tagged ? w.substring(colon + 2) : w, sender == null ? "" : sender,
+                    rcpt == null ? "" : " to=<" + rcpt + ">", ctx.protocol, ctx.helo == null ? "" : ctx.helo);
         }
         ctx.warnings.clear();
     }

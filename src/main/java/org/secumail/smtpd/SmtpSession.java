@@ -80,6 +80,7 @@ public final class SmtpSession implements Runnable {
                 : new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(pending), socket.getInputStream()));
         this.out = new BufferedOutputStream(socket.getOutputStream(), 1024);
         this.ctx = new CheckContext(svc.checks);
+        ctx.shadow = svc.shadowMode;
         this.tx = new MailTransaction(this);
         ClientIdentity.fromSocket(ctx, remote.getAddress(), svc);
         this.connectAddr = ctx.clientAddr;

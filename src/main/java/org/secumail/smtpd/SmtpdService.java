@@ -42,6 +42,8 @@ public final class SmtpdService {
     public final org.secumail.table.StringMatchList forbiddenCommands;
     /** smtpd_upstream_proxy_protocol = haproxy: the real endpoints come first (ProxyProtocol). */
     public final boolean upstreamProxy;
+    /** secumail_shadow_mode: refusals by restrictions, content checks and milters are only logged. */
+    public final boolean shadowMode;
     /** message_reject_characters / message_strip_characters, or null when empty. */
     final boolean[] messageRejectCharacters;
     final boolean[] messageStripCharacters;
@@ -163,6 +165,7 @@ public final class SmtpdService {
             throw new org.secumail.config.ConfigException("unsupported smtpd_upstream_proxy_protocol value: " + proxy + " (only haproxy)");
         }
         this.upstreamProxy = proxy.equals("haproxy");
+        this.shadowMode = cfg.bool("secumail_shadow_mode");
         this.messageRejectCharacters = MessageCharacters.parse(cfg.get("message_reject_characters"));
         this.messageStripCharacters = MessageCharacters.parse(cfg.get("message_strip_characters"));
         this.upstreamProxyTimeout = cfg.duration("smtpd_upstream_proxy_timeout");

@@ -49,6 +49,12 @@ public final class CheckContext {
     public int tlsBits;
     public String protocol = "SMTP";
     public boolean illegalPipelining;
+    /**
+     * secumail_shadow_mode: a reject by a restriction is logged as "reject_warning" and the
+     * evaluation goes on, as if warn_if_reject stood before every restriction, except relay
+     * control (reject_unauth_destination, defer_unauth_destination), which stays in force.
+     */
+    public boolean shadow;
     /** The SMTP command being checked (Postfix's protocol_state): CONNECT, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE ... */
     public String command = "CONNECT";
     /** The queue ID once the first recipient was accepted, else "". */

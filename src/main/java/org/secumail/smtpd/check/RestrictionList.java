@@ -18,6 +18,9 @@ public final class RestrictionList {
     /** One restriction with its main.cf spelling, for logs. */
     public record Entry(String name, Restriction restriction, boolean warnIfReject) { }
 
+    /** Relay control: never relaxed by shadow mode, which must not make an open relay. */
+    private static final java.util.Set<String> RELAY_CONTROL = java.util.Set.of("reject_unauth_destination", "defer_unauth_destination");
+
     private final String source;
     private final List<Entry> entries;
 
@@ -42,10 +45,13 @@ public final class RestrictionList {
                 case Verdict.Hold h -> ctx.hold = h.text();
                 case Verdict.Redirect r -> ctx.redirect = r.address();
                 case Verdict.Filter f -> ctx.filter = f.nexthop();
-                case Verdict.DeferIfPermit d -> { if (ctx.deferIfPermit == null) ctx.deferIfPermit = d.reply(); }
+                case Verdict.DeferIfPermit d -> {
+                    if (ctx.shadow) ctx.warnings.add("reject_warning: " + d.reply().line());
+                    else if (ctx.deferIfPermit == null) ctx.deferIfPermit = d.reply();
+                }
                 case Verdict.DeferIfReject d -> { if (ctx.deferIfReject == null) ctx.deferIfReject = d.reply(); }
                 case Verdict.Reject r -> {
-                    if (e.warnIfReject()) {
+                    if (e.warnIfReject() || ctx.shadow && !RELAY_CONTROL.contains(e.name())) {
                         ctx.warnings.add("reject_warning: " + r.reply().line());
                         continue;
                     }
@@ -57,6 +63,10 @@ public final class RestrictionList {
                 }
                 case Verdict.Permit p -> { return p; }
                 case Verdict.Discard d -> {
+                    if (ctx.shadow) {
+                        ctx.warnings.add("discard_warning: " + d.text());
+                        continue;
+                    }
                     ctx.discard = d.text();
                     return d;
                 }
