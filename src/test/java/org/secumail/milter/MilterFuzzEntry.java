@@ -59,7 +59,11 @@ public final class MilterFuzzEntry {
                     String text = MilterReplies.validReply(p.data());
                     if (text != null) MilterReplies.unPercent(text);
                 } else if (editor.isEdit(cmd)) {
-                    if (editor.apply(p) != null) break;
+                    try {
+                        if (editor.apply(p) != null) break;
+                    } catch (MilterProtocol.ProtocolException e) {
+                        break;   // a short packet: the client ends the milter's connection
+                    }
                 }
             }
             editor.finish(null);
