@@ -45,8 +45,11 @@ public final class DnsFuzzEntry {
         Message m;
         try {
             m = new Message(wire);
-        } catch (IOException e) {
-            return;   // WireParseException: the resolver counts it as SERVFAIL
+        } catch (IOException | RuntimeException e) {
+            // WireParseException: the resolver counts it as SERVFAIL. dnsjava's record checks
+            // (InvalidTTLException for a TTL with the high bit set, ...) are IllegalArgumentExceptions,
+            // which SimpleResolver.send() wraps in an IOException: a TIMEOUT for our resolver.
+            return;
         }
         Record q = m.getQuestion();
         Name qname = q != null ? q.getName() : Name.root;
