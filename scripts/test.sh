@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 echo "test.sh: using JAVA_HOME=$JAVA_HOME"
 if [ -f scripts/install-test-deps.sh ]; then bash scripts/install-test-deps.sh; fi
 mvn -B -ntp verify
+# A bounded fuzzing run of the parsers (about 3 minutes), after the tests pass.
+bash scripts/fuzz.sh

@@ -26,7 +26,12 @@ public record ClamdConf(List<ClamdEndpoint> endpoints, long streamMaxLength) {
         return parse(Files.readString(file, StandardCharsets.ISO_8859_1));
     }
 
-    /** Lines are "Option value"; '#' starts a comment; clamd's own "Example" line is ignored. */
+    /**
+     * Lines are "Option value"; '#' starts a comment; clamd's own "Example" line is ignored.
+     *
+     * @throws ConfigException for a TCPSocket that is no port number, a LocalSocket that is no
+     *         path or a bad StreamMaxLength
+     */
     public static ClamdConf parse(String text) {
         String local = null;
         int port = 0;
@@ -39,14 +44,21 @@ public record ClamdConf(List<ClamdEndpoint> endpoints, long streamMaxLength) {
             String v = kv.length > 1 ? kv[1].strip() : "";
             switch (kv[0]) {
                 case "LocalSocket" -> local = v;
-                case "TCPSocket" -> port = Integer.parseInt(v);
+                case "TCPSocket" -> port = port(v);
                 case "TCPAddr" -> addrs.add(v);
                 case "StreamMaxLength" -> max = AntivirusParameters.size("StreamMaxLength", v);
                 default -> { }
             }
         }
         List<ClamdEndpoint> eps = new ArrayList<>();
-        if (local != null && !local.isEmpty()) eps.add(ClamdEndpoint.unix(Path.of(local)));
+        if (local != null && !local.isEmpty()) {
+            try {
+                eps.add(ClamdEndpoint.unix(Path.of(local)));
+            } catch (java.nio.file.InvalidPathException e) {
+                // a NUL in the path (found by fuzzing): a ConfigException as documented, not InvalidPathException
+                throw new org.secumail.config.ConfigException("clamd.conf: bad LocalSocket \"" + local.replace('\0', '?') + "\"");
+            }
+        }
         if (port > 0) {
             if (addrs.isEmpty()) addrs.add("127.0.0.1");
             for (String a : addrs) {
@@ -56,5 +68,16 @@ public record ClamdConf(List<ClamdEndpoint> endpoints, long streamMaxLength) {
             }
         }
         return new ClamdConf(eps, max);
+    }
+
+    /** Found by fuzzing: Integer.parseInt let NumberFormatException out of parse() for "TCPSocket" without a number. */
+    private static int port(String v) {
+        try {
+            int p = Integer.parseInt(v);
+            if (p >= 0 && p <= 65535) return p;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new org.secumail.config.ConfigException("clamd.conf: bad TCPSocket \"" + v + "\"");
     }
 }

@@ -179,7 +179,14 @@ public final class ClamdServer implements AutoCloseable {
     }
 
     private String scanPath(String arg, boolean continueAfterFound) throws IOException {
-        Path p = Path.of(arg);
+        Path p;
+        try {
+            p = Path.of(arg);
+        } catch (java.nio.file.InvalidPathException e) {
+            // A NUL in a newline-terminated command (found by fuzzing): no such path can exist;
+            // answer as for any other bad path instead of dropping the connection with an exception.
+            return arg.replace('\0', '?') + ": File path check failure: Invalid argument. ERROR";
+        }
         if (!p.isAbsolute()) return arg + ": Path must be absolute ERROR";
         if (!Files.exists(p)) return arg + ": File path check failure: No such file or directory. ERROR";
         StringBuilder out = new StringBuilder();

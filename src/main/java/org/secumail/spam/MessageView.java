@@ -223,7 +223,11 @@ public final class MessageView {
 
     private static String displayName(String v) {
         int lt = v.indexOf('<');
-        String n = lt >= 0 ? v.substring(0, lt) : (v.contains("(") ? v.substring(v.indexOf('(') + 1, Math.max(v.indexOf('('), v.lastIndexOf(')'))) : "");
+        int open = v.indexOf('(');
+        // An unclosed comment ("a@b (Joe", or a ')' only before the '(') runs to the end of the
+        // value; ending it at the '(' threw StringIndexOutOfBoundsException (found by fuzzing).
+        int close = v.lastIndexOf(')') > open ? v.lastIndexOf(')') : v.length();
+        String n = lt >= 0 ? v.substring(0, lt) : (open >= 0 ? v.substring(open + 1, close) : "");
         n = n.strip();
         if (n.length() >= 2 && n.startsWith("\"") && n.endsWith("\"")) n = n.substring(1, n.length() - 1);
         return n;

@@ -56,7 +56,13 @@ final class ResultTemplate {
                 continue;
             }
             if (!ref.matches("\\d+")) throw new ConfigException(where + "non-numeric replacement index \"" + ref + "\"");
-            int group = Integer.parseInt(ref);
+            int group;
+            try {
+                group = Integer.parseInt(ref);
+            } catch (NumberFormatException e) {
+                // More digits than an int holds: out of range below, not an escaping NumberFormatException (found by fuzzing).
+                group = Integer.MAX_VALUE;
+            }
             if (negated) throw new ConfigException(where + "$number found in negative match replacement text");
             if (group == 0 || group > groupCount) throw new ConfigException(where + "out of range replacement index \"" + ref + "\"");
             if (!lit.isEmpty()) { parts.add(lit.toString()); lit.setLength(0); }
