@@ -12,6 +12,8 @@
 #          would need one smtpd process per connection), then QUIT each.
 # Each line gives the client's rate and the server's CPU seconds per connection (the JVM's
 # utime+stime; for Postfix, the whole process tree of its master including reaped children).
+# Both get default_process_limit = 500: Postfix's postscreen_pre_queue_limit and its smtpd process
+# count follow it (at 100, C = 100 clients get "421 4.3.2 All screening ports are busy").
 # Knobs: N [2000], C [100], TENK [10000], BENCH_DIR [/tmp/secumail-postscreen-bench],
 # ports SM_PS [2581], SM_PLAIN [2582], PF_PS [2583], PF_PLAIN [2584]. Needs root for Postfix.
 set -u -o pipefail
@@ -29,7 +31,7 @@ cleanup() {
   wait 2>/dev/null
 }
 trap cleanup EXIT
-COMMON=$'compatibility_level = 3.6\nmyhostname = mx.example.test\nmydestination = example.test\nmynetworks = 127.0.0.9/32\nsmtpd_peername_lookup = no\npostscreen_greet_wait = 1s\npostscreen_client_connection_count_limit = 50\nsmtpd_client_connection_count_limit = 50\nalias_maps =\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4'
+COMMON=$'compatibility_level = 3.6\nmyhostname = mx.example.test\nmydestination = example.test\nmynetworks = 127.0.0.9/32\nsmtpd_peername_lookup = no\npostscreen_greet_wait = 1s\npostscreen_client_connection_count_limit = 50\nsmtpd_client_connection_count_limit = 50\nalias_maps =\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\ndefault_process_limit = 500'
 printf '%s\nqueue_directory = %s\ndata_directory = %s\n' "$COMMON" "$BENCH_DIR/sm/queue" "$BENCH_DIR/sm/data" > "$BENCH_DIR/sm/main.cf"
 printf '127.0.0.1:%s inet n - n - 1 postscreen\nsmtpd pass - - n - 20000 smtpd\n127.0.0.1:%s inet n - n - 20000 smtpd\n' "$SM_PS" "$SM_PLAIN" > "$BENCH_DIR/sm/master.cf"
 # shellcheck disable=SC2086
