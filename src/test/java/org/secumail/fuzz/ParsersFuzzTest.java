@@ -61,9 +61,30 @@ class ParsersFuzzTest {
     private static final Target[] TARGETS = Target.values();
     private static final Path DIR;
 
+    private static Level rootLevel;
+
+    /**
+     * The parsers log refusals at INFO/WARN: keep the fuzzing loop off the disk. The levels are
+     * put back afterwards, since the other tests of the same JVM read log lines.
+     */
+    @org.junit.jupiter.api.BeforeAll
+    static void quiet() {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        rootLevel = root.getLevel();
+        root.setLevel(Level.OFF);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreLogging() {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(rootLevel);
+        // SpamFuzzEntry quiets and captures secumail.spamd for its own checks
+        ch.qos.logback.classic.Logger spamd = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("secumail.spamd");
+        spamd.setLevel(null);
+        spamd.setAdditive(true);
+        spamd.detachAndStopAllAppenders();
+    }
+
     static {
-        // The parsers log refusals at INFO/WARN: keep the fuzzing loop off the disk.
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.OFF);
         try {
             DIR = Files.createTempDirectory("secumail-fuzz");
             DIR.toFile().deleteOnExit();
