@@ -31,7 +31,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix pflogsumm swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools opendkim clamav-daemon clamdscan clamav-testfiles clamav-milter clamsmtp spamassassin spamc"
+PACKAGES="postfix pflogsumm python3-prometheus-client swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools opendkim clamav-daemon clamdscan clamav-testfiles clamav-milter clamsmtp spamassassin spamc"
 
 missing=""
 for p in $PACKAGES; do

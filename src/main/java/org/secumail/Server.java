@@ -54,6 +54,10 @@ public final class Server implements AutoCloseable {
     private org.secumail.queue.QueueTrigger trigger;
     private final List<SaslBackend> saslBackends = new ArrayList<>();
     private org.secumail.log.MaillogFile maillog;
+    private org.secumail.metrics.MetricsHttpServer metrics;
+
+    /** The metrics listener (secumail_metrics_listen), or null. */
+    public org.secumail.metrics.MetricsHttpServer metrics() { return metrics; }
     /** DMARC evaluator and report history shared by every service's content checks. */
     private ContentSetup.Shared content;
 
@@ -145,6 +149,8 @@ public final class Server implements AutoCloseable {
         server.trigger = org.secumail.queue.QueueTrigger.listen(store.directory(), qmgr, server::reload);
         server.saslBackends.addAll(opened);
         try {
+            String metrics = cfg.get("secumail_metrics_listen").strip();
+            if (!metrics.isEmpty()) server.metrics = org.secumail.metrics.MetricsHttpServer.start(metrics, store);
             server.content = ContentSetup.Shared.open(cfg, dns);
             server.content.startReports(dns, store, qmgr::wake);
             for (Prepared p : prepared) {
@@ -260,6 +266,7 @@ public final class Server implements AutoCloseable {
     public void close() {
         for (SmtpServer l : listeners) l.close();
         for (SmtpServer l : listeners) l.closePostscreen();
+        if (metrics != null) metrics.close();
         if (trigger != null) trigger.close();
         queueManager.close();
         for (SaslBackend b : saslBackends) b.close();

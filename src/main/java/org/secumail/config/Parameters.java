@@ -70,6 +70,7 @@ public final class Parameters {
         p("message_reject_characters", "");
         p("maillog_file", "");
         p("secumail_shadow_mode", "no");
+        p("secumail_metrics_listen", "");
         p("maillog_file_prefixes", "/var, /dev/stdout");
         p("message_strip_characters", "");
         p("smtpd_recipient_limit", "1000");

@@ -162,6 +162,17 @@ public final class DnsjavaResolver implements Resolver {
     }
 
     private <T> DnsAnswer<T> query(Name qname, int type, Function<Record, T> decode) {
+        long start = System.nanoTime();
+        DnsAnswer<T> a = queryServers(qname, type, decode);
+        String t = Type.string(type);
+        org.secumail.metrics.Metrics.time("secumail.dns.lookup", java.time.Duration.ofNanos(System.nanoTime() - start), "type", t);
+        if (a.status().temporary()) {
+            org.secumail.metrics.Metrics.count("secumail.dns.failures", "type", t, "status", a.status().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return a;
+    }
+
+    private <T> DnsAnswer<T> queryServers(Name qname, int type, Function<Record, T> decode) {
         DnsAnswer<T> last = DnsAnswer.of(DnsStatus.TIMEOUT);
         for (SimpleResolver server : servers) {
             // A fresh message per attempt: each gets its own random ID, and dnsjava may add OPT.

@@ -399,6 +399,8 @@ public final class QueueManager implements AutoCloseable {
         String line = msg.id() + ": to=<" + printable(rcpt) + ">, relay=" + printable(res.relay())
                 + ", delay=" + DelayFormat.format(Duration.between(arrival, end))
                 + ", delays=" + delays + ", dsn=" + res.dsn() + ", status=" + res.status().logName() + " (" + printable(res.text()) + ")";
+        org.secumail.metrics.Metrics.count("secumail.deliveries", "status", res.status().logName());
+        if (res.status() == DeliveryResult.Status.SENT) org.secumail.metrics.Metrics.time("secumail.delivery.delay", Duration.between(arrival, end));
         String agent = agentName(msg, rcpt);
         (agent.equals(transport.name()) ? agentLog : LoggerFactory.getLogger("secumail." + agent)).info(line);
     }

@@ -48,6 +48,10 @@ final class DataReceiver {
         org.secumail.content.ContentOutcome out;
         try {
             out = EndOfDataContent.run(s.svc, ctx, tx);
+            if (out.action() != org.secumail.content.ContentResult.Action.ACCEPT) {
+                org.secumail.metrics.Metrics.count("secumail.content.verdicts", "check", String.valueOf(out.decidedBy()),
+                        "action", out.action().name().toLowerCase(java.util.Locale.ROOT));
+            }
         } catch (IOException | RuntimeException e) {
             SmtpSession.LOG.warn("{}: content checks: cannot process the queue file: {}", tx.queueId(), e.toString());
             return Reply.of(451, "4.3.0", "Error: queue file write error");
@@ -219,6 +223,7 @@ final class DataReceiver {
         tx.writer.commit(env);
         SmtpSession.LOG.info("{}: message-id={}", qid, messageId == null ? "" : messageId);
         tx.committed();
+        org.secumail.metrics.Metrics.count("secumail.messages.accepted");
         s.junkCommands = 0;   // as Postfix's data_cmd: a received message forgives earlier errors
         s.errors = 0;
         svc.queueWakeup.run();

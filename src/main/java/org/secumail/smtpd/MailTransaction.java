@@ -285,6 +285,7 @@ final class MailTransaction {
 
     void logReject(String stage, Reply r, String rcpt) {
         CheckContext ctx = s.ctx;
+        org.secumail.metrics.Metrics.count("secumail.smtpd.rejects", "stage", stage);
         SmtpSession.LOG.info("{}: reject: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", queueId(), stage, ctx.clientLabel(),
                 r.line(), ctx.sender == null ? "" : ctx.sender, rcpt == null ? "" : " to=<" + rcpt + ">",
                 ctx.protocol, ctx.helo == null ? "" : ctx.helo);

@@ -197,6 +197,7 @@ public final class SmtpAuth {
         s.ctx.saslMethod = mech;
         SmtpSession.LOG.info("{}: SASL {} authentication succeeded: sasl_username={}", s.ctx.clientLabel(), mech, user);
         s.reply(Reply.of(235, "2.7.0", "Authentication successful"));
+        org.secumail.metrics.Metrics.count("secumail.smtpd.auth", "result", "success");
     }
 
     private static void temporary(SmtpSession s, String mech, String reason) throws IOException {
@@ -219,6 +220,7 @@ public final class SmtpAuth {
             return;
         }
         s.error(Reply.of(535, "5.7.8", "Error: authentication failed: authentication failure"));
+        org.secumail.metrics.Metrics.count("secumail.smtpd.auth", "result", "failure");
     }
 
     private static void tooMany(SmtpSession s) throws IOException {

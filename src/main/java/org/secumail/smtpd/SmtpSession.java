@@ -91,6 +91,7 @@ public final class SmtpSession implements Runnable {
     @Override
     public void run() {
         LOG.info("connect from {}", ctx.clientLabel());
+        org.secumail.metrics.Metrics.count("secumail.smtpd.connections", "service", svc.name);
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, svc.timeout.toMillis()));
             if (svc.tls.wrapperMode && (StartTls.newSessionRefusedBeforeTls(this) || !StartTls.handshake(this))) return;   // RFC 8314: TLS before the greeting
@@ -367,6 +368,7 @@ public final class SmtpSession implements Runnable {
 
     void reply(Reply r) throws IOException {
         out.write(r.wire());
+        org.secumail.metrics.Metrics.count("secumail.smtpd.replies", "code", Integer.toString(r.code()));
     }
 
     /** An error reply: counted for smtpd_soft_error_limit / smtpd_hard_error_limit. */

@@ -106,6 +106,7 @@ final class StartTls {
         if (!resumed(ssl.getSession())) AnvilRates.count(s.svc, s.ctx, AnvilRates.Kind.NEW_TLS);
         s.startedTls(ssl);
         SmtpSession.LOG.info("Anonymous TLS connection established from {}: {}", s.ctx.clientLabel(), ServerTls.describe(ssl.getSession()));
+        org.secumail.metrics.Metrics.count("secumail.tls.sessions", "protocol", ssl.getSession().getProtocol());
         return true;
     }
 }
