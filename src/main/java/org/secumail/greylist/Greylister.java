@@ -204,11 +204,13 @@ public final class Greylister implements Closeable {
             String reason = now.equals(first) ? "new" : "early-retry (" + missing + "s missing)";
             LOG.info("action=greylist, reason={}, client_name={}, client_address={}, sender={}, recipient={}, retry after {}s ({})",
                     reason, clientName, addr, sender, recipient, missing, now.plusSeconds(missing));
+            org.secumail.metrics.Metrics.count("secumail.greylist.decisions", "action", "greylist", "reason", now.equals(first) ? "new" : "early-retry");
             return new Decision.Defer(text(missing, recipient), missing, reason);
         }
         if (!lastWasSuccessful) {
             LOG.info("action=pass, reason=triplet found, delay={}, client_name={}, client_address={}, sender={}, recipient={}",
                     waited, clientName, addr, sender, recipient);
+            org.secumail.metrics.Metrics.count("secumail.greylist.decisions", "action", "pass", "reason", "triplet found");
             return new Decision.Pass("triplet found", header(waited, now));
         }
         return pass("triplet found", client, clientName, sender, recipient);
@@ -219,6 +221,7 @@ public final class Greylister implements Closeable {
     }
 
     private static Decision pass(String reason, InetAddress client, String clientName, String sender, String recipient) {
+        org.secumail.metrics.Metrics.count("secumail.greylist.decisions", "action", "pass", "reason", reason);
         LOG.debug("action=pass, reason={}, client_name={}, client_address={}, sender={}, recipient={}",
                 reason, clientName, IpAddresses.format(client), sender, recipient);
         return new Decision.Pass(reason, null);

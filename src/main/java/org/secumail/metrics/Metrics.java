@@ -22,7 +22,9 @@ import java.time.Duration;
  * <li>secumail_queue_messages{queue}: messages in incoming, active, deferred and hold;</li>
  * <li>secumail_dns_lookup_seconds{type} and secumail_dns_failures_total{type,status};</li>
  * <li>secumail_smtpd_auth_total{result}, secumail_tls_sessions_total{protocol};</li>
- * <li>secumail_content_verdicts_total{check,action}: the content checks' decisions.</li>
+ * <li>secumail_content_verdicts_total{check,action}: the content checks' decisions;</li>
+ * <li>secumail_greylist_decisions_total{action,reason}: greylist passes and deferrals;</li>
+ * <li>secumail_check_seconds{restriction}: the time each restriction takes.</li>
  * </ul>
  * One registry per process: the counters count everything since the start, as Prometheus
  * expects of counters.

@@ -101,6 +101,7 @@ class MetricsTest {
             assertThat(delta(before, after, "secumail_deliveries_total{status=sent}")).isEqualTo(1);
             assertThat(delta(before, after, "secumail_delivery_delay_seconds_count{}")).isEqualTo(1);
             assertThat(after).containsKey("secumail_queue_messages{queue=deferred}");
+            assertThat(delta(before, after, "secumail_check_seconds_count{restriction=permit_mynetworks}")).isGreaterThanOrEqualTo(1);
         }
     }
 
