@@ -35,7 +35,10 @@ public final class CheckGreylist {
         }
         Greylister.Decision d;
         try {
-            d = g.check(ctx.clientAddress, ctx.clientName, ctx.sender == null ? "" : ctx.sender, ctx.recipient);
+            String sender = ctx.sender == null ? "" : ctx.sender;
+            // secumail explain: what greylisting would answer, with nothing recorded
+            d = ctx.dryRun ? g.peek(ctx.clientAddress, ctx.clientName, sender, ctx.recipient)
+                    : g.check(ctx.clientAddress, ctx.clientName, sender, ctx.recipient);
         } catch (GreylistStoreException e) {
             // A broken database must not turn into lost mail or an open door: defer, as Postfix
             // does when a policy server cannot be reached ("451 4.3.5 Server configuration problem").

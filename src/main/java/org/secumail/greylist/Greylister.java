@@ -220,6 +220,33 @@ public final class Greylister implements Closeable {
         return Duration.between(lastSeen, now).compareTo(settings.maxAge()) > 0;
     }
 
+    /**
+     * What {@link #check} would decide, without recording anything (secumail explain): the
+     * whitelists, the client AWL and the triplet are read, nothing is written or logged.
+     */
+    public Decision peek(InetAddress client, String clientName, String sender, String recipient) {
+        Instant now = clock.instant();
+        String addr = IpAddresses.format(client);
+        if (clientWhitelist.matches(client, clientName)) return new Decision.Pass("client whitelist", null);
+        if (recipientWhitelist.matches(recipient)) return new Decision.Pass("recipient whitelist", null);
+        if (settings.autoWhitelist() > 0) {
+            Optional<GreylistStore.Client> awl = store.client(addr).filter(a -> !expired(a.lastSeen(), now));
+            if (awl.isPresent() && awl.get().count() >= settings.autoWhitelist()) return new Decision.Pass("client AWL", null);
+        }
+        String net = settings.lookupByHost() ? addr : TripletKeys.clientNetwork(client, settings.ipv4Prefix(), settings.ipv6Prefix());
+        Optional<GreylistStore.Triplet> old = store.triplet(TripletKeys.triplet(net, sender, recipient)).filter(t -> !expired(t.lastSeen(), now));
+        Instant first = now;
+        if (old.isPresent()) {
+            first = old.get().firstSeen();
+            boolean lastWasSuccessful = old.get().passes() > 0;
+            if (!lastWasSuccessful && Duration.between(first, now).compareTo(settings.retryWindow()) > 0) first = now;
+            if (first.isAfter(now)) first = now;
+        }
+        long missing = settings.delay().toSeconds() - Duration.between(first, now).toSeconds();
+        if (missing > 0) return new Decision.Defer(text(missing, recipient), missing, old.isPresent() ? "early-retry" : "new");
+        return new Decision.Pass("triplet found", null);
+    }
+
     private static Decision pass(String reason, InetAddress client, String clientName, String sender, String recipient) {
         org.secumail.metrics.Metrics.count("secumail.greylist.decisions", "action", "pass", "reason", reason);
         LOG.debug("action=pass, reason={}, client_name={}, client_address={}, sender={}, recipient={}",

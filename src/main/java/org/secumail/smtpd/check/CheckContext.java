@@ -55,6 +55,13 @@ public final class CheckContext {
      * control (reject_unauth_destination, defer_unauth_destination), which stays in force.
      */
     public boolean shadow;
+    /**
+     * secumail explain: when not null, each restriction evaluated adds "name -> verdict" here,
+     * and with {@link #dryRun} nothing is recorded: check_greylist only reads its database, and
+     * check_policy_service (which may be postgrey) is not asked.
+     */
+    public java.util.List<String> trace;
+    public boolean dryRun;
     /** The SMTP command being checked (Postfix's protocol_state): CONNECT, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE ... */
     public String command = "CONNECT";
     /** The queue ID once the first recipient was accepted, else "". */

@@ -35,10 +35,33 @@ public final class RestrictionList {
 
     public boolean isEmpty() { return entries.isEmpty(); }
 
+    /** A verdict as explain prints it. */
+    static String describe(Verdict v) {
+        return switch (v) {
+            case Verdict.Dunno d -> "DUNNO";
+            case Verdict.Permit p -> "OK" + (p.why() == null || p.why().isEmpty() ? "" : " (" + p.why() + ")");
+            case Verdict.Reject r -> "REJECT " + r.reply().line();
+            case Verdict.DeferIfPermit d -> "DEFER_IF_PERMIT " + d.reply().line();
+            case Verdict.DeferIfReject d -> "DEFER_IF_REJECT " + d.reply().line();
+            case Verdict.Warn w -> "WARN " + w.text();
+            case Verdict.Discard d -> "DISCARD " + d.text();
+            case Verdict.Hold h -> "HOLD " + h.text();
+            case Verdict.Redirect r -> "REDIRECT " + r.address();
+            case Verdict.Filter f -> "FILTER " + f.nexthop();
+            case Verdict.Prepend p -> "PREPEND " + p.header();
+        };
+    }
+
     public Verdict evaluate(CheckContext ctx) {
         for (Entry e : entries) {
+            if (ctx.dryRun && e.name().startsWith("check_policy_service")) {
+                // the policy server (postgrey, say) would record the request
+                if (ctx.trace != null) ctx.trace.add(source + ": " + e.name() + " -> not asked in a dry run (it may record the request)");
+                continue;
+            }
             long start = System.nanoTime();
             Verdict v = e.restriction().check(ctx);
+            if (ctx.trace != null) ctx.trace.add(source + ": " + (e.warnIfReject() ? "warn_if_reject " : "") + e.name() + " -> " + describe(v));
             // secumail_check_seconds{restriction}: the time each check takes (name without its table)
             String name = e.name();
             int sp = name.indexOf(' ');
