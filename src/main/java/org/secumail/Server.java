@@ -48,11 +48,12 @@ public final class Server implements AutoCloseable {
     private static final Set<String> RELAY_CONTROLS = Set.of("reject_unauth_destination", "defer_unauth_destination",
             "reject", "defer", "defer_if_permit");
 
-    private final List<SmtpServer> listeners = new ArrayList<>();
+    /** The listeners, by the address master.cf and inet_interfaces gave (port 0 stays "0"). */
+    private final Map<InetSocketAddress, SmtpServer> bound = new java.util.LinkedHashMap<>();
+    private final List<SmtpServer> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final QueueManager queueManager;
     /** queue_directory/public/qmgr, on which "secumail queue flush|requeue" reach the queue manager (may be null). */
     private org.secumail.queue.QueueTrigger trigger;
-    private final List<SaslBackend> saslBackends = new ArrayList<>();
     private org.secumail.log.MaillogFile maillog;
     private org.secumail.metrics.MetricsHttpServer metrics;
 
@@ -67,16 +68,34 @@ public final class Server implements AutoCloseable {
         SaslBackend open(MainConfig serviceConfig) throws IOException;
     }
 
-    private final Router router;
-
-    private Server(QueueManager queueManager, Router router) {
-        this.queueManager = queueManager;
-        this.router = router;
+    /** Where a reload reads the configuration from (main.cf and master.cf again). */
+    @FunctionalInterface
+    public interface ConfigSource {
+        Loaded load() throws IOException;
     }
 
-    public List<SmtpServer> listeners() { return listeners; }
+    /** main.cf and master.cf as read. */
+    public record Loaded(MainConfig main, MasterConfig master) { }
+
+    private final SwappableTransport transport;
+    private final DeliverySide delivery;
+    private final Object reloadLock = new Object();
+    private volatile SmtpdServices services;
+    private SmtpdServices.Parts parts;
+    private ConfigSource source;
+
+    private Server(QueueManager queueManager, SwappableTransport transport, DeliverySide delivery) {
+        this.queueManager = queueManager;
+        this.transport = transport;
+        this.delivery = delivery;
+    }
+
+    public List<SmtpServer> listeners() { return List.copyOf(listeners); }
 
     public QueueManager queueManager() { return queueManager; }
+
+    /** The main.cf in force (the last one loaded without error). */
+    public MainConfig config() { return services.cfg; }
 
     public static Server start(MainConfig cfg, MasterConfig master) throws IOException {
         return start(cfg, master, SaslBackends::open);
@@ -97,74 +116,47 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private static Server startServer(MainConfig cfg, MasterConfig master, SaslFactory saslFactory) throws IOException {
+    private static void warnings(MainConfig cfg, MasterConfig master) {
         for (String w : master.warnings()) LOG.warn("warning: {}", w);
         for (String p : cfg.unknownParameters()) {
             LOG.warn("warning: {}/main.cf: unused parameter: {}={} ({})", cfg.configDir(), p, cfg.raw(p),
                     org.secumail.config.Parameters.isPostfixParameter(p) ? "a Postfix parameter SecuMail does not support yet; ignored"
                             : "unknown: misspelled?");
         }
+    }
+
+    private static Server startServer(MainConfig cfg, MasterConfig master, SaslFactory saslFactory) throws IOException {
+        warnings(cfg, master);
         if (master.services().isEmpty()) throw new ConfigException("master.cf defines no smtpd service of type inet");
         Resolver dns = new CachingResolver(DnsjavaResolver.fromConfig(cfg.list("dns_servers"), cfg.duration("secumail_dns_timeout")));
         RestrictionRegistry registry = Restrictions.builtin();
-        List<Prepared> prepared = new ArrayList<>();
-        for (MasterConfig.Service s : master.services()) {
-            MainConfig scfg = cfg.withOverrides(s.overrides());
-            CheckSettings checks = new CheckSettings(scfg, registry, dns);
-            requireRelayControl(checks, s);
-            prepared.add(new Prepared(s, scfg, checks, ServerTls.fromConfig(scfg)));
-        }
-        List<SaslBackend> opened = new ArrayList<>();
-        Map<Prepared, SaslBackend> sasl = new java.util.IdentityHashMap<>();
-        try {
-            for (Prepared p : prepared) {
-                if (!p.cfg.bool("smtpd_sasl_auth_enable")) continue;
-                SaslBackend b = saslFactory.open(p.cfg);
-                opened.add(b);
-                sasl.put(p, b);
-            }
-        } catch (IOException | RuntimeException e) {
-            for (SaslBackend b : opened) b.close();
-            throw e;
-        }
         AuthGuard authGuard = AuthGuard.fromConfig(cfg);
         QueueStore store = new QueueStore(cfg.path("queue_directory"));
         // Mail accepted before a crash or stop is in incoming/, active/ or deferred/: put it back
         // in line before anything new arrives (tmp/ leftovers were never acknowledged: removed).
         int recovered = store.recover().size();
         if (recovered > 0) LOG.info("queue recovery: {} message(s) to deliver", recovered);
-        AddressResolver addresses = new AddressResolver(cfg);
         java.util.concurrent.atomic.AtomicReference<QueueManager> qmgrRef = new java.util.concurrent.atomic.AtomicReference<>();
-        org.secumail.arc.ArcForwardSealer arcSealer = org.secumail.arc.ArcForwardSealer.fromConfig(cfg, dns, java.time.Clock.systemUTC());
-        org.secumail.deliver.Forwarder forwarder = new org.secumail.deliver.Forwarder(store, () -> {
+        DeliverySide delivery = DeliverySide.open(cfg, dns, store, () -> {
             QueueManager q = qmgrRef.get();
             if (q != null) q.wake();
-        }, java.time.Clock.systemUTC(), arcSealer == null ? null : arcSealer::seal);
-        LocalTransport local = new LocalTransport(cfg, addresses, new RecipientMaps(cfg), forwarder);
-        Router router = Router.standard(cfg, addresses, local, dns, master.transports());
-        QueueManager qmgr = QueueManager.fromConfig(cfg, store, router, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
+        });
+        SwappableTransport transport = new SwappableTransport(delivery.router(cfg, master));
+        QueueManager qmgr = QueueManager.fromConfig(cfg, store, transport, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
         qmgrRef.set(qmgr);
         qmgr.start();
-        Server server = new Server(qmgr, router);
+        Server server = new Server(qmgr, transport, delivery);
         server.trigger = org.secumail.queue.QueueTrigger.listen(store.directory(), qmgr, server::reload);
-        server.saslBackends.addAll(opened);
+        server.source = defaultSource(cfg, master);
         try {
             String metrics = cfg.get("secumail_metrics_listen").strip();
             if (!metrics.isEmpty()) server.metrics = org.secumail.metrics.MetricsHttpServer.start(metrics, store);
             server.content = ContentSetup.Shared.open(cfg, dns);
             server.content.startReports(dns, store, qmgr::wake);
-            for (Prepared p : prepared) {
-                SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, store, qmgr::wake, p.service.maxproc(),
-                        p.tls, sasl.get(p), authGuard, ContentSetup.fromConfig(p.cfg, dns, server.content));
-                if (p.service.postscreen()) {
-                    svc.postscreen = new org.secumail.postscreen.Postscreen(org.secumail.postscreen.PostscreenSettings.fromConfig(p.cfg),
-                            dns, p.checks.mynetworks(), p.cfg.configDir(), svc.tls);
-                }
-                for (InetSocketAddress bind : bindAddresses(p.service.endpoint(), p.cfg)) {
-                    SmtpServer l = new SmtpServer(svc, bind).start();
-                    server.listeners.add(l);
-                    LOG.info("daemon started -- version {}, listening on {}", cfg.get("mail_version"), l.address());
-                }
+            server.parts = new SmtpdServices.Parts(dns, registry, saslFactory, authGuard, store, qmgr::wake, server.content);
+            server.services = SmtpdServices.build(cfg, master, server.parts, endpoint -> null);
+            for (SmtpdServices.Entry e : server.services.entries) {
+                for (InetSocketAddress bind : e.binds()) server.listen(bind, new SmtpServer(e.svc(), bind).start(), cfg);
             }
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -173,13 +165,32 @@ public final class Server implements AutoCloseable {
         return server;
     }
 
-    private record Prepared(MasterConfig.Service service, MainConfig cfg, CheckSettings checks, ServerTls tls) { }
+    private void listen(InetSocketAddress bind, SmtpServer l, MainConfig cfg) {
+        bound.put(bind, l);
+        listeners.add(l);
+        LOG.info("daemon started -- version {}, listening on {}", cfg.get("mail_version"), l.address());
+    }
+
+    /** A reload reads main.cf and master.cf again from the directory main.cf came from, when they are files there. */
+    private static ConfigSource defaultSource(MainConfig cfg, MasterConfig master) {
+        return () -> {
+            java.nio.file.Path dir = cfg.configDir();
+            if (!java.nio.file.Files.isRegularFile(dir.resolve("main.cf"))) return null;
+            MainConfig fresh = MainConfig.load(dir);
+            java.nio.file.Path mf = dir.resolve("master.cf");
+            MasterConfig m = java.nio.file.Files.isRegularFile(mf) ? MasterConfig.load(mf, fresh.integer("default_process_limit")) : master;
+            return new Loaded(fresh, m);
+        };
+    }
+
+    /** Where {@link #reload()} reads the configuration (RunCommand: -c DIR, or the embedded one). */
+    public void configSource(ConfigSource source) { this.source = source; }
 
     /**
      * Postfix refuses to run when neither smtpd_relay_restrictions nor smtpd_recipient_restrictions
      * can refuse a recipient: such a server would be an open relay.
      */
-    private static void requireRelayControl(CheckSettings checks, MasterConfig.Service s) {
+    static void requireRelayControl(CheckSettings checks, MasterConfig.Service s) {
         for (Stage st : new Stage[] {Stage.RELAY, Stage.RECIPIENT}) {
             RestrictionList list = checks.list(st);
             for (RestrictionList.Entry e : list.entries()) {
@@ -233,17 +244,115 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * {@code secumail reload} and SIGHUP: re-reads what can change under a running server
-     * without dropping a connection. Today that is the built-in scanner's signature databases
-     * (freshclam, or the administrator, replaced them) and the spam rule files (sa-update, or
-     * a changed local.cf); main.cf, master.cf and tables are read at start only. A database or
-     * rule set that does not load keeps the old one running, with the reason in the log.
+     * Parameters read once at start by parts a reload keeps (the queue, the logs, the DNS
+     * resolver, the metrics listener, the AUTH failure counter, DMARC and the antivirus scanner
+     * choice): a reload that changes them says they wait for a restart.
+     */
+    private static final List<String> RESTART_ONLY = List.of("queue_directory", "maillog_file", "maillog_file_prefixes",
+            "secumail_metrics_listen", "dns_servers", "secumail_dns_timeout", "secumail_delivery_concurrency", "minimal_backoff_time",
+            "maximal_backoff_time", "queue_run_delay", "maximal_queue_lifetime", "bounce_queue_lifetime", "delay_warning_time",
+            "default_destination_concurrency_limit", "secumail_auth_failure_limit", "secumail_auth_failure_window",
+            "smtpd_client_auth_rate_limit", "secumail_antivirus_scanner", "secumail_dmarc_", "secumail_arc_seal_");
+
+    /**
+     * {@code secumail reload} and SIGHUP, like {@code postfix reload}: reads main.cf, master.cf
+     * and every table again and puts them in force without dropping a connection. New
+     * connections get the new services; sessions in progress finish under the configuration
+     * they started with; deliveries start with the new router (transport_maps, aliases,
+     * relayhost). Listen addresses master.cf added are opened, removed ones closed. A
+     * configuration with an error (a syntax error, a table that does not open, a port already
+     * taken, no relay control) keeps the old one running and the log says why. Then the
+     * built-in scanner's signature databases and the spam rule files are read again.
      */
     public void reload() {
+        synchronized (reloadLock) {
+            MainConfig cfg = reloadConfiguration();
+            reloadContent(cfg != null ? cfg : services.cfg);
+        }
+    }
+
+    private MainConfig reloadConfiguration() {
+        Loaded loaded;
+        try {
+            loaded = source == null ? null : source.load();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("warning: reload: {}; keeping the configuration loaded before", e.getMessage());
+            return null;
+        }
+        if (loaded == null) {
+            LOG.info("reload: main.cf and master.cf are the embedded ones; nothing to read again");
+            return null;
+        }
+        MainConfig cfg = loaded.main();
+        SmtpdServices old = services;
+        // Every table is read again, as Postfix's daemons reopen theirs after a reload; the old
+        // services keep the tables they opened until their sessions end.
+        org.secumail.table.Tables.clearCache();
+        SmtpdServices next;
+        org.secumail.route.Router router;
+        Map<InetSocketAddress, SmtpServer> opened = new java.util.LinkedHashMap<>();
+        try {
+            warnings(cfg, loaded.master());
+            Map<String, org.secumail.postscreen.Postscreen> screens = new java.util.HashMap<>();
+            for (SmtpdServices.Entry e : old.entries) if (e.svc().postscreen != null) screens.put(e.service().endpoint(), e.svc().postscreen);
+            next = SmtpdServices.build(cfg, loaded.master(), parts, screens::get);
+            try {
+                router = delivery.router(cfg, loaded.master());
+                for (SmtpdServices.Entry e : next.entries) {
+                    for (InetSocketAddress b : e.binds()) if (!bound.containsKey(b) && !opened.containsKey(b)) opened.put(b, new SmtpServer(e.svc(), b));
+                }
+            } catch (IOException | RuntimeException e) {
+                next.abandon();
+                for (SmtpServer l : opened.values()) l.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("warning: reload: {}; keeping the configuration loaded before", e.getMessage() != null ? e.getMessage() : e.toString());
+            return null;
+        }
+        // Everything is built: nothing below can fail.
+        transport.swap(router);
+        java.util.Set<InetSocketAddress> keep = new java.util.HashSet<>();
+        for (SmtpdServices.Entry e : next.entries) {
+            for (InetSocketAddress b : e.binds()) {
+                keep.add(b);
+                SmtpServer l = bound.get(b);
+                if (l != null) l.swap(e.svc());
+                else listen(b, opened.get(b).start(), cfg);
+            }
+        }
+        for (var it = bound.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (keep.contains(e.getKey())) continue;
+            e.getValue().close();
+            listeners.remove(e.getValue());
+            it.remove();
+            LOG.info("reload: no longer listening on {}", e.getValue().address());
+        }
+        services = next;
+        for (SmtpdServices.Entry e : old.entries) SmtpdServices.retire(e.svc());
+        for (String name : changedRestartOnly(old.cfg, cfg)) {
+            LOG.warn("warning: reload: {} changed; it takes effect at the next start", name);
+        }
+        LOG.info("reload: configuration reloaded from {}: {} service(s), {} listener(s)", cfg.configDir(), next.entries.size(), listeners.size());
+        return cfg;
+    }
+
+    private static List<String> changedRestartOnly(MainConfig before, MainConfig after) {
+        java.util.Set<String> names = new java.util.TreeSet<>(before.explicitNames());
+        names.addAll(after.explicitNames());
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            boolean restartOnly = RESTART_ONLY.stream().anyMatch(r -> r.endsWith("_") ? n.startsWith(r) : n.equals(r));
+            if (restartOnly && !before.get(n).equals(after.get(n))) out.add(n);
+        }
+        return out;
+    }
+
+    /** The built-in scanner's signature databases and the spam rule files (with cfg's spam settings). */
+    private void reloadContent(MainConfig cfg) {
         ContentSetup.Shared c = content;
-        boolean any = false;
         if (c != null && c.antivirus != null && c.antivirus.scanner() instanceof org.secumail.antivirus.BuiltinScanner b) {
-            any = true;
             try {
                 b.reload();
                 LOG.info("reload: antivirus signatures reloaded: {}", b.database().summary());
@@ -252,14 +361,12 @@ public final class Server implements AutoCloseable {
             }
         }
         if (c != null && c.spam != null) {
-            any = true;
             try {
-                c.spam.reload(c.config);
+                c.spam.reload(cfg);
             } catch (java.io.IOException | RuntimeException e) {
                 LOG.warn("warning: reload: spam rules: {}; keeping the rules loaded before", e.getMessage());
             }
         }
-        if (!any) LOG.info("reload: nothing to reload (main.cf and master.cf are read at start; the built-in antivirus scanner and spam scoring are off)");
     }
 
     @Override
@@ -269,9 +376,9 @@ public final class Server implements AutoCloseable {
         if (metrics != null) metrics.close();
         if (trigger != null) trigger.close();
         queueManager.close();
-        for (SaslBackend b : saslBackends) b.close();
+        if (services != null) services.closeSasl();
         if (content != null) content.close();
-        router.close();
+        transport.close();
         org.secumail.greylist.GreylistRestrictions.closeAll();
         if (maillog != null) maillog.close();
     }

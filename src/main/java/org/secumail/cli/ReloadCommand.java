@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
  * the request was delivered, 1 when no server listens ("the mail system is not running").
  */
 @Command(name = "reload", mixinStandardHelpOptions = true,
-        description = "Tell the running server to reload (today: the antivirus signature databases), like postfix reload or SIGHUP.")
+        description = "Tell the running server to read main.cf, master.cf, tables, signature databases and spam rules again, like postfix reload or SIGHUP.")
 public final class ReloadCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config-dir"}, paramLabel = "CONFIG_DIR", description = "directory holding main.cf")
     Path configDir;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /**
  * "secumail run [-c CONFIG_DIR]": runs the server in the foreground until SIGTERM or SIGINT;
- * SIGHUP (or "secumail reload") reloads what {@link Server#reload()} covers.
+ * SIGHUP (or "secumail reload") reads the configuration again ({@link Server#reload()}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the mail server in the foreground with CONFIG_DIR/main.cf and master.cf "
@@ -31,7 +31,13 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("secumail: fatal: " + e.getMessage());
             return 1;
         }
-        Hangup.onHangup("the antivirus signatures", server::reload);
+        // a reload reads the same place again: -c DIR, or nothing to read for the embedded files
+        server.configSource(() -> {
+            if (configDir == null) return null;
+            MainConfig cfg = ConfigSource.main(configDir);
+            return new Server.Loaded(cfg, ConfigSource.master(configDir, cfg));
+        });
+        Hangup.onHangup("main.cf, master.cf and tables", server::reload);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -76,6 +76,15 @@ public final class Postscreen implements AutoCloseable {
 
     public Postscreen(PostscreenSettings settings, Resolver dns, NetworkMatchList mynetworks, java.nio.file.Path configDir,
                       org.secumail.tls.ServerTls tls) {
+        this(settings, dns, mynetworks, configDir, tls, null);
+    }
+
+    /**
+     * After a reload: takes over previous's cache when the new settings name the same map with
+     * the same retention (one open database, no client tested twice because of a reload).
+     */
+    public Postscreen(PostscreenSettings settings, Resolver dns, NetworkMatchList mynetworks, java.nio.file.Path configDir,
+                      org.secumail.tls.ServerTls tls, Postscreen previous) {
         this.settings = settings;
         this.tls = tls;
         this.dns = dns;
@@ -86,12 +95,36 @@ public final class Postscreen implements AutoCloseable {
         }
         this.forbidden = StringMatchList.of(settings.forbiddenCommands, configDir);
         this.dnsblReplyMap = settings.dnsblReplyMap.isEmpty() ? null : Tables.open(settings.dnsblReplyMap, configDir);
-        this.cache = PostscreenCache.open(settings);
+        PostscreenCache kept = previous == null ? null : previous.handOver(settings);
+        this.cache = kept != null ? kept : PostscreenCache.open(settings);
+        this.tookOverFrom = kept != null ? previous : null;
+    }
+
+    /** The postscreen whose cache this one took over, or null. */
+    private final Postscreen tookOverFrom;
+
+    /** A reload that failed after this was built: the cache goes back to the postscreen still in use. */
+    public void abandon() {
+        if (tookOverFrom == null) {
+            close();
+            return;
+        }
+        ownsCache = false;
+        tookOverFrom.ownsCache = true;
+    }
+
+    /** false once a newer postscreen took the cache over: closing this one leaves it open. */
+    private volatile boolean ownsCache = true;
+
+    private synchronized PostscreenCache handOver(PostscreenSettings next) {
+        if (cache == null || !ownsCache || !cache.sameAs(next)) return null;
+        ownsCache = false;
+        return cache;
     }
 
     @Override
-    public void close() {
-        if (cache != null) cache.close();
+    public synchronized void close() {
+        if (cache != null && ownsCache) cache.close();
     }
 
     /** postscreen_access_list: "permit", "reject" or null (no decision). */

@@ -40,6 +40,8 @@ final class PostscreenCache implements AutoCloseable {
 
     private final Map<String, String> pending = new java.util.HashMap<>();
     private boolean closed;
+    /** What the cache was opened with; a reload with the same keeps it (see {@link #sameAs}). */
+    private String identity = "";
 
     private PostscreenCache(Connection db, Path file, long retentionSeconds, long cleanupMillis, boolean[] enabled) {
         this.db = db;
@@ -49,6 +51,15 @@ final class PostscreenCache implements AutoCloseable {
         this.retentionSeconds = retentionSeconds;
         this.cleanupMillis = cleanupMillis;
         this.nextCleanup = System.currentTimeMillis() + cleanupMillis;
+    }
+
+    private static String identity(PostscreenSettings s) {
+        return s.cacheMap + "|" + s.cacheRetention + "|" + s.cacheCleanupInterval + "|" + java.util.Arrays.toString(s.enabled);
+    }
+
+    /** True when settings name this same cache with the same retention: a reload keeps it open. */
+    boolean sameAs(PostscreenSettings settings) {
+        return identity.equals(identity(settings));
     }
 
     /** Opens the cache named by postscreen_cache_map, or returns null when it is empty. */
@@ -79,8 +90,10 @@ final class PostscreenCache implements AutoCloseable {
                 c = null;
             }
         }
-        return new PostscreenCache(c, file, settings.cacheRetention.toSeconds(), Math.max(1000, settings.cacheCleanupInterval.toMillis()),
-                settings.enabled);
+        PostscreenCache cache = new PostscreenCache(c, file, settings.cacheRetention.toSeconds(),
+                Math.max(1000, settings.cacheCleanupInterval.toMillis()), settings.enabled);
+        cache.identity = identity(settings);
+        return cache;
     }
 
     synchronized String lookup(String addr) {

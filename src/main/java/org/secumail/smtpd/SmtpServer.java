@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
 public final class SmtpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("secumail.master");
 
-    private final SmtpdService svc;
+    /** The service new connections get; a reload swaps it (sessions in progress keep theirs). */
+    private volatile SmtpdService svc;
     private final ServerSocket socket;
-    private final Semaphore slots;
+    private volatile Semaphore slots;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Thread acceptor;
 
@@ -34,6 +35,20 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     public int port() { return socket.getLocalPort(); }
+
+    /** The service new connections get. */
+    public SmtpdService service() { return svc; }
+
+    /**
+     * Reload: new connections get next; returns the service they got before. A changed process
+     * limit starts a fresh count (sessions in progress release the one they took).
+     */
+    public SmtpdService swap(SmtpdService next) {
+        SmtpdService old = svc;
+        if (next.maxConnections != old.maxConnections) slots = new Semaphore(Math.max(1, next.maxConnections));
+        svc = next;
+        return old;
+    }
 
     public InetSocketAddress address() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
 
@@ -57,30 +72,38 @@ public final class SmtpServer implements AutoCloseable {
                 }
                 continue;
             }
+            Semaphore slots = this.slots;
             if (!slots.tryAcquire()) {
-                refuse(c);
+                refuse(c, svc);
                 continue;
             }
+            SmtpdService taken = svc;
+            while (!taken.enter()) taken = svc;   // replaced by a reload just now: take the new one
+            SmtpdService s = taken;
+            Runnable done = () -> {
+                s.leave();
+                slots.release();
+            };
             try {
                 c.setTcpNoDelay(true);
-                if (svc.postscreen != null) {
-                    Thread.ofVirtual().name("postscreen-" + c.getPort()).start(() -> screenThenServe(c));
+                if (s.postscreen != null) {
+                    Thread.ofVirtual().name("postscreen-" + c.getPort()).start(() -> screenThenServe(s, c, done));
                     continue;
                 }
-                if (svc.upstreamProxy) {
-                    Thread.ofVirtual().name("smtpd-" + c.getPort()).start(() -> proxiedSession(c));
+                if (s.upstreamProxy) {
+                    Thread.ofVirtual().name("smtpd-" + c.getPort()).start(() -> proxiedSession(s, c, done));
                     continue;
                 }
-                SmtpSession session = new SmtpSession(svc, c);
+                SmtpSession session = new SmtpSession(s, c);
                 Thread.ofVirtual().name("smtpd-" + c.getPort()).start(() -> {
                     try {
                         session.run();
                     } finally {
-                        slots.release();
+                        done.run();
                     }
                 });
             } catch (IOException | RuntimeException e) {
-                slots.release();
+                done.run();
                 LOG.warn("cannot start session for {}: {}", c.getRemoteSocketAddress(), e.toString());
                 closeQuietly(c);
             }
@@ -92,7 +115,7 @@ public final class SmtpServer implements AutoCloseable {
      * information there is no audit trail and no access control, so the session ends with
      * smtpd's "421 4.3.0 Server local error", as Postfix's smtpd_peer_fall_back_and_hangup.
      */
-    private void proxiedSession(Socket c) {
+    private static void proxiedSession(SmtpdService svc, Socket c, Runnable done) {
         try {
             ProxyProtocol.Endpoints e;
             try {
@@ -111,7 +134,7 @@ public final class SmtpServer implements AutoCloseable {
             LOG.info("lost connection with {}: {}", c.getRemoteSocketAddress(), ex.toString());
             closeQuietly(c);
         } finally {
-            slots.release();
+            done.run();
         }
     }
 
@@ -125,7 +148,7 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /** postscreen first; a client that passes gets its smtpd session on the same thread. */
-    private void screenThenServe(Socket c) {
+    private static void screenThenServe(SmtpdService svc, Socket c, Runnable done) {
         try {
             org.secumail.postscreen.Postscreen.Outcome o = svc.postscreen.screen(c);
             if (o.pass()) new SmtpSession(svc, c, o.pending(), o.endpoints()).run();
@@ -134,11 +157,11 @@ public final class SmtpServer implements AutoCloseable {
             LOG.info("postscreen: lost connection with {}: {}", c.getRemoteSocketAddress(), e.toString());
             closeQuietly(c);
         } finally {
-            slots.release();
+            done.run();
         }
     }
 
-    private void refuse(Socket c) {
+    private static void refuse(Socket c, SmtpdService svc) {
         LOG.warn("warning: service {}: all {} connection slots busy; refusing {}", svc.name, svc.maxConnections, c.getRemoteSocketAddress());
         Thread.ofVirtual().start(() -> {
             try (c) {

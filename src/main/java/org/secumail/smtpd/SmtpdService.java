@@ -100,6 +100,40 @@ public final class SmtpdService {
     /** smtpd_milters of this service, in order (empty: none). */
     public final java.util.List<org.secumail.milter.MilterDefinition> milters;
 
+    /** Sessions of this service still running; a service replaced by a reload is closed when none is left. */
+    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> whenIdle = new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile boolean retired;
+
+    /** A session starts on this service; false when the service was replaced meanwhile (take the new one). */
+    public boolean enter() {
+        active.incrementAndGet();
+        if (!retired) return true;
+        leave();
+        return false;
+    }
+
+    /** A session of this service ended. */
+    public void leave() {
+        if (active.decrementAndGet() == 0 && retired) closeIfIdle();
+    }
+
+    /**
+     * A reload replaced this service: new connections go to the new one, the sessions in
+     * progress finish under this one, and closer (its AUTH backend, its postscreen) runs when the
+     * last of them ends.
+     */
+    public void retire(Runnable closer) {
+        whenIdle.set(closer);
+        retired = true;
+        if (active.get() == 0) closeIfIdle();
+    }
+
+    private void closeIfIdle() {
+        Runnable r = whenIdle.getAndSet(null);
+        if (r != null) r.run();
+    }
+
     public SmtpdService(String name, MainConfig cfg, CheckSettings checks, QueueStore queue, Runnable queueWakeup, int maxConnections) {
         this(name, cfg, checks, queue, queueWakeup, maxConnections, ServerTls.none(), null, AuthGuard.fromConfig(cfg));
     }
