@@ -61,6 +61,11 @@ public final class Server implements AutoCloseable {
     public org.secumail.metrics.MetricsHttpServer metrics() { return metrics; }
     /** DMARC evaluator and report history shared by every service's content checks. */
     private ContentSetup.Shared content;
+    /** The decision traces (secumail_trace_enable), or null. */
+    private org.secumail.trace.TraceStore traces;
+
+    /** The decision trace store, or null when tracing is off. */
+    public org.secumail.trace.TraceStore traces() { return traces; }
 
     /** Opens the SMTP AUTH backend of a service (production: {@link SaslBackends#open}; tests pass a fake). */
     @FunctionalInterface
@@ -153,7 +158,8 @@ public final class Server implements AutoCloseable {
             if (!metrics.isEmpty()) server.metrics = org.secumail.metrics.MetricsHttpServer.start(metrics, store);
             server.content = ContentSetup.Shared.open(cfg, dns);
             server.content.startReports(dns, store, qmgr::wake);
-            server.parts = new SmtpdServices.Parts(dns, registry, saslFactory, authGuard, store, qmgr::wake, server.content);
+            server.traces = org.secumail.trace.TraceStore.open(cfg);
+            server.parts = new SmtpdServices.Parts(dns, registry, saslFactory, authGuard, store, qmgr::wake, server.content, server.traces);
             server.services = SmtpdServices.build(cfg, master, server.parts, endpoint -> null);
             for (SmtpdServices.Entry e : server.services.entries) {
                 for (InetSocketAddress bind : e.binds()) server.listen(bind, new SmtpServer(e.svc(), bind).start(), cfg);
@@ -252,7 +258,7 @@ public final class Server implements AutoCloseable {
             "secumail_metrics_listen", "dns_servers", "secumail_dns_timeout", "secumail_delivery_concurrency", "minimal_backoff_time",
             "maximal_backoff_time", "queue_run_delay", "maximal_queue_lifetime", "bounce_queue_lifetime", "delay_warning_time",
             "default_destination_concurrency_limit", "secumail_auth_failure_limit", "secumail_auth_failure_window",
-            "smtpd_client_auth_rate_limit", "secumail_antivirus_scanner", "secumail_dmarc_", "secumail_arc_seal_");
+            "smtpd_client_auth_rate_limit", "secumail_antivirus_scanner", "secumail_dmarc_", "secumail_arc_seal_", "secumail_trace_");
 
     /**
      * {@code secumail reload} and SIGHUP, like {@code postfix reload}: reads main.cf, master.cf
@@ -378,6 +384,7 @@ public final class Server implements AutoCloseable {
         queueManager.close();
         if (services != null) services.closeSasl();
         if (content != null) content.close();
+        if (traces != null) traces.close();
         transport.close();
         org.secumail.greylist.GreylistRestrictions.closeAll();
         if (maillog != null) maillog.close();

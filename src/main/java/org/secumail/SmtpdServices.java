@@ -33,7 +33,7 @@ final class SmtpdServices {
 
     /** What every generation shares: the server's parts that a reload keeps. */
     record Parts(Resolver dns, RestrictionRegistry registry, Server.SaslFactory saslFactory, AuthGuard authGuard,
-                 QueueStore store, Runnable queueWakeup, ContentSetup.Shared content) { }
+                 QueueStore store, Runnable queueWakeup, ContentSetup.Shared content, org.secumail.trace.TraceStore traces) { }
 
     final MainConfig cfg;
     final List<Entry> entries;
@@ -73,6 +73,7 @@ final class SmtpdServices {
             for (Prepared p : prepared) {
                 SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, parts.store(), parts.queueWakeup(),
                         p.service.maxproc(), p.tls, sasl.get(p), parts.authGuard(), ContentSetup.fromConfig(p.cfg, parts.dns(), parts.content()));
+                svc.traces = parts.traces();
                 if (p.service.postscreen()) {
                     svc.postscreen = new Postscreen(PostscreenSettings.fromConfig(p.cfg), parts.dns(), p.checks.mynetworks(), p.cfg.configDir(),
                             svc.tls, previous.apply(p.service.endpoint()));

@@ -2,41 +2,46 @@
 package org.secumail.cli;
 
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
-import org.secumail.smtpd.Reply;
-import org.secumail.smtpd.check.AddressRestrictions;
-import org.secumail.smtpd.check.CheckContext;
 import org.secumail.smtpd.check.CheckSettings;
 import org.secumail.smtpd.check.Restrictions;
-import org.secumail.smtpd.check.Stage;
-import org.secumail.smtpd.check.Verdict;
+import org.secumail.trace.DryRun;
+import org.secumail.trace.Trace;
+import org.secumail.trace.TraceStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * "secumail explain --client IP [--client-name NAME] [--helo NAME] --sender ADDR --rcpt ADDR...
- * [--sasl USER] [-c DIR]": runs the restriction lists of main.cf for one envelope, dry (nothing
- * queued or delivered; check_greylist reads its database without recording the triplet, and
- * check_policy_service is not asked, since the policy server may record it), and prints every restriction evaluated with its verdict, the reply
- * each recipient would get and the decision, in the order smtpd evaluates them: with
- * smtpd_delay_reject = yes the client, HELO and sender lists at each RCPT, then the relay and
- * recipient lists and the unknown-recipient check; then the DATA and end-of-data lists. DNS
- * lists and table lookups are real (they are read-only). Message content checks are not run
- * (no --message yet).
+ * "secumail explain" in two forms.
+ * <ul>
+ * <li>{@code secumail explain QUEUEID} (or a whole NOQUEUE log line): prints the decision trace
+ *     the server stored for that transaction (secumail_trace_database): every command, every
+ *     restriction evaluated with its verdict, the content checks' results, every reply and
+ *     the decision. A NOQUEUE line is matched by its client address, from= and to=; the newest
+ *     matching transaction is shown.</li>
+ * <li>{@code secumail explain --client IP [--client-name NAME] [--helo NAME] --sender ADDR
+ *     --rcpt ADDR... [--sasl USER]}: runs the restriction lists of main.cf for that envelope,
+ *     dry ({@link DryRun}), and prints the same kind of trace.</li>
+ * </ul>
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
-        description = "Show how main.cf's restrictions decide one envelope, restriction by restriction, without queueing anything.")
+        description = {"Show why a transaction was decided as it was: the stored trace of QUEUEID (or of a NOQUEUE log line),",
+                "or main.cf's restrictions run dry for the envelope given with --client, --sender and --rcpt."})
 public final class ExplainCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config-dir"}, paramLabel = "CONFIG_DIR", description = "directory holding main.cf")
     Path configDir;
 
-    @Option(names = "--client", required = true, paramLabel = "IP", description = "the client's address")
+    @Parameters(arity = "0..1", paramLabel = "QUEUEID|LOGLINE", description = "a queue ID, or a log line with NOQUEUE")
+    String reference;
+
+    @Option(names = "--client", paramLabel = "IP", description = "the client's address")
     String client;
 
     @Option(names = "--client-name", paramLabel = "NAME", description = "its verified host name [unknown]")
@@ -45,10 +50,10 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--helo", paramLabel = "NAME", description = "the HELO/EHLO name")
     String helo;
 
-    @Option(names = "--sender", required = true, paramLabel = "ADDR", description = "MAIL FROM address (\"\" for the null sender)")
+    @Option(names = "--sender", paramLabel = "ADDR", description = "MAIL FROM address (\"\" for the null sender)")
     String sender;
 
-    @Option(names = "--rcpt", required = true, paramLabel = "ADDR", description = "RCPT TO address; repeat for more")
+    @Option(names = "--rcpt", paramLabel = "ADDR", description = "RCPT TO address; repeat for more")
     List<String> rcpts;
 
     @Option(names = "--sasl", paramLabel = "USER", description = "the SASL login name, as after AUTH")
@@ -58,96 +63,66 @@ public final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CheckContext ctx;
         MainConfig cfg;
         try {
             cfg = ConfigSource.main(configDir);
-            ctx = new CheckContext(new CheckSettings(cfg, Restrictions.builtin(), ConfigSource.resolver(cfg)));
-            if (!org.secumail.table.IpAddresses.looksNumeric(client)) throw new ConfigException("--client: not an IP address: " + client);
-            InetAddress addr = InetAddress.getByName(client);
-            ctx.clientAddress = addr;
-            ctx.clientAddr = addr.getHostAddress();
-        } catch (ConfigException | java.io.IOException e) {
+        } catch (ConfigException e) {
             System.err.println("secumail explain: fatal: " + e.getMessage());
             return 1;
         }
-        ctx.clientName = clientName;
-        ctx.clientNameStatus = clientName.equals("unknown") ? 5 : 2;
-        ctx.reverseName = clientName;
-        ctx.reverseNameStatus = ctx.clientNameStatus;
-        ctx.helo = helo == null || helo.isEmpty() ? null : helo;
-        ctx.sender = sender;
-        ctx.saslUser = sasl;
-        ctx.protocol = "ESMTP";
-        ctx.dryRun = true;
-        ctx.trace = new ArrayList<>();
-        boolean delayReject = cfg.bool("smtpd_delay_reject");
-        boolean unlisted = cfg.bool("smtpd_reject_unlisted_recipient");
-        out.printf("client %s[%s], helo=<%s>, from=<%s>%s%n", clientName, ctx.clientAddr, helo == null ? "" : helo, sender,
-                sasl == null ? "" : ", sasl_username=" + sasl);
-        int accepted = 0;
-        Reply firstRefusal = null;
-        for (String rcpt : rcpts) {
-            ctx.recipient = rcpt;
-            ctx.clearModifiers();
-            out.printf("RCPT TO:<%s>%n", rcpt);
-            Reply r = null;
-            List<Stage> stages = new ArrayList<>();
-            if (delayReject) stages.addAll(List.of(Stage.CLIENT, Stage.HELO, Stage.SENDER));
-            stages.addAll(List.of(Stage.RELAY, Stage.RECIPIENT));
-            for (Stage st : stages) {
-                r = stage(ctx, st, delayReject);
-                if (r != null) break;
-            }
-            if (r == null && unlisted) {
-                ctx.replyName = rcpt;
-                ctx.replyClass = CheckContext.RECIPIENT;
-                Verdict v = AddressRestrictions.unlisted(ctx, false);
-                ctx.trace.add("smtpd_reject_unlisted_recipient: -> " + (v instanceof Verdict.Reject rej ? "REJECT " + rej.reply().line() : "DUNNO"));
-                if (v instanceof Verdict.Reject rej) r = rej.reply();
-            }
-            if (r == null && ctx.deferIfPermit != null) r = ctx.deferIfPermit;
-            flushTrace(ctx);
-            if (r == null) {
-                accepted++;
-                out.println("  reply: 250 2.1.5 Ok");
-            } else {
-                if (firstRefusal == null) firstRefusal = r;
-                out.println("  reply: " + r.line());
-            }
+        if (reference != null) return stored(cfg);
+        if (client == null || sender == null || rcpts == null || rcpts.isEmpty()) {
+            System.err.println("secumail explain: give a QUEUEID (or a NOQUEUE log line), or --client, --sender and --rcpt");
+            return 2;
         }
-        if (accepted > 0) {
-            ctx.recipient = rcpts.size() == 1 ? rcpts.get(0) : null;
-            ctx.recipientCount = accepted;
-            for (Stage st : List.of(Stage.DATA, Stage.END_OF_DATA)) {
-                ctx.clearModifiers();
-                Reply r = stage(ctx, st, true);
-                if (r == null && ctx.deferIfPermit != null) r = ctx.deferIfPermit;
-                out.println(st == Stage.DATA ? "DATA" : "END-OF-MESSAGE (message content checks not run)");
-                flushTrace(ctx);
-                out.println("  reply: " + (r == null ? (st == Stage.DATA ? "354 End data with <CR><LF>.<CR><LF>" : "250 2.0.0 Ok: queued") : r.line()));
-                if (r != null) {
-                    out.println("decision: refused at " + (st == Stage.DATA ? "DATA" : "end of data") + ": " + r.line());
-                    return 0;
+        try {
+            CheckSettings settings = new CheckSettings(cfg, Restrictions.builtin(), ConfigSource.resolver(cfg));
+            DryRun.Result r = DryRun.run(cfg, settings, new DryRun.Envelope(client, clientName, helo, sender, sasl, rcpts));
+            for (String l : r.lines()) out.println(l);
+            return 0;
+        } catch (ConfigException e) {
+            System.err.println("secumail explain: fatal: " + (e.getMessage().startsWith("not an IP") ? "--client: " : "") + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static final Pattern CLIENT = Pattern.compile("from [^\\s\\[]*\\[([0-9A-Fa-f:.]+)\\]");
+    private static final Pattern FROM = Pattern.compile("\\bfrom=<([^>]*)>");
+    private static final Pattern TO = Pattern.compile("\\bto=<([^>]*)>");
+    private static final Pattern QUEUE_ID = Pattern.compile("\\b([0-9A-Za-z]{10,}|[0-9A-F]{6,})\\b(?=: )");
+
+    /** The stored trace of a queue ID or of a log line (NOQUEUE: by client, sender and recipient). */
+    private int stored(MainConfig cfg) {
+        String ref = reference.strip();
+        try (TraceStore store = TraceStore.read(cfg)) {
+            Trace t;
+            if (ref.contains("NOQUEUE")) {
+                Matcher c = CLIENT.matcher(ref);
+                if (!c.find()) {
+                    System.err.println("secumail explain: no client [address] in the log line");
+                    return 2;
                 }
+                Matcher f = FROM.matcher(ref);
+                Matcher to = TO.matcher(ref);
+                List<Trace> found = store.find(c.group(1), f.find() ? f.group(1) : null, to.find() ? to.group(1) : null, 1);
+                t = found.isEmpty() ? null : found.get(0);
+            } else {
+                Matcher q = QUEUE_ID.matcher(ref + ": ");
+                String id = ref.matches("[0-9A-Za-z]+") ? ref : q.find() ? q.group(1) : ref;
+                t = store.byQueueId(id);
             }
+            if (t == null) {
+                System.err.println("secumail explain: no stored trace for " + ref + " (traces are kept for secumail_trace_max_age = "
+                        + cfg.get("secumail_trace_max_age") + ")");
+                return 1;
+            }
+            out.println("transaction " + (t.queueId() == null ? "NOQUEUE" : t.queueId()) + " at " + java.time.Instant.ofEpochMilli(t.time())
+                    + ", from=<" + (t.sender() == null ? "" : t.sender()) + ">");
+            out.print(t.text());
+            return 0;
+        } catch (java.io.IOException | java.sql.SQLException e) {
+            System.err.println("secumail explain: fatal: " + e.getMessage());
+            return 1;
         }
-        if (accepted == 0) out.println("decision: refused: " + (firstRefusal == null ? "no recipient" : firstRefusal.line()));
-        else out.println("decision: accepted for " + accepted + " of " + rcpts.size() + " recipient(s)");
-        return 0;
-    }
-
-    private static Reply stage(CheckContext ctx, Stage st, boolean delayReject) {
-        var list = ctx.settings.list(st);
-        if (list == null || list.isEmpty()) return null;
-        ctx.enter(st);
-        if (st == Stage.HELO && ctx.helo == null && delayReject) return null;
-        Verdict v = list.evaluate(ctx);
-        return v instanceof Verdict.Reject r ? r.reply() : null;
-    }
-
-    private void flushTrace(CheckContext ctx) {
-        for (String t : ctx.trace) out.println("  " + t);
-        ctx.trace.clear();
     }
 }

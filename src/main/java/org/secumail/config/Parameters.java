@@ -71,6 +71,11 @@ public final class Parameters {
         p("maillog_file", "");
         p("secumail_shadow_mode", "no");
         p("secumail_metrics_listen", "");
+        // decision traces (org.secumail.trace): one per transaction, for explain QUEUEID and replay
+        p("secumail_trace_enable", "yes");
+        p("secumail_trace_database", "$data_directory/trace.sqlite");
+        p("secumail_trace_max_age", "7d");
+        p("secumail_trace_max_size", "104857600");
         p("maillog_file_prefixes", "/var, /dev/stdout");
         p("message_strip_characters", "");
         p("smtpd_recipient_limit", "1000");

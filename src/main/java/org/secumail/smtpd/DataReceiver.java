@@ -56,6 +56,12 @@ final class DataReceiver {
             SmtpSession.LOG.warn("{}: content checks: cannot process the queue file: {}", tx.queueId(), e.toString());
             return Reply.of(451, "4.3.0", "Error: queue file write error");
         }
+        if (tx.trace != null) {
+            for (var r : out.results()) {
+                tx.trace.note("content check " + r.check() + " -> " + r.action() + (r.text().isEmpty() ? "" : " " + r.text()));
+                for (String t : r.trace()) tx.trace.note("  " + t);
+            }
+        }
         if (s.svc.shadowMode && (out.action() == org.secumail.content.ContentResult.Action.DISCARD
                 || out.action() == org.secumail.content.ContentResult.Action.QUARANTINE)) {
             SmtpSession.LOG.info("{}: {}_warning: END-OF-MESSAGE from {}: {}: {}; from=<{}> proto={} helo=<{}>", tx.queueId(),
@@ -150,6 +156,7 @@ final class DataReceiver {
             }
             continuation = line.partial();
         }
+        tx.traceCommand("END-OF-MESSAGE", "END-OF-MESSAGE (" + size + " bytes)");
         Reply refuse = null;
         if (tooBig) refuse = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
         else if (bare) refuse = Reply.of(svc.bareNewlineCode, "5.5.2", svc.hostname + " Error: bare " + bareWhat + " received");

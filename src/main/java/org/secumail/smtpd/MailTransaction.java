@@ -30,12 +30,71 @@ final class MailTransaction {
     private int instances;
     /** For the {rcpt_mailer} macro: the recipient being reported was refused by smtpd. */
     boolean rcptRejected;
+    /** The decision trace of this transaction (secumail_trace_enable), or null. */
+    org.secumail.trace.TransactionTrace trace;
+    /** A trace whose transaction ended at the end of data; finished with the reply that follows. */
+    private org.secumail.trace.TransactionTrace closing;
+    private String closingQueueId;
+    private static final java.util.Set<String> TRACED = java.util.Set.of("MAIL", "RCPT", "DATA", "END-OF-MESSAGE");
 
     MailTransaction(SmtpSession s) { this.s = s; }
 
     boolean inTransaction() { return sender != null; }
 
     String queueId() { return writer == null ? "NOQUEUE" : writer.id().toString(); }
+
+    /**
+     * A command of the transaction arrives (SmtpSession; DataReceiver for END-OF-MESSAGE). MAIL
+     * outside a transaction starts a trace; the restriction lists write into it through
+     * CheckContext.trace.
+     */
+    void traceCommand(String verb, String line) {
+        if (s.svc.traces == null) return;
+        if (verb.equals("MAIL") && sender == null) {
+            finishTrace();   // a MAIL that failed before
+            var ctx = s.ctx;
+            trace = new org.secumail.trace.TransactionTrace(s.svc.name, ctx.clientName, ctx.clientAddr, ctx.helo, ctx.saslUser);
+            ctx.trace = trace.lines;
+        }
+        if (trace != null) trace.command(verb, line);
+    }
+
+    /** Every reply of the session (SmtpSession.reply): kept when it answers a transaction's command. */
+    void traceReply(Reply r) {
+        if (closing != null) {
+            closing.reply(r.code(), r.line());
+            record(closing, closingQueueId);
+            closing = null;
+            return;
+        }
+        if (trace != null && TRACED.contains(s.ctx.command)) trace.reply(r.code(), r.line());
+    }
+
+    /** The transaction ended (abort): its trace goes to the store, after the end-of-data reply if that is still to come. */
+    private void finishTrace() {
+        if (trace == null) return;
+        if (trace.awaitingEnd()) {
+            if (closing != null) record(closing, closingQueueId);
+            closing = trace;
+            closingQueueId = s.ctx.queueId;
+        } else {
+            record(trace, s.ctx.queueId);
+        }
+        trace = null;
+        s.ctx.trace = null;
+    }
+
+    /** The session ends: a trace still waiting for its reply is kept as it is. */
+    void endOfSession() {
+        finishTrace();
+        if (closing != null) record(closing, closingQueueId);
+        closing = null;
+    }
+
+    private void record(org.secumail.trace.TransactionTrace t, String queueId) {
+        var store = s.svc.traces;
+        if (store != null) store.record(t.finish(queueId));
+    }
 
     void mail(String arg) throws IOException {
         var svc = s.svc;
@@ -110,6 +169,7 @@ final class MailTransaction {
             return;
         }
         s.ctx.sender = p.address();
+        if (trace != null) trace.sender(p.address());
         String size = p.parameters().get("SIZE");
         s.ctx.size = size == null ? 0 : Long.parseLong(size);
         s.ctx.instance = Long.toHexString(System.nanoTime()) + "." + Integer.toHexString(System.identityHashCode(this)) + "." + (++instances);
@@ -184,6 +244,7 @@ final class MailTransaction {
         CheckContext ctx = s.ctx;
         ctx.recipient = p.address();
         ctx.clearModifiers();
+        if (trace != null) trace.recipient(p.address());
         Reply r = rcptChecks();
         if (r != null) {
             logReject("RCPT", r, p.address());
@@ -306,6 +367,7 @@ final class MailTransaction {
 
     /** Ends the transaction (RSET, HELO, end of DATA, disconnect); an uncommitted queue file is removed. */
     void abort() {
+        finishTrace();
         if (s.milters != null) s.milters.abort();
         if (writer != null) {
             writer.abort();

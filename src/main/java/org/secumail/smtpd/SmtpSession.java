@@ -137,6 +137,7 @@ public final class SmtpSession implements Runnable {
                 // closing anyway
             }
             tx.abort();
+            tx.endOfSession();
             if (milters != null) milters.close();
             ConnectionLimits.release(svc, connectAddr);
             LOG.info("disconnect from {}{}", ctx.clientLabel(), countsText());
@@ -231,9 +232,9 @@ public final class SmtpSession implements Runnable {
             case "HELO", "EHLO" -> { count(verb); helo(verb, arg); }
             case "STARTTLS" -> { count(verb); StartTls.command(this, arg); }
             case "AUTH" -> { count(verb); SmtpAuth.command(this, arg); }
-            case "MAIL" -> { count(verb); tx.mail(arg); }
-            case "RCPT" -> { count(verb); tx.rcpt(arg); }
-            case "DATA" -> { count(verb); tx.data(arg); }
+            case "MAIL" -> { count(verb); tx.traceCommand(verb, trimmed); tx.mail(arg); }
+            case "RCPT" -> { count(verb); tx.traceCommand(verb, trimmed); tx.rcpt(arg); }
+            case "DATA" -> { count(verb); tx.traceCommand(verb, trimmed); tx.data(arg); }
             case "RSET" -> { count(verb); rset(arg); }
             case "NOOP" -> { count(verb); reply(Reply.of(250, "2.0.0", "Ok")); }
             case "QUIT" -> { count(verb); reply(Reply.of(221, "2.0.0", "Bye")); quit = true; }
@@ -368,6 +369,7 @@ public final class SmtpSession implements Runnable {
 
     void reply(Reply r) throws IOException {
         out.write(r.wire());
+        tx.traceReply(r);
         org.secumail.metrics.Metrics.count("secumail.smtpd.replies", "code", Integer.toString(r.code()));
     }
 

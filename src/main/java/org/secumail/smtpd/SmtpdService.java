@@ -90,6 +90,8 @@ public final class SmtpdService {
     public final boolean noContentChecks;
     /** receive_override_options: no_unknown_recipient_checks. */
     public final boolean noUnknownRecipientChecks;
+    /** Where finished transactions' decision traces go (secumail_trace_enable), or null. */
+    public volatile org.secumail.trace.TraceStore traces;
     /** postscreen in front of this service (master.cf "postscreen"), or null. */
     public volatile org.secumail.postscreen.Postscreen postscreen;
     /** smtpd_milter_maps: per client address, a milter list (or DISABLE) instead of smtpd_milters; null when unset. */
