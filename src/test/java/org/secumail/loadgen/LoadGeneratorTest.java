@@ -190,10 +190,12 @@ class LoadGeneratorTest {
         LoadReport r = new LoadGenerator(base().messages(50).concurrency(2).timeout(Duration.ofSeconds(1)).build()).run();
 
         assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5);
-        // Each of the 2 sessions times out; a session may start just before the deadline and
-        // time out too, so the split between errors and not-attempted can move by one or two.
+        // Each of the 2 sessions times out. A worker whose session timed out a fraction of a
+        // millisecond before the deadline may start another one, which times out at once (socket
+        // timeouts are whole milliseconds); on a loaded machine that happens a few times (CI saw
+        // 5). What must not happen is a worker spinning through the remaining messages.
         assertThat(r.accepted()).isZero();
-        assertThat(r.errors()).isBetween(2L, 4L);
+        assertThat(r.errors()).isBetween(2L, 10L);
         assertThat(r.errors() + r.notAttempted()).isEqualTo(50);
         assertThat(r.toText()).contains("not attempted (run timeout): " + r.notAttempted());
     }
