@@ -243,14 +243,20 @@ mail_of() { if [ "$1" = secumail ]; then echo "$SM_DIR/mail"; else echo "$PF_BAS
 
 # run_round SERVER NAME MESSAGES: one loadgen run; result in $RESULTS/NAME.json.
 run_round() {
-    local server=$1 name=$2 n=$3 mail
+    local server=$1 name=$2 n=$3 mail t0=""
     mail=$(mail_of "$server")
+    # the server's CPU time over the round (SecuMail: its JVM), from sending to the last delivery
+    [ "$server" = secumail ] && [ -n "${SM_PID:-}" ] && t0=$(cpu_ticks "$SM_PID")
     loadgen --host 127.0.0.1 --port "$(port_of "$server")" -m "$n" -c "$SESSIONS" -s "$SIZE" \
         --recipients "$RECIPIENTS" --per-session "$PER_SESSION" --users "$USERS" \
         --to 'user%d@example.test' --from 'loadgen@example.test' --helo loadgen.example.test \
         --maildir-glob "$mail/*/new" --wait-timeout "$WAIT_TIMEOUT" --timeout "$LOADGEN_TIMEOUT" \
         --json > "$RESULTS/$name.json" 2> "$RESULTS/$name.err"
     local rc=$?
+    if [ -n "$t0" ]; then
+        awk -v t="$(( $(cpu_ticks "$SM_PID") - t0 ))" -v hz="$(getconf CLK_TCK)" -v n="$n" \
+            'BEGIN { printf "%.3f\n", t * 1000 / hz / n }' > "$RESULTS/$name.cpu"
+    fi
     [ "$rc" = 0 ] || say "$name: loadgen exit status $rc (see $RESULTS/$name.json, .err)"
     [ "$server" = postfix ] && [ "$(pf_queue_files "$PF_BASE")" -gt 0 ] && say "$name: Postfix queue not empty after the round"
     clear_mail "$mail"
@@ -266,26 +272,27 @@ fi
 
 say "measuring: $ROUNDS round(s) per server of $MESSAGES messages, $SESSIONS sessions, $SIZE bytes," \
     "$RECIPIENTS recipient(s), $PER_SESSION per session"
-printf '%-8s %-9s %10s %10s %9s %9s %8s %9s\n' round server "acc msg/s" "dlv msg/s" "p50 ms" "p99 ms" accepted delivered
+printf '%-8s %-9s %10s %10s %9s %9s %8s %9s %11s\n' round server "acc msg/s" "dlv msg/s" "p50 ms" "p99 ms" accepted delivered "cpu ms/msg"
 for r in $(seq 1 "$ROUNDS"); do
     for s in "${ACTIVE[@]}"; do
         run_round "$s" "round$r-$s" "$MESSAGES"
         f=$RESULTS/round$r-$s.json
-        printf '%-8s %-9s %10s %10s %9s %9s %8s %9s\n' "$r" "$s" "$(jnum "$f" accepted_per_second)" \
+        printf '%-8s %-9s %10s %10s %9s %9s %8s %9s %11s\n' "$r" "$s" "$(jnum "$f" accepted_per_second)" \
             "$(jnum "$f" delivered_per_second)" "$(jnum "$f" p50)" "$(jnum "$f" p99)" \
-            "$(jnum "$f" accepted)" "$(jnum "$f" delivered)"
+            "$(jnum "$f" accepted)" "$(jnum "$f" delivered)" "$(cat "$RESULTS/round$r-$s.cpu" 2>/dev/null || echo -)"
     done
 done
 
 echo
 echo "Medians over $ROUNDS round(s): $MESSAGES messages x $SIZE bytes, $SESSIONS sessions, $RECIPIENTS rcpt, $PER_SESSION msg/session"
-printf '%-9s %12s %13s %10s %10s\n' server "accepted/s" "delivered/s" "p50 ms" "p99 ms"
+printf '%-9s %12s %13s %10s %10s %11s\n' server "accepted/s" "delivered/s" "p50 ms" "p99 ms" "cpu ms/msg"
 for s in "${ACTIVE[@]}"; do
     files=()
     for r in $(seq 1 "$ROUNDS"); do files+=("$RESULTS/round$r-$s.json"); done
     col() { local k=$1 f; for f in "${files[@]}"; do jnum "$f" "$k"; done | grep . | median; }
-    printf '%-9s %12s %13s %10s %10s\n' "$s" "$(col accepted_per_second)" "$(col delivered_per_second)" \
-        "$(col p50)" "$(col p99)"
+    cpu=$(for r in $(seq 1 "$ROUNDS"); do cat "$RESULTS/round$r-$s.cpu" 2>/dev/null; done | median)
+    printf '%-9s %12s %13s %10s %10s %11s\n' "$s" "$(col accepted_per_second)" "$(col delivered_per_second)" \
+        "$(col p50)" "$(col p99)" "$cpu"
 done
 echo
 

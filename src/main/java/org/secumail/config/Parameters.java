@@ -71,6 +71,7 @@ public final class Parameters {
         p("maillog_file", "");
         p("secumail_shadow_mode", "no");
         p("secumail_metrics_listen", "");
+        p("secumail_metrics_enable", "yes");
         // decision traces (org.secumail.trace): one per transaction, for explain QUEUEID and replay
         p("secumail_trace_enable", "yes");
         p("secumail_trace_database", "$data_directory/trace.sqlite");

@@ -39,11 +39,23 @@ public final class Metrics {
     /** The exposition text (format 0.0.4). */
     public static String scrape() { return REGISTRY.scrape(); }
 
+    /**
+     * secumail_metrics_enable: with "no" nothing is counted or timed (the meters stay at zero),
+     * which is how bench/observability-cost.sh measures what metrics cost.
+     */
+    private static volatile boolean enabled = true;
+
+    public static void enable(boolean on) { enabled = on; }
+
+    public static boolean enabled() { return enabled; }
+
     public static void count(String name, String... tags) {
+        if (!enabled) return;
         Counter.builder(name).tags(tags).register(REGISTRY).increment();
     }
 
     public static void time(String name, Duration d, String... tags) {
+        if (!enabled) return;
         Timer.builder(name).tags(tags).publishPercentileHistogram().register(REGISTRY).record(d);
     }
 }

@@ -29,6 +29,21 @@ import org.secumail.smtpd.LineClient;
  * there. A listener on a non-loopback address stops startup.
  */
 class MetricsTest {
+    @Test
+    void withMetricsDisabledNothingIsCountedOrTimed() {
+        try {
+            Metrics.enable(false);
+            Metrics.count("secumail.test.disabled", "k", "v");
+            Metrics.time("secumail.test.disabled.time", java.time.Duration.ofMillis(3));
+            assertThat(Metrics.scrape()).doesNotContain("secumail_test_disabled");
+            Metrics.enable(true);
+            Metrics.count("secumail.test.disabled", "k", "v");
+            assertThat(Metrics.scrape()).contains("secumail_test_disabled_total{k=\"v\"} 1.0");
+        } finally {
+            Metrics.enable(true);
+        }
+    }
+
     @TempDir
     Path dir;
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench/observability-cost.sh - what decision traces and metrics cost on the SMTP path.
+#
+# Runs the spine benchmark (bench/smtp-throughput.sh, SecuMail only, no idle round) PAIRS
+# times with observability ON and PAIRS times with it OFF, alternating (on, off, on, off ...)
+# so that drift of the machine touches both alike. Each run is a fresh JVM, warmed first.
+#   ON : secumail_trace_enable = yes (every transaction's trace written to SQLite),
+#        secumail_metrics_enable = yes, secumail_metrics_listen = 127.0.0.1:$METRICS_PORT,
+#        and /metrics scraped every SCRAPE seconds during the run (as Prometheus would);
+#   OFF: secumail_trace_enable = no, secumail_metrics_enable = no, no listener.
+# Prints every run, then the medians and the cost: throughput lost in percent and the p99
+# latency added in ms (the target: under 5 % and under 1 ms), with the server's CPU time
+# per message (its JVM's utime + stime over the round, divided by the messages), which on
+# two cores is the fairer figure since the load generator shares the machine.
+#
+# Knobs (defaults in brackets): PAIRS [2], MESSAGES per round [5000], ROUNDS per run [2],
+# WARMUP [10000], SESSIONS [20], SIZE [5000], METRICS_PORT [9125], SCRAPE [5],
+# BENCH_DIR [/tmp/secumail-obs]. Loopback only.
+set -u -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib-bench.sh"
+
+PAIRS=${PAIRS:-2}
+MESSAGES=${MESSAGES:-5000}
+ROUNDS=${ROUNDS:-2}
+WARMUP=${WARMUP:-10000}
+SESSIONS=${SESSIONS:-20}
+SIZE=${SIZE:-5000}
+METRICS_PORT=${METRICS_PORT:-9125}
+SCRAPE=${SCRAPE:-5}
+BENCH_DIR=${BENCH_DIR:-/tmp/secumail-obs}
+rm -rf "$BENCH_DIR"
+mkdir -p "$BENCH_DIR"
+
+ON_EXTRA="secumail_trace_enable = yes
+secumail_metrics_enable = yes
+secumail_metrics_listen = 127.0.0.1:$METRICS_PORT"
+OFF_EXTRA="secumail_trace_enable = no
+secumail_metrics_enable = no"
+
+scraper=""
+trap '[ -n "$scraper" ] && kill "$scraper" 2>/dev/null' EXIT
+
+# one_run MODE N: bench/smtp-throughput.sh with MODE's main.cf lines; results in $BENCH_DIR/MODE-N
+one_run() {
+    local mode=$1 n=$2 extra dir
+    dir=$BENCH_DIR/$mode-$n
+    if [ "$mode" = on ]; then extra=$ON_EXTRA; else extra=$OFF_EXTRA; fi
+    scraper=""
+    if [ "$mode" = on ]; then
+        # a bounded scrape loop: stops with the run (the file below) or after two hours
+        ( for _ in $(seq 1 $((7200 / SCRAPE))); do
+              [ -f "$dir.done" ] && break
+              curl -s -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null
+              sleep "$SCRAPE"
+          done ) &
+        scraper=$!
+    fi
+    BENCH_DIR=$dir SERVERS=secumail IDLE=0 ROUNDS=$ROUNDS MESSAGES=$MESSAGES WARMUP=$WARMUP \
+        SESSIONS=$SESSIONS SIZE=$SIZE SM_MAIN_EXTRA="$extra" \
+        bash "$here/smtp-throughput.sh" > "$dir.log" 2>&1
+    touch "$dir.done"
+    [ -n "$scraper" ] && wait "$scraper" 2>/dev/null
+    scraper=""
+    if [ "$mode" = on ]; then
+        local traces
+        traces=$(sqlite3 "$dir/secumail/data/trace.sqlite" 'select count(*) from traces' 2>/dev/null || echo "?")
+        echo "  traces stored in the on run: $traces" >> "$dir.log"
+    fi
+}
+
+# figures MODE N: "acc/s p50 p99 cpu" medians over the run's measured rounds
+figures() {
+    local d=$BENCH_DIR/$1-$2/results f acc p50 p99 cpu
+    acc=$(for f in "$d"/round*-secumail.json; do jnum "$f" accepted_per_second; done | grep . | median)
+    p50=$(for f in "$d"/round*-secumail.json; do jnum "$f" p50; done | grep . | median)
+    p99=$(for f in "$d"/round*-secumail.json; do jnum "$f" p99; done | grep . | median)
+    cpu=$(cat "$d"/round*-secumail.cpu 2>/dev/null | median)
+    echo "$acc $p50 $p99 $cpu"
+}
+
+echo "observability cost: $PAIRS pair(s) of runs, each $WARMUP warm-up + $ROUNDS x $MESSAGES messages," \
+     "$SESSIONS sessions, $SIZE bytes; $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+printf '%-6s %-4s %12s %9s %9s %11s\n' run mode "accepted/s" "p50 ms" "p99 ms" "cpu ms/msg"
+for n in $(seq 1 "$PAIRS"); do
+    for mode in on off; do
+        one_run "$mode" "$n"
+        read -r acc p50 p99 cpu <<< "$(figures "$mode" "$n")"
+        printf '%-6s %-4s %12s %9s %9s %11s\n' "$n" "$mode" "$acc" "$p50" "$p99" "$cpu"
+        grep -h "traces stored" "$BENCH_DIR/$mode-$n.log" 2>/dev/null
+    done
+done
+
+med() { # med MODE FIELD(1-4)
+    for n in $(seq 1 "$PAIRS"); do figures "$1" "$n" | awk -v k="$2" '{ print $k }'; done | grep -v '^-$' | median
+}
+echo
+printf '%-4s %12s %9s %9s %11s\n' mode "accepted/s" "p50 ms" "p99 ms" "cpu ms/msg"
+for mode in on off; do
+    printf '%-4s %12s %9s %9s %11s\n' "$mode" "$(med "$mode" 1)" "$(med "$mode" 2)" "$(med "$mode" 3)" "$(med "$mode" 4)"
+done
+awk -v a1="$(med on 1)" -v a0="$(med off 1)" -v p1="$(med on 3)" -v p0="$(med off 3)" \
+    -v c1="$(med on 4)" -v c0="$(med off 4)" 'BEGIN {
+    printf "cost of traces + metrics: throughput %+.1f %%, p99 %+.2f ms, server CPU %+.1f %% per message\n",
+        (a1 - a0) * 100 / a0, p1 - p0, (c1 - c0) * 100 / c0 }'
