@@ -155,11 +155,14 @@ public final class Server implements AutoCloseable {
         server.source = defaultSource(cfg, master);
         try {
             org.secumail.metrics.Metrics.enable(cfg.bool("secumail_metrics_enable"));
-            String metrics = cfg.get("secumail_metrics_listen").strip();
-            if (!metrics.isEmpty()) server.metrics = org.secumail.metrics.MetricsHttpServer.start(metrics, store);
             server.content = ContentSetup.Shared.open(cfg, dns);
             server.content.startReports(dns, store, qmgr::wake);
             server.traces = org.secumail.trace.TraceStore.open(cfg);
+            String metrics = cfg.get("secumail_metrics_listen").strip();
+            if (!metrics.isEmpty()) {
+                server.metrics = org.secumail.metrics.MetricsHttpServer.start(metrics, store,
+                        DashboardSetup.settings(cfg, metrics, store), DashboardSetup.backend(server, store, qmgr, registry, dns));
+            }
             server.parts = new SmtpdServices.Parts(dns, registry, saslFactory, authGuard, store, qmgr::wake, server.content, server.traces);
             server.services = SmtpdServices.build(cfg, master, server.parts, endpoint -> null);
             for (SmtpdServices.Entry e : server.services.entries) {

@@ -17,6 +17,7 @@ import org.secumail.config.ConfigException;
 import org.secumail.config.MainConfig;
 import org.secumail.queue.DeliveryResult;
 import org.secumail.queue.QueueId;
+import org.secumail.queue.QueueAdmin;
 import org.secumail.queue.QueueStore;
 import org.secumail.queue.QueueTrigger;
 import org.secumail.queue.QueuedMessage;
@@ -41,7 +42,7 @@ import picocli.CommandLine.Spec;
                 + "release QID, flush (like postqueue -f), requeue QID|ALL (like postsuper -r).")
 public final class QueueCommand implements Callable<Integer> {
     private static final DateTimeFormatter ARRIVAL = DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss", Locale.ROOT);
-    private static final List<String> QUEUES = List.of(QueueStore.INCOMING, QueueStore.ACTIVE, QueueStore.DEFERRED, QueueStore.HOLD);
+    private static final List<String> QUEUES = QueueAdmin.QUEUES;
 
     @Parameters(index = "0", paramLabel = "ACTION", description = "list | show | delete | hold | release | flush | requeue")
     String action;
@@ -78,16 +79,7 @@ public final class QueueCommand implements Callable<Integer> {
             return 0;
         }
         if (action.equals("flush")) {
-            int n = 0;
-            Instant now = Instant.now();
-            for (Path env : store.list(QueueStore.DEFERRED)) {
-                try {
-                    store.makeDue(env, now);
-                    n++;
-                } catch (java.nio.file.NoSuchFileException e) {
-                    // taken by the queue manager meanwhile
-                }
-            }
+            int n = QueueAdmin.flush(store);
             err.println("secumail queue: flush: " + n + " deferred message(s) due now; " + notifyServer(store, QueueTrigger.FLUSH));
             err.flush();
             return 0;
@@ -136,25 +128,14 @@ public final class QueueCommand implements Callable<Integer> {
                     out.print(new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", "\n"));
                 }
             }
-            case "delete" -> {
-                store.remove(msg);
-                err.println("secumail queue: " + qid + ": removed");
-            }
-            case "hold" -> {
-                if (msg.queue().equals(QueueStore.ACTIVE)) {
-                    err.println("secumail queue: " + qid + ": being delivered now; try again later");
-                    return 1;
-                }
-                store.moveTo(msg, QueueStore.HOLD);
-                err.println("secumail queue: " + qid + ": placed on hold");
-            }
-            case "release" -> {
-                if (!msg.queue().equals(QueueStore.HOLD)) {
-                    err.println("secumail queue: " + qid + ": not on hold");
-                    return 1;
-                }
-                store.defer(msg, Instant.now());
-                err.println("secumail queue: " + qid + ": released from hold (deferred, due now)");
+            case "delete", "hold", "release" -> {
+                QueueAdmin.Outcome o = switch (action) {
+                    case "delete" -> QueueAdmin.delete(store, msg);
+                    case "hold" -> QueueAdmin.hold(store, msg);
+                    default -> QueueAdmin.release(store, msg);
+                };
+                err.println("secumail queue: " + o.message());
+                if (!o.ok()) return 1;
             }
             case "requeue" -> {
                 if (!requeue(store, msg, err)) return 1;
@@ -197,18 +178,12 @@ public final class QueueCommand implements Callable<Integer> {
     }
 
     private static QueuedMessage find(QueueStore store, String qid) throws IOException {
-        for (String q : QUEUES) {
-            for (Path env : store.list(q)) {
-                if (env.getFileName().toString().startsWith(qid + ".")) return store.load(env);
-            }
-        }
-        return null;
+        return QueueAdmin.find(store, qid);
     }
 
     /** mailq's layout. */
     private static void list(QueueStore store, PrintWriter out) throws IOException {
-        List<QueuedMessage> all = new ArrayList<>();
-        for (String q : QUEUES) for (Path env : store.list(q)) all.add(store.load(env));
+        List<QueuedMessage> all = QueueAdmin.all(store);
         if (all.isEmpty()) {
             out.println("Mail queue is empty");
             return;

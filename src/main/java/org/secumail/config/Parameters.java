@@ -72,6 +72,11 @@ public final class Parameters {
         p("secumail_shadow_mode", "no");
         p("secumail_metrics_listen", "");
         p("secumail_metrics_enable", "yes");
+        p("secumail_dashboard_enable", "yes");
+        p("secumail_dashboard_admins", "");
+        p("secumail_dashboard_require_login", "no");
+        p("secumail_dashboard_session_timeout", "8h");
+        p("secumail_dashboard_tls", "no");
         // decision traces (org.secumail.trace): one per transaction, for explain QUEUEID and replay
         p("secumail_trace_enable", "yes");
         p("secumail_trace_database", "$data_directory/trace.sqlite");

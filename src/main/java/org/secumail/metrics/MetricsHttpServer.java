@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.secumail.metrics;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,26 +15,72 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import org.secumail.config.ConfigException;
+import org.secumail.dashboard.Dashboard;
+import org.secumail.dashboard.DashboardBackend;
+import org.secumail.dashboard.DashboardSettings;
 import org.secumail.queue.QueueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * secumail_metrics_listen = [host:]port: the Prometheus exposition of {@link Metrics} at
- * "/metrics", over the JDK's HTTP server, one virtual thread per request. Loopback addresses
- * only (a bare port means 127.0.0.1): the dashboard's admin login, which would protect a
- * listener on other addresses, is not built yet, so anything else stops startup.
+ * "/metrics" and the web dashboard ({@link org.secumail.dashboard.Dashboard}) at "/", over the
+ * JDK's HTTP server (HTTPS with secumail_dashboard_tls = yes), one virtual thread per request.
+ * A bare port means 127.0.0.1. On a loopback address local clients need no login; any other
+ * address needs TLS and the admin login (see {@link DashboardSettings}), else startup stops.
  */
 public final class MetricsHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("secumail.metrics");
 
     private final HttpServer http;
+    private final DashboardSettings dashboard;
 
-    private MetricsHttpServer(HttpServer http) {
+    private MetricsHttpServer(HttpServer http, DashboardSettings dashboard) {
         this.http = http;
+        this.dashboard = dashboard;
     }
 
+    /** Metrics only, on loopback (tests). */
     public static MetricsHttpServer start(String listen, QueueStore store) throws IOException {
+        return start(listen, store, null, null);
+    }
+
+    /**
+     * @param dashboard the dashboard's settings, or null for /metrics alone (loopback only then)
+     * @param backend   what the dashboard works on (with dashboard)
+     */
+    public static MetricsHttpServer start(String listen, QueueStore store, DashboardSettings dashboard, DashboardBackend backend)
+            throws IOException {
+        InetSocketAddress bind = address(listen);
+        if (dashboard == null && !bind.getAddress().isLoopbackAddress()) {
+            throw new ConfigException("secumail_metrics_listen: " + listen + " is not a loopback address");
+        }
+        for (String q : new String[] {QueueStore.INCOMING, QueueStore.ACTIVE, QueueStore.DEFERRED, QueueStore.HOLD}) {
+            Gauge.builder("secumail.queue.messages", store, s -> envelopes(s.queue(q))).tag("queue", q)
+                    .description("messages in the queue directory").register(Metrics.registry());
+        }
+        HttpServer http;
+        if (dashboard != null && dashboard.tls()) {
+            HttpsServer https = HttpsServer.create(bind, 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(dashboard.sslContext()));
+            http = https;
+        } else {
+            http = HttpServer.create(bind, 64);
+        }
+        http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        HttpHandler metrics = MetricsHttpServer::metrics;
+        http.createContext("/metrics", dashboard == null ? metrics : Dashboard.guarded(dashboard, metrics));
+        if (dashboard != null && dashboard.enabled()) Dashboard.install(http, dashboard, backend);
+        http.start();
+        String scheme = dashboard != null && dashboard.tls() ? "https" : "http";
+        LOG.info("metrics on {}://{}:{}/metrics{}", scheme, bind.getAddress().getHostAddress(), http.getAddress().getPort(),
+                dashboard != null && dashboard.enabled() ? ", dashboard on " + scheme + "://" + bind.getAddress().getHostAddress()
+                        + ":" + http.getAddress().getPort() + "/" : "");
+        return new MetricsHttpServer(http, dashboard);
+    }
+
+    /** secumail_metrics_listen as an address: [host:]port, host may be [v6]. */
+    public static InetSocketAddress address(String listen) {
         String host = "127.0.0.1";
         String port = listen;
         int colon = listen.lastIndexOf(':');
@@ -39,22 +88,14 @@ public final class MetricsHttpServer implements AutoCloseable {
             host = listen.substring(0, colon).replace("[", "").replace("]", "");
             port = listen.substring(colon + 1);
         }
-        InetSocketAddress bind;
         try {
-            bind = new InetSocketAddress(java.net.InetAddress.getByName(host), Integer.parseInt(port));
+            return new InetSocketAddress(java.net.InetAddress.getByName(host), Integer.parseInt(port));
         } catch (NumberFormatException | java.net.UnknownHostException e) {
             throw new ConfigException("secumail_metrics_listen: bad address \"" + listen + "\"");
         }
-        if (!bind.getAddress().isLoopbackAddress()) {
-            throw new ConfigException("secumail_metrics_listen: " + listen + " is not a loopback address; metrics are served on loopback only");
-        }
-        for (String q : new String[] {QueueStore.INCOMING, QueueStore.ACTIVE, QueueStore.DEFERRED, QueueStore.HOLD}) {
-            Gauge.builder("secumail.queue.messages", store, s -> envelopes(s.queue(q))).tag("queue", q)
-                    .description("messages in the queue directory").register(Metrics.registry());
-        }
-        HttpServer http = HttpServer.create(bind, 64);
-        http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        http.createContext("/metrics", ex -> {
+    }
+
+    private static void metrics(com.sun.net.httpserver.HttpExchange ex) throws IOException {
             try (ex) {
                 if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
                     ex.sendResponseHeaders(405, -1);
@@ -69,10 +110,6 @@ public final class MetricsHttpServer implements AutoCloseable {
                     }
                 }
             }
-        });
-        http.start();
-        LOG.info("metrics on http://{}:{}/metrics", bind.getAddress().getHostAddress(), http.getAddress().getPort());
-        return new MetricsHttpServer(http);
     }
 
     public int port() { return http.getAddress().getPort(); }
@@ -90,6 +127,7 @@ public final class MetricsHttpServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (dashboard != null) dashboard.history().stop();
         http.stop(0);
     }
 }

@@ -59,6 +59,9 @@ public final class ServerTls {
     /** True when STARTTLS is offered or the service is implicit TLS. */
     public boolean enabled() { return context != null; }
 
+    /** The TLS context (keys and chains loaded), or null when TLS is off. */
+    public javax.net.ssl.SSLContext sslContext() { return context; }
+
     public List<String> protocols() { return List.of(protocols); }
 
     /**

@@ -251,6 +251,16 @@ public final class TraceStore implements AutoCloseable {
         return query(sql.toString(), args.toArray());
     }
 
+    /**
+     * The newest transactions with a refusal, newest first, at most limit: refused as a whole,
+     * or with a recipient refused (a NOQUEUE reject at RCPT usually ends "abandoned", the client
+     * quitting after it).
+     */
+    public List<Trace> refusals(int limit) throws SQLException {
+        return query("SELECT * FROM traces WHERE decision = 'refused' OR ('\n' || recipients) LIKE '%\t4%'"
+                + " OR ('\n' || recipients) LIKE '%\t5%' ORDER BY id DESC LIMIT " + Math.max(1, Math.min(limit, 1000)));
+    }
+
     /** The traces since a time (milliseconds), oldest first, at most limit. */
     public List<Trace> since(long millis, int limit) throws SQLException {
         return query("SELECT * FROM traces WHERE time >= ? ORDER BY id LIMIT " + Math.max(1, limit), millis);
