@@ -20,6 +20,8 @@
 #   clamav-milter, clamsmtp - ClamAV's milter and ClamSMTP's after-queue SMTP filter, each run
 #                  privately in the foreground by ClamavFilterInteropTest against its own clamd,
 #                  as SecuMail's smtpd_milters and content_filter (never the system services)
+#   chromium - headless Debian Chromium for the dashboard's browser test (DashboardBrowserTest drives
+#                  it over the DevTools protocol on loopback; started with background networking off)
 #   spamassassin, spamc - SpamAssassin's rules (/usr/share/spamassassin), which spam scoring loads
 #                  as they are, and spamd/spamc, the reference the spam tests compare with
 #                  (started privately on loopback by the tests; never the system spamd)
@@ -31,7 +33,7 @@
 # then skip with a visible reason (or fail under CI=true).
 set -eu
 
-PACKAGES="postfix pflogsumm python3-prometheus-client swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools opendkim clamav-daemon clamdscan clamav-testfiles clamav-milter clamsmtp spamassassin spamc"
+PACKAGES="postfix pflogsumm python3-prometheus-client swaks postgrey postfix-policyd-spf-python dovecot-core dovecot-lmtpd openssl python3-dkim opendkim-tools opendkim clamav-daemon clamdscan clamav-testfiles clamav-milter clamsmtp spamassassin spamc chromium"
 
 missing=""
 for p in $PACKAGES; do
