@@ -259,7 +259,8 @@ public final class Server implements AutoCloseable {
      * choice): a reload that changes them says they wait for a restart.
      */
     private static final List<String> RESTART_ONLY = List.of("queue_directory", "maillog_file", "maillog_file_prefixes",
-            "secumail_metrics_listen", "secumail_metrics_enable", "dns_servers", "secumail_dns_timeout", "secumail_delivery_concurrency", "minimal_backoff_time",
+            "secumail_metrics_listen", "secumail_metrics_enable", "secumail_dashboard_enable", "secumail_dashboard_admins",
+            "secumail_dashboard_require_login", "secumail_dashboard_session_timeout", "secumail_dashboard_tls", "dns_servers", "secumail_dns_timeout", "secumail_delivery_concurrency", "minimal_backoff_time",
             "maximal_backoff_time", "queue_run_delay", "maximal_queue_lifetime", "bounce_queue_lifetime", "delay_warning_time",
             "default_destination_concurrency_limit", "secumail_auth_failure_limit", "secumail_auth_failure_window",
             "smtpd_client_auth_rate_limit", "secumail_antivirus_scanner", "secumail_dmarc_", "secumail_arc_seal_", "secumail_trace_");
