@@ -13,8 +13,11 @@ import java.time.Duration;
  * <ul>
  * <li>secumail_smtpd_connections_total{service}: sessions smtpd started;</li>
  * <li>secumail_smtpd_replies_total{code}: every reply smtpd sent, by its code;</li>
- * <li>secumail_smtpd_rejects_total{stage}: refusals by a restriction, milter or content check,
- *     by the command they answered (RCPT, DATA, END-OF-MESSAGE ...);</li>
+ * <li>secumail_smtpd_rejects_total{stage,restriction}: refusals by the command they answered
+ *     (MAIL, RCPT, DATA, END-OF-MESSAGE) and what decided: the restriction's name
+ *     (reject_unauth_destination, check_client_access, "access_table" for a bare map),
+ *     smtpd_reject_unlisted_recipient, defer_if_permit, "content" (a content check or milter at
+ *     the end of data);</li>
  * <li>secumail_messages_accepted_total: messages queued (the 250 after DATA);</li>
  * <li>secumail_deliveries_total{status}: delivery attempts per recipient: sent, deferred,
  *     bounced;</li>

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class MetricsHttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("secumail.metrics");
 
+    private static final java.util.concurrent.atomic.AtomicReference<QueueStore> STORE = new java.util.concurrent.atomic.AtomicReference<>();
+
     private final HttpServer http;
     private final DashboardSettings dashboard;
 
@@ -55,8 +57,11 @@ public final class MetricsHttpServer implements AutoCloseable {
         if (dashboard == null && !bind.getAddress().isLoopbackAddress()) {
             throw new ConfigException("secumail_metrics_listen: " + listen + " is not a loopback address");
         }
+        // Micrometer keeps the first gauge registered under a name and tags: the gauges read the
+        // store of the newest listener (one per process in production; tests start several)
+        STORE.set(store);
         for (String q : new String[] {QueueStore.INCOMING, QueueStore.ACTIVE, QueueStore.DEFERRED, QueueStore.HOLD}) {
-            Gauge.builder("secumail.queue.messages", store, s -> envelopes(s.queue(q))).tag("queue", q)
+            Gauge.builder("secumail.queue.messages", STORE, s -> envelopes(s.get().queue(q))).tag("queue", q)
                     .description("messages in the queue directory").register(Metrics.registry());
         }
         HttpServer http;

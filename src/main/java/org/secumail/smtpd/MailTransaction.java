@@ -294,9 +294,15 @@ final class MailTransaction {
             ctx.replyName = ctx.recipient;
             ctx.replyClass = CheckContext.RECIPIENT;
             Verdict v = org.secumail.smtpd.check.AddressRestrictions.unlisted(ctx, false);
-            if (v instanceof Verdict.Reject rej) r = rej.reply();
+            if (v instanceof Verdict.Reject rej) {
+                r = rej.reply();
+                ctx.decidedBy = "smtpd_reject_unlisted_recipient";
+            }
         }
-        if (r == null && ctx.deferIfPermit != null) r = ctx.deferIfPermit;
+        if (r == null && ctx.deferIfPermit != null) {
+            r = ctx.deferIfPermit;
+            ctx.decidedBy = "defer_if_permit";
+        }
         return r;
     }
 
@@ -346,7 +352,10 @@ final class MailTransaction {
 
     void logReject(String stage, Reply r, String rcpt) {
         CheckContext ctx = s.ctx;
-        org.secumail.metrics.Metrics.count("secumail.smtpd.rejects", "stage", stage);
+        // by the command and by what decided: a restriction, or at the end of data a content check or milter
+        String by = ctx.decidedBy != null ? ctx.decidedBy : stage.equals("END-OF-MESSAGE") ? "content" : "other";
+        ctx.decidedBy = null;
+        org.secumail.metrics.Metrics.count("secumail.smtpd.rejects", "stage", stage, "restriction", by);
         SmtpSession.LOG.info("{}: reject: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", queueId(), stage, ctx.clientLabel(),
                 r.line(), ctx.sender == null ? "" : ctx.sender, rcpt == null ? "" : " to=<" + rcpt + ">",
                 ctx.protocol, ctx.helo == null ? "" : ctx.helo);

@@ -110,13 +110,35 @@ class MetricsTest {
             }
             assertThat(delta(before, after, "secumail_smtpd_connections_total{service=127.0.0.1:0}")).isEqualTo(1);
             assertThat(delta(before, after, "secumail_messages_accepted_total{}")).isEqualTo(1);
-            assertThat(delta(before, after, "secumail_smtpd_rejects_total{stage=RCPT}")).isEqualTo(1);
+            assertThat(delta(before, after, "secumail_smtpd_rejects_total{restriction=smtpd_reject_unlisted_recipient,stage=RCPT}")).isEqualTo(1);
             assertThat(delta(before, after, "secumail_smtpd_replies_total{code=550}")).isEqualTo(1);
             assertThat(delta(before, after, "secumail_smtpd_replies_total{code=250}")).isGreaterThanOrEqualTo(4);
             assertThat(delta(before, after, "secumail_deliveries_total{status=sent}")).isEqualTo(1);
             assertThat(delta(before, after, "secumail_delivery_delay_seconds_count{}")).isEqualTo(1);
             assertThat(after).containsKey("secumail_queue_messages{queue=deferred}");
             assertThat(delta(before, after, "secumail_check_seconds_count{restriction=permit_mynetworks}")).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void refusalsAreCountedByTheRestrictionThatDecided() throws Exception {
+        MainConfig cfg = config("127.0.0.1:0").withOverrides(java.util.Map.of("smtpd_sender_restrictions",
+                "check_sender_access inline:{ bad@client.example=REJECT }", "mynetworks", "192.0.2.0/24"));
+        try (Server server = Server.start(cfg, MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100))) {
+            Map<String, Double> before = parse(scrape(server.metrics().port()));
+            try (LineClient c = new LineClient(server.listeners().get(0).port())) {
+                c.reply();
+                c.cmd("EHLO client.example");
+                c.cmd("MAIL FROM:<a@client.example>");
+                assertThat(c.cmd("RCPT TO:<someone@elsewhere.example>")).startsWith("454");   // defer_unauth_destination (compatibility_level 3.6)
+                c.cmd("RSET");
+                c.cmd("MAIL FROM:<bad@client.example>");
+                assertThat(c.cmd("RCPT TO:<user1@example.test>")).startsWith("554");
+                c.cmd("QUIT");
+            }
+            Map<String, Double> after = parse(scrape(server.metrics().port()));
+            assertThat(delta(before, after, "secumail_smtpd_rejects_total{restriction=defer_unauth_destination,stage=RCPT}")).isEqualTo(1);
+            assertThat(delta(before, after, "secumail_smtpd_rejects_total{restriction=check_sender_access,stage=RCPT}")).isEqualTo(1);
         }
     }
 

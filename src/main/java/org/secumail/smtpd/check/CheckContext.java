@@ -61,6 +61,12 @@ public final class CheckContext {
      * check_policy_service (which may be postgrey) is not asked.
      */
     public java.util.List<String> trace;
+    /**
+     * The restriction whose REJECT (or DEFER) decided, for secumail_smtpd_rejects_total's
+     * "restriction" label: its first word ("reject_unauth_destination", "check_client_access"),
+     * set by {@link RestrictionList}, read and cleared by the reject's log line.
+     */
+    public String decidedBy;
     public boolean dryRun;
     /** The SMTP command being checked (Postfix's protocol_state): CONNECT, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE ... */
     public String command = "CONNECT";
@@ -133,5 +139,6 @@ public final class CheckContext {
     public void clearModifiers() {
         deferIfPermit = null;
         deferIfReject = null;
+        decidedBy = null;
     }
 }

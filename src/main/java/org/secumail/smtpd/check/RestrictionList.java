@@ -85,6 +85,7 @@ public final class RestrictionList {
                         ctx.warnings.add("reject_warning: " + r.reply().line());
                         continue;
                     }
+                    if (ctx.decidedBy == null) ctx.decidedBy = word.indexOf(':') > 0 ? "access_table" : word;
                     if (ctx.deferIfReject != null && r.reply().permanent()) {
                         LOG.debug("{}: defer_if_reject turns {} into {}", source, r.reply(), ctx.deferIfReject);
                         return new Verdict.Reject(ctx.deferIfReject, r.logDetail());
