@@ -96,6 +96,7 @@ public final class DnsblRestrictions {
             String name = queryName(c, q, t);
             if (name == null) return Verdict.DUNNO;
             DnsblQuery.Result res = q.lookup(s.dns(), name);
+            c.traceDetail(describe(name, res));
             if (!res.warning().isEmpty()) LOG.warn("warning: {}", res.warning());
             if (!res.listed()) return Verdict.DUNNO;
             return new Verdict.Reject(reply(c, s, replies, q, t, res), "listed in " + q.zone() + " as " + res.addresses());
@@ -122,6 +123,7 @@ public final class DnsblRestrictions {
             // Postfix: an allowlist never overrides reject_unauth_destination
             if (c.recipient != null && c.stage != null && c.stage.hasRecipient() && !authorized(c)) return Verdict.DUNNO;
             DnsblQuery.Result res = q.lookup(c.settings.dns(), name);
+            c.traceDetail(describe(name, res));
             if (res.tempfail()) {
                 return new Verdict.DeferIfReject(Reply.of(450, "4.7.1", "<" + what(c, t) + ">: " + t.rblClass
                         + " rejected: Service unavailable; allowlist " + q.zone() + " lookup failed"));
@@ -129,6 +131,12 @@ public final class DnsblRestrictions {
             return res.listed() ? new Verdict.Permit(q.zone()) : Verdict.DUNNO;
         };
         return t == Target.CLIENT_ADDRESS ? new Prefetching(check, q, t) : check;
+    }
+
+    /** The query and its answer, for the decision trace. */
+    private static String describe(String name, DnsblQuery.Result res) {
+        return "DNS " + name + " A: " + (res.tempfail() ? "lookup failed" : res.listed() ? "listed " + res.addresses()
+                : res.addresses().isEmpty() ? "not listed" : "answer " + res.addresses() + " does not match the filter");
     }
 
     private static boolean authorized(CheckContext c) {

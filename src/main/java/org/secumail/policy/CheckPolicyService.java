@@ -82,13 +82,16 @@ public final class CheckPolicyService {
             Map<String, String> req = request(c, context, version);
             for (int attempt = 1; attempt <= tries; attempt++) {
                 try {
-                    return AccessAction.apply(c, client.query(req), source);
+                    String action = client.query(req);
+                    c.traceDetail("policy server " + target + " said: action=" + action);
+                    return AccessAction.apply(c, action, source);
                 } catch (IOException e) {
                     LOG.warn("warning: problem talking to server {}: {}", target, e.getMessage());
                     if (attempt < tries) sleep(retryDelay);
                 }
             }
             LOG.warn("warning: policy server {} unavailable; using smtpd_policy_service_default_action: {}", target, defaultAction);
+            c.traceDetail("policy server " + target + " unavailable; smtpd_policy_service_default_action: " + defaultAction);
             return AccessAction.apply(c, defaultAction, source);
         };
     }

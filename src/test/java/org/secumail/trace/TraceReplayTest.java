@@ -105,12 +105,15 @@ class TraceReplayTest {
                 .contains("MAIL FROM:<a1@good.example>")
                 .contains("RCPT TO:<user1@example.test>")
                 .contains("smtpd_recipient_restrictions: check_sender_access inline:{ {spam@bad.example=REJECT go away} } -> DUNNO")
+                // the keys the table was asked, in Postfix's order, and what it answered
+                .contains("    inline:{ {spam@bad.example=REJECT go away} }: looked up [a1@good.example, good.example, example, a1@]: not found")
                 .contains("  reply: 250 2.0.0 Ok: queued as " + queued)
                 .contains("decision: accepted: 250 2.0.0 Ok: queued as " + queued);
         // explain with the NOQUEUE log line: found by client, from= and to=
         String n = run(0, "explain", "-c", dir.toString(), noqueue);
         assertThat(n).startsWith("transaction NOQUEUE at ").contains("client unknown[192.0.2.31]")
                 .contains("check_sender_access inline:{ {spam@bad.example=REJECT go away} } -> REJECT 554 5.7.1 <spam@bad.example>: Sender address rejected: go away")
+                .contains(": looked up [spam@bad.example, bad.example, example, spam@]: found \"REJECT go away\"")
                 .contains("decision: refused: 554 5.7.1 <spam@bad.example>: Sender address rejected: go away");
         assertThat(run(1, "explain", "-c", dir.toString(), "NOSUCHQUEUEID1")).isEmpty();
 

@@ -73,8 +73,10 @@ final class AccessRestrictions {
         try {
             value = AccessKeys.find(t, keys);
         } catch (LookupException e) {
+            c.traceDetail(t.spec() + ": looked up " + keys + ": lookup failed: " + e.getMessage());
             return new Verdict.Reject(Reply.of(451, "4.3.0", "<" + replyName + ">: Temporary lookup failure"), t.spec() + ": " + e.getMessage());
         }
+        if (c.trace != null) c.traceDetail(t.spec() + ": looked up " + keys + (value.isEmpty() ? ": not found" : ": found \"" + value.get() + "\""));
         if (value.isEmpty()) return Verdict.DUNNO;
         String savedName = c.replyName;
         String savedClass = c.replyClass;

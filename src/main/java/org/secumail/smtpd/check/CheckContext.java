@@ -67,6 +67,22 @@ public final class CheckContext {
      * set by {@link RestrictionList}, read and cleared by the reject's log line.
      */
     public String decidedBy;
+    /** What the restriction being evaluated looked up (table keys, DNS queries and answers), for the trace. */
+    private java.util.List<String> details;
+
+    /** Notes a lookup of the running restriction in the decision trace (nothing when not tracing). */
+    public void traceDetail(String line) {
+        if (trace == null) return;
+        if (details == null) details = new java.util.ArrayList<>(4);
+        if (details.size() < 50) details.add(line);
+    }
+
+    /** The lookups noted since the last call, or an empty list. */
+    java.util.List<String> takeDetails() {
+        java.util.List<String> d = details;
+        details = null;
+        return d == null ? java.util.List.of() : d;
+    }
     public boolean dryRun;
     /** The SMTP command being checked (Postfix's protocol_state): CONNECT, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE ... */
     public String command = "CONNECT";

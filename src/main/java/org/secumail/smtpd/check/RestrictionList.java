@@ -61,7 +61,10 @@ public final class RestrictionList {
             }
             long start = System.nanoTime();
             Verdict v = e.restriction().check(ctx);
-            if (ctx.trace != null) ctx.trace.add(source + ": " + (e.warnIfReject() ? "warn_if_reject " : "") + e.name() + " -> " + describe(v));
+            if (ctx.trace != null) {
+                ctx.trace.add(source + ": " + (e.warnIfReject() ? "warn_if_reject " : "") + e.name() + " -> " + describe(v));
+                for (String d : ctx.takeDetails()) ctx.trace.add("    " + d);
+            }
             // secumail_check_seconds{restriction}: the time each check takes (name without its table)
             String name = e.name();
             int sp = name.indexOf(' ');
