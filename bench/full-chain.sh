@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench/full-chain.sh - the whole seed chain inside SecuMail against the seed stack itself.
+#
+# The seed stack is ../shared/bench/refstack at its level 4 (port 25): Postfix with the
+# tutorial restrictions + postgrey + policyd-spf + ClamAV through clamsmtp + SpamAssassin
+# through spampd + OpenDKIM (verify), started by refstack's setup.sh (root; it installs the
+# Debian packages, makes unbound on 127.0.0.1:53 the resolver with the test zones, writes the
+# DKIM-signed corpus to /var/lib/refstack/corpus). SecuMail gets the same chain in one
+# process: the same restrictions with check_greylist and check_spf in place of the two policy
+# servers, the built-in virus scanner with the same two-signature database (refstack.hdb/.ndb),
+# spam scoring with the same Debian rules (network tests and Bayes off, as spampd runs them),
+# DKIM verification (and DMARC, which the seed stack does not do), DNS from the same unbound.
+#
+# Both take the same load from refstack's own generator (load.py: a new connection per
+# message, CONC sessions, the corpus messages, from 127.0.0.2) in interleaved runs (seed,
+# SecuMail, seed, SecuMail ...), each after a warm-up, each waiting until every message is a
+# file in a Maildir. Per run: accepted and delivered messages per second, the servers' CPU
+# seconds per message (the seed: every daemon of the chain, from refstack's procmon.py;
+# SecuMail: its JVM), peak resident memory (the seed: the sum over its daemons). Then LAT_N
+# single messages on each idle server: the time from connect to the file in the Maildir.
+# The issue's targets: 25 times the seed's throughput, one message under 20 ms, under 256 MiB.
+#
+# Knobs: RUNS [3], COUNT [600], CONC [20], WARMUP [200], SM_WARMUP [3000: the JIT needs it],
+# LAT_N [7], SM_PORT [2576], BENCH_DIR [/tmp/secumail-full-chain], REFSTACK
+# [../shared/bench/refstack], TEARDOWN [1: run refstack's teardown.sh at the end when this
+# script started the stack]. Loopback only.
+set -u -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
+REFSTACK=${REFSTACK:-$repo/../shared/bench/refstack}
+RUNS=${RUNS:-3}; COUNT=${COUNT:-600}; CONC=${CONC:-20}; WARMUP=${WARMUP:-200}; SM_WARMUP=${SM_WARMUP:-3000}
+LAT_N=${LAT_N:-7}; SM_PORT=${SM_PORT:-2576}; BENCH_DIR=${BENCH_DIR:-/tmp/secumail-full-chain}; TEARDOWN=${TEARDOWN:-1}
+[ "$(id -u)" = 0 ] || { echo "full-chain: needs root (the seed stack is started by refstack's setup.sh)"; exit 1; }
+[ -f "$REFSTACK/setup.sh" ] || { echo "full-chain: $REFSTACK/setup.sh not found (set REFSTACK)"; exit 1; }
+. "$REFSTACK/lib.sh"
+. "$repo/scripts/jdk.sh"
+PY=/usr/bin/python3
+SM_JAVA_OPTS=${SM_JAVA_OPTS:-$(grep -v '^[[:space:]]*#' "$repo/scripts/jvm-options" | tr '\n' ' ')}
+[ -f "$repo/target/secumail.jar" ] || (cd "$repo" && mvn -B -q -DskipTests package)
+
+started=0
+if ! ss -Hltn "sport = :$PORT_L4" | grep -q .; then
+    echo "full-chain: starting the seed stack (refstack/setup.sh; a few minutes the first time)"
+    bash "$REFSTACK/setup.sh" > "/tmp/refstack-setup.log" 2>&1 || { echo "full-chain: setup.sh failed, see /tmp/refstack-setup.log"; exit 1; }
+    started=1
+fi
+
+rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR"
+d=$BENCH_DIR/secumail
+mkdir -p "$d/mail" "$d/queue" "$d/data" "$d/clamav"
+for u in $USERS; do mkdir -p "$d/mail/$u/new" "$d/mail/$u/cur" "$d/mail/$u/tmp"; done
+cp /var/lib/clamav/refstack.hdb /var/lib/clamav/refstack.ndb "$d/clamav/"
+cat > "$d/main.cf" <<CF
+myhostname = mail.$DOMAIN
+mydomain = $DOMAIN
+mydestination = $DOMAIN
+mynetworks = 127.0.0.1/32
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+dns_servers = 127.0.0.1
+local_recipient_maps = inline:{user1=ok, user2=ok, user3=ok, user4=ok, user5=ok}
+alias_maps =
+alias_database =
+forward_path =
+home_mailbox =
+mail_spool_directory = $d/mail/
+queue_directory = $d/queue
+data_directory = $d/data
+smtpd_delay_reject = yes
+smtpd_helo_required = yes
+smtpd_client_restrictions = permit
+smtpd_helo_restrictions = permit_mynetworks, reject_non_fqdn_hostname, reject_invalid_hostname, permit
+smtpd_sender_restrictions = permit_mynetworks, reject_non_fqdn_sender, reject_unknown_sender_domain, permit
+smtpd_recipient_restrictions = permit_mynetworks, reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_destination, check_greylist, check_spf, permit
+# postgrey in the seed is pre-seeded with every triplet: here the warm-up records them
+secumail_greylist_delay = 0
+secumail_greylist_whitelist_clients =
+secumail_antivirus_scanner = builtin
+secumail_antivirus_database_directory = $d/clamav
+secumail_spam_filter = yes
+secumail_spam_bayes = no
+secumail_spam_network_tests = no
+secumail_dkim_verify = yes
+CF
+printf '127.0.0.1:%s inet n - n - 20000 smtpd\n' "$SM_PORT" > "$d/master.cf"
+
+sm_pid=""
+cleanup() {
+    [ -n "$sm_pid" ] && kill "$sm_pid" 2>/dev/null && wait "$sm_pid" 2>/dev/null
+    if [ "$started" = 1 ] && [ "$TEARDOWN" = 1 ]; then bash "$REFSTACK/teardown.sh" > /tmp/refstack-teardown.log 2>&1; fi
+}
+trap cleanup EXIT
+# shellcheck disable=SC2086
+java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" run -c "$d" > "$d/server.log" 2>&1 &
+sm_pid=$!
+for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$SM_PORT") 2>/dev/null && break; sleep 0.2; done
+
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+pf_queue_empty() {
+    for _ in $(seq 1 3000); do [ -z "$(postqueue -j 2>/dev/null | head -c1)" ] && return 0; sleep 0.2; done
+    echo "full-chain: the seed's Postfix queue is not empty after 600 s" >&2
+}
+clean() { # clean SERVER: empty Maildirs (and the seed's queue)
+    if [ "$1" = seed ]; then pf_queue_empty; for u in $USERS; do find "/home/$u/Maildir/new" "/home/$u/Maildir/cur" -type f -delete; done
+    else find "$d/mail" -path '*/new/*' -type f -delete; fi
+    sync; sleep 1
+}
+port_of() { if [ "$1" = seed ]; then echo "$PORT_L4"; else echo "$SM_PORT"; fi; }
+glob_of() { if [ "$1" = seed ]; then echo "$MAILDIR_GLOB"; else echo "$d/mail/user*/new"; fi; }
+send() { # send SERVER COUNT CONC JSON [extra load.py args]
+    local s=$1 n=$2 c=$3 j=$4; shift 4
+    $PY "$REFSTACK/load.py" send --port "$(port_of "$s")" --source "$CLIENT_IP" --helo "mail.$SENDER_DOMAIN" \
+        --corpus "$STATE/corpus" --count "$n" --concurrency "$c" --maildir-glob "$(glob_of "$s")" \
+        --maildir-timeout 600 --max-seconds 900 --quiet --json "$j" "$@" > /dev/null 2>&1
+}
+field() { $PY -c "import json,sys; j=json.load(open(sys.argv[1])); v=j
+for k in sys.argv[2].split('.'): v=v.get(k) if isinstance(v, dict) else None
+print('-' if v is None else v)" "$1" "$2"; }
+
+echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo "corpus: $STATE/corpus, $COUNT messages per run, $CONC sessions, one message per connection, from $CLIENT_IP"
+echo "warm-up: seed $WARMUP, SecuMail $SM_WARMUP messages"
+clean seed; send seed "$WARMUP" "$CONC" "$BENCH_DIR/seed-warmup.json"
+clean secumail; send secumail "$SM_WARMUP" "$CONC" "$BENCH_DIR/sm-warmup.json"
+
+printf '%-4s %-9s %10s %10s %9s %9s %12s %12s\n' run server "acc msg/s" "dlv msg/s" "p50 ms" "p99 ms" "CPU ms/msg" "peak RSS MB"
+for r in $(seq 1 "$RUNS"); do
+    for s in seed secumail; do
+        j=$BENCH_DIR/$s-run$r.json
+        clean "$s"
+        if [ "$s" = seed ]; then
+            $PY "$REFSTACK/procmon.py" --out "$BENCH_DIR/seed-run$r.mon.json" --max-seconds 900 &
+            mon=$!
+            send seed "$COUNT" "$CONC" "$j"
+            kill -TERM "$mon"; wait "$mon" 2>/dev/null
+            read -r cpu rss <<< "$($PY -c "import json,sys
+g=json.load(open(sys.argv[1]))['groups']; g.pop('loadgen', None)
+print('%.3f %.0f' % (sum(x['cpu_s'] for x in g.values()), sum(x['peak_rss_mb'] for x in g.values())))" "$BENCH_DIR/seed-run$r.mon.json")"
+        else
+            ( while kill -0 "$sm_pid" 2>/dev/null; do rss_mb "$sm_pid"; sleep 0.5; done ) > "$BENCH_DIR/sm-run$r.rss" &
+            sampler=$!
+            c0=$(cpu_s "$sm_pid")
+            send secumail "$COUNT" "$CONC" "$j"
+            c1=$(cpu_s "$sm_pid")
+            kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
+            cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')
+            rss=$(sort -n "$BENCH_DIR/sm-run$r.rss" | tail -1)
+        fi
+        n=$(field "$j" accepted)
+        printf '%-4s %-9s %10s %10s %9s %9s %12s %12s\n' "$r" "$s" "$(field "$j" accept_rate)" "$(field "$j" e2e_rate)" \
+            "$(field "$j" txn_latency_ms.p50)" "$(field "$j" txn_latency_ms.p99)" \
+            "$(awk -v c="$cpu" -v n="$n" 'BEGIN { if (n > 0) printf "%.1f", c * 1000 / n; else print "-" }')" "$rss"
+        echo "$r $s $(field "$j" e2e_rate) $(awk -v c="$cpu" -v n="$n" 'BEGIN { if (n > 0) printf "%.3f", c * 1000 / n }') $rss" >> "$BENCH_DIR/runs.txt"
+        [ "$(field "$j" all_delivered)" = True ] || echo "     (not every message was accepted and delivered: $(field "$j" codes))"
+    done
+done
+
+echo
+echo "one message on the idle server, connect to Maildir file (ms), $LAT_N each:"
+for s in seed secumail; do
+    lats=""
+    for i in $(seq 1 "$LAT_N"); do
+        clean "$s"
+        send "$s" 1 1 "$BENCH_DIR/$s-lat$i.json" --poll 0.002
+        lats="$lats $(awk -v e="$(field "$BENCH_DIR/$s-lat$i.json" e2e_elapsed_s)" 'BEGIN { printf "%.1f", e * 1000 }')"
+    done
+    med=$(echo "$lats" | tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    printf '%-9s median %6s ms  (%s )\n' "$s" "$med" "$lats"
+done
+
+echo
+$PY - "$BENCH_DIR/runs.txt" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 5]
+def col(server, i):
+    return [float(r[i]) for r in rows if r[1] == server and r[i] not in ("-", "")]
+out = {}
+for s in ("seed", "secumail"):
+    rate, cpu, rss = col(s, 2), col(s, 3), col(s, 4)
+    out[s] = (statistics.median(rate) if rate else 0, statistics.median(cpu) if cpu else 0, max(rss) if rss else 0)
+    print("%-9s median %.1f msg/s delivered, %.1f CPU ms/msg, peak RSS %.0f MB" % ((s,) + out[s]))
+if out["seed"][0] and out["secumail"][1]:
+    print("SecuMail / seed: throughput x%.1f; CPU per message: %.1f times less" % (out["secumail"][0] / out["seed"][0], out["seed"][1] / out["secumail"][1]))
+PY
+echo "SecuMail's log: $d/server.log; results: $BENCH_DIR"
