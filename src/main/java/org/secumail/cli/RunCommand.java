@@ -26,6 +26,11 @@ public final class RunCommand implements Callable<Integer> {
         Server server;
         try {
             MainConfig cfg = ConfigSource.main(configDir);
+            String refused = MailOwner.check(cfg, MailOwner.currentUid(), Path.of("/etc/passwd"));
+            if (refused != null) {
+                System.err.println("secumail: fatal: " + refused);
+                return 1;
+            }
             server = Server.start(cfg, ConfigSource.master(configDir, cfg));
         } catch (ConfigException e) {
             System.err.println("secumail: fatal: " + e.getMessage());

@@ -38,6 +38,9 @@ public final class Parameters {
         p("config_directory", "/etc/secumail");
         p("queue_directory", "/var/spool/secumail");
         p("data_directory", "/var/lib/secumail");
+        // Postfix's default is "postfix"; ours is the system user the Debian package makes.
+        // The JVM cannot change its user: the launcher (packaging/secumail) drops to it.
+        p("mail_owner", "secumail");
         p("compatibility_level", "0");
         p("default_process_limit", "100");
         p("dns_servers", "");              // empty: the servers in /etc/resolv.conf
