@@ -71,7 +71,9 @@ say "mail_owner = root refused: $out"
 # a free privileged port on loopback: binding it needs CAP_NET_BIND_SERVICE, as 25 does
 port=
 for p in $(seq 825 899); do
-    if [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; then port=$p; break; fi
+    if command -v ss >/dev/null; then [ -z "$(ss -Hltn "sport = :$p")" ] || continue
+    elif timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; then continue; fi
+    port=$p; break
 done
 [ -n "$port" ] || fail "no free port in 825-899"
 conf=$tmp/etc
