@@ -18,12 +18,11 @@ final class MailOwner {
     private MailOwner() { }
 
     /**
-     * Null when the server may start, else the fatal error. Warnings go to stderr. Refused:
-     * mail_owner naming a user with user ID 0 (Postfix: "user root has privileged user ID"), and
-     * running as root when main.cf sets mail_owner (as the packaged one does: whoever set it
-     * wants the privileges dropped, and starting the JVM as root by hand skipped that). With
-     * mail_owner left at its default, a development checkout or the test suite run as root: a
-     * warning, because there is no mail_owner user there to run as.
+     * Null when the server may start, else the fatal error. Warnings go to stderr. Refused, as
+     * Postfix refuses it: mail_owner naming a user with user ID 0 ("user root has privileged user
+     * ID"). Running as root is only warned about, whether main.cf sets mail_owner or not: a
+     * Postfix main.cf commonly says {@code mail_owner = postfix}, and an administrator trying
+     * it on SecuMail by hand as root must get a running server, told how to drop privileges.
      */
     static String check(MainConfig cfg, long uid, Path passwd) {
         String owner = cfg.get("mail_owner").trim();
@@ -32,16 +31,16 @@ final class MailOwner {
         if (owner.equals("root") || (ownerUid.isPresent() && ownerUid.getAsLong() == 0)) {
             return "parameter mail_owner: user " + owner + " has privileged user ID";
         }
-        if (uid != 0) return null;
-        if (cfg.isExplicit("mail_owner")) {
-            return "running as root: a JVM cannot give up root by itself; start it with the launcher"
-                    + " (/usr/bin/secumail run, which runs it as mail_owner = " + owner
-                    + " with only CAP_NET_BIND_SERVICE) or as user " + owner;
-        }
-        System.err.println("secumail: warning: running as root with mail_owner at its default (" + owner
-                + "): every part of the server has root's privileges; start it with the launcher"
-                + " /usr/bin/secumail, which drops to mail_owner");
+        if (uid == 0) System.err.println(rootWarning(owner));
         return null;
+    }
+
+    /** What running as root means here, and the way out. */
+    static String rootWarning(String owner) {
+        return "secumail: warning: running as root: a JVM cannot give up root by itself, so every part"
+                + " of the server has root's privileges; start it with the launcher /usr/bin/secumail"
+                + " run, which runs it as mail_owner (" + owner + ") with only CAP_NET_BIND_SERVICE,"
+                + " or as user " + owner;
     }
 
     /** The user ID of this process: the owner of /proc/self (Linux); -1 when unknown. */
