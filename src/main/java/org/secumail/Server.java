@@ -259,7 +259,7 @@ public final class Server implements AutoCloseable {
      * choice): a reload that changes them says they wait for a restart.
      */
     private static final List<String> RESTART_ONLY = List.of("queue_directory", "maillog_file", "maillog_file_prefixes",
-            "secumail_metrics_listen", "secumail_metrics_enable", "secumail_dashboard_enable", "secumail_dashboard_admins",
+            "secumail_metrics_listen", "secumail_dashboard_enable", "secumail_dashboard_admins",
             "secumail_dashboard_require_login", "secumail_dashboard_session_timeout", "secumail_dashboard_tls", "dns_servers", "secumail_dns_timeout", "secumail_delivery_concurrency", "minimal_backoff_time",
             "maximal_backoff_time", "queue_run_delay", "maximal_queue_lifetime", "bounce_queue_lifetime", "delay_warning_time",
             "default_destination_concurrency_limit", "secumail_auth_failure_limit", "secumail_auth_failure_window",
@@ -342,7 +342,10 @@ public final class Server implements AutoCloseable {
         }
         services = next;
         for (SmtpdServices.Entry e : old.entries) SmtpdServices.retire(e.svc());
+        org.secumail.metrics.Metrics.enable(cfg.bool("secumail_metrics_enable"));
         for (String name : changedRestartOnly(old.cfg, cfg)) {
+            // with the store open (tracing was on at start) the new services switch it on or off
+            if (name.equals("secumail_trace_enable") && traces != null) continue;
             LOG.warn("warning: reload: {} changed; it takes effect at the next start", name);
         }
         LOG.info("reload: configuration reloaded from {}: {} service(s), {} listener(s)", cfg.configDir(), next.entries.size(), listeners.size());

@@ -73,7 +73,8 @@ final class SmtpdServices {
             for (Prepared p : prepared) {
                 SmtpdService svc = new SmtpdService(p.service.endpoint(), p.cfg, p.checks, parts.store(), parts.queueWakeup(),
                         p.service.maxproc(), p.tls, sasl.get(p), parts.authGuard(), ContentSetup.fromConfig(p.cfg, parts.dns(), parts.content()));
-                svc.traces = parts.traces();
+                // secumail_trace_enable per service (-o in master.cf) and at reload; the store stays open
+                svc.traces = p.cfg.bool("secumail_trace_enable") ? parts.traces() : null;
                 if (p.service.postscreen()) {
                     svc.postscreen = new Postscreen(PostscreenSettings.fromConfig(p.cfg), parts.dns(), p.checks.mynetworks(), p.cfg.configDir(),
                             svc.tls, previous.apply(p.service.endpoint()));

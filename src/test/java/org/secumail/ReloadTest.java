@@ -237,4 +237,41 @@ class ReloadTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Socket("127.0.0.2", second).close())
                 .isInstanceOf(java.net.ConnectException.class);
     }
+
+    @Test
+    void tracingAndMetricsSwitchOffAndOnAtReload() throws Exception {
+        writeConfig("data_directory = " + dir.resolve("data"), "127.0.0.1:0 inet n - n - - smtpd\n");
+        server = Server.start(dir);
+        int port = server.listeners().get(0).port();
+        var traces = server.traces();
+        assertThat(traces).isNotNull();
+        assertThat(transaction(port, "a@other.example", 1)[1]).startsWith("250");
+        traces.flush();
+        int before = traces.since(0, 1000).size();
+        assertThat(before).isEqualTo(1);
+        double conns = connections();
+
+        writeConfig("data_directory = " + dir.resolve("data") + "\nsecumail_trace_enable = no\nsecumail_metrics_enable = no",
+                "127.0.0.1:0 inet n - n - - smtpd\n");
+        try (LogCapture log = new LogCapture("secumail.master")) {
+            server.reload();
+            assertThat(log.lines()).as("both take effect now").noneMatch(l -> l.contains("takes effect at the next start"));
+        }
+        assertThat(transaction(port, "a@other.example", 2)[1]).startsWith("250");
+        traces.flush();
+        assertThat(traces.since(0, 1000)).as("no trace while off").hasSize(before);
+        assertThat(connections()).as("not counted while off").isEqualTo(conns);
+
+        writeConfig("data_directory = " + dir.resolve("data"), "127.0.0.1:0 inet n - n - - smtpd\n");
+        server.reload();
+        assertThat(transaction(port, "a@other.example", 3)[1]).startsWith("250");
+        traces.flush();
+        assertThat(traces.since(0, 1000)).as("traced again").hasSize(before + 1);
+        assertThat(connections()).as("counted again").isGreaterThan(conns);
+    }
+
+    private static double connections() {
+        return org.secumail.metrics.Metrics.registry().find("secumail.messages.accepted").counters().stream()
+                .mapToDouble(c -> c.count()).sum();
+    }
 }
