@@ -48,6 +48,9 @@
 #                   SM_DIR and SM_PORT in its environment, must stay in the foreground, and
 #                   is expected to be the JVM itself (exec) for the heap figures []
 #   LOADGEN_JAVA_OPTS JVM options for the load generator []
+#   ROUND_HOOK      shell command run before each measured round, with ROUND (1..ROUNDS),
+#                   SM_DIR and SM_PID in its environment (bench/observability-cost.sh uses it
+#                   to switch main.cf settings and reload between rounds of one JVM) []
 #   INSTALL_POSTFIX 1: apt-get install postfix (not started system-wide) when missing [0]
 #   KEEP_MAIL       1: keep the delivered messages at the end [0]
 set -u -o pipefail
@@ -274,6 +277,9 @@ say "measuring: $ROUNDS round(s) per server of $MESSAGES messages, $SESSIONS ses
     "$RECIPIENTS recipient(s), $PER_SESSION per session"
 printf '%-8s %-9s %10s %10s %9s %9s %8s %9s %11s\n' round server "acc msg/s" "dlv msg/s" "p50 ms" "p99 ms" accepted delivered "cpu ms/msg"
 for r in $(seq 1 "$ROUNDS"); do
+    if [ -n "${ROUND_HOOK:-}" ]; then
+        ROUND=$r SM_DIR=$SM_DIR SM_PID=${SM_PID:-} bash -c "$ROUND_HOOK" || say "round $r: ROUND_HOOK failed"
+    fi
     for s in "${ACTIVE[@]}"; do
         run_round "$s" "round$r-$s" "$MESSAGES"
         f=$RESULTS/round$r-$s.json
