@@ -104,6 +104,16 @@ if [ "$SAME_JVM" = 1 ]; then
         -v c1="$(col on cpu)" -v c0="$(col off cpu)" 'BEGIN {
         printf "cost of traces + metrics: throughput %+.1f %%, p99 %+.2f ms, server CPU %+.1f %% per message\n",
             (a1 - a0) * 100 / a0, p1 - p0, (c1 - c0) * 100 / c0 }'
+    # each block of four rounds (on off off on) compares rounds minutes apart: drift cancels
+    for r in $(seq 1 $((2 * PAIRS))); do
+        echo "$(mode_of "$r") $(jnum "$d/round$r-secumail.json" accepted_per_second) $(cat "$d/round$r-secumail.cpu" 2>/dev/null)"
+    done | awk '{ b = int((NR - 1) / 4); a[b, $1] += $2; c[b, $1] += $3; n[b, $1]++ }
+        END { for (i = 0; (i, "on") in n && (i, "off") in n; i++) {
+                  ta = (a[i, "on"] / n[i, "on"]) / (a[i, "off"] / n[i, "off"]) * 100 - 100
+                  tc = (c[i, "on"] / n[i, "on"]) / (c[i, "off"] / n[i, "off"]) * 100 - 100
+                  printf "block %d (rounds %d-%d): throughput %+.1f %%, CPU per message %+.1f %%\n", i + 1, 4 * i + 1, 4 * i + 4, ta, tc
+                  sa += ta; sc += tc; k++ }
+              if (k) printf "mean over %d blocks: throughput %+.1f %%, CPU per message %+.1f %%\n", k, sa / k, sc / k }'
     exit 0
 fi
 
