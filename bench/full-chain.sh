@@ -98,7 +98,7 @@ sm_pid=$!
 for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$SM_PORT") 2>/dev/null && break; sleep 0.2; done
 
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+rss_mb() { awk '/^VmRSS/ { printf "%.0f\n", $2 / 1024 }' "/proc/$1/status"; }
 pf_queue_empty() {
     for _ in $(seq 1 3000); do [ -z "$(postqueue -j 2>/dev/null | head -c1)" ] && return 0; sleep 0.2; done
     echo "full-chain: the seed's Postfix queue is not empty after 600 s" >&2
