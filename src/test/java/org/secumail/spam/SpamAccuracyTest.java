@@ -30,8 +30,17 @@ class SpamAccuracyTest {
         List<Path> ham = TestCorpus.shuffled(corpus, 12, "ham/easy_ham", "ham/easy_ham_2");
         List<Path> hard = TestCorpus.shuffled(corpus, 13, "ham/hard_ham");
 
+        // Debian's stock site files only (its plugin loads and 65_debian.cf): whatever else this
+        // machine's /etc/spamassassin holds (use_bayes 0, say) must not change the measurement
+        Path site = Files.createDirectories(dir.resolve("site"));
+        try (var files = Files.newDirectoryStream(Path.of("/etc/spamassassin"), "{*.pre,65_debian.cf}")) {
+            for (Path f : files) Files.copy(f, site.resolve(f.getFileName()));
+        } catch (java.nio.file.NoSuchFileException e) {
+            // no site directory: the rules alone
+        }
         MainConfig cfg = MainConfig.fromText(String.join("\n",
                 "data_directory = " + dir.resolve("data"),
+                "secumail_spam_site_rules_directory = " + site,
                 "secumail_spam_filter = yes",
                 "secumail_spam_network_tests = no",
                 "secumail_spam_bayes_auto_learn = no", ""), "main.cf", dir);
@@ -50,7 +59,7 @@ class SpamAccuracyTest {
             int fp = count(f, ham.subList(2000, 2400), true);
             int fpHard = count(f, hard.subList(150, 250), true);
             System.out.printf("spam accuracy sample: %d of 200 spam missed, %d of 400 ham and %d of 100 hard ham flagged%n", fn, fp, fpHard);
-            // measured: 20 of 200 missed, 0 and 5 flagged (bench/spam-accuracy.sh compares with SpamAssassin);
+            // measured: 19 of 200 missed, 1 and 5 flagged (bench/spam-accuracy.sh compares with SpamAssassin);
             // the bounds catch a regression, they are no target
             assertThat(fp).as("ham flagged as spam").isLessThanOrEqualTo(1);
             assertThat(fn).as("spam missed").isLessThanOrEqualTo(24);
