@@ -36,7 +36,10 @@ final class EndOfDataMilters {
             MilterReply r = sm.check(res.reply(), "END-OF-MESSAGE");
             if (r != null) return SessionMilters.toReply(r);
             if (ctx.discard != null) return null;
-            for (String line : edits.log()) SmtpSession.LOG.info("{}: milter {}", tx.queueId(), line);
+            for (String line : edits.log()) {
+                SmtpSession.LOG.info("{}: milter {}", tx.queueId(), line);
+                if (tx.trace != null) tx.trace.note("milter " + line);
+            }
             if (edits.contentChanged()) {
                 java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
                 for (HeaderField h : edits.headers()) h.writeTo(head);

@@ -188,6 +188,9 @@ final class SessionMilters {
 
     private void log(String qid, String action, String where, String text) {
         var ctx = s.ctx;
+        // the decision trace (secumail explain QUEUEID): a milter's answer at MAIL and later; one
+        // given at CONNECT or HELO is kept by the milter layer and shows as MAIL's reply
+        if (s.tx.trace != null) s.tx.trace.note("milter " + action + " at " + where + ": " + text);
         SmtpSession.LOG.info("{}: {}: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", qid, action, where, ctx.clientLabel(), text,
                 ctx.sender == null ? "" : ctx.sender, ctx.recipient == null ? "" : " to=<" + ctx.recipient + ">", ctx.protocol,
                 ctx.helo == null ? "" : ctx.helo);

@@ -149,6 +149,11 @@ class MilterClientSmtpTest {
         long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (milter.events('A').isEmpty() && System.nanoTime() < end) Thread.sleep(20);
         assertThat(milter.events('A')).as("the transaction's end is reported to the milter").isNotEmpty();
+        // the decision trace (secumail explain) names the milter's answers
+        server.traces().flush();
+        String trace = server.traces().since(0, 10).stream().map(org.secumail.trace.Trace::text).reduce("", String::concat);
+        assertThat(trace).contains("milter milter-reject at RCPT: 550-5.7.1 first line 550 5.7.1 second 100% sure")
+                .contains("milter milter-reject at END-OF-MESSAGE: 451 4.7.1 Service unavailable - try again later");
     }
 
     @Test
