@@ -33,6 +33,8 @@ public final class SpamScorer {
             Boolean.getBoolean("secumail.spam.profile") ? new java.util.concurrent.ConcurrentHashMap<>() : null;
 
     private final Map<Rule.Type, LiteralPrefilter> prefilters = new java.util.EnumMap<>(Rule.Type.class);
+    /** Body, rawbody and full rules tried only where a match can begin ({@link StartChars}). */
+    private final Map<String, StartChars> startChars = new HashMap<>();
 
     public SpamScorer(RuleSet rules) {
         this(rules, !"false".equals(System.getProperty("secumail.spam.prefilter")));
@@ -43,7 +45,14 @@ public final class SpamScorer {
         this.rules = rules;
         for (Rule m : rules.metas()) metaInputs.addAll(((Rule.Meta) m.test()).expression().references());
         if (prefilter) {
-            for (Rule.Type t : List.of(Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL)) prefilters.put(t, LiteralPrefilter.of(rules.rules(t)));
+            for (Rule.Type t : List.of(Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL)) {
+                prefilters.put(t, LiteralPrefilter.of(rules.rules(t)));
+                for (Rule r : rules.rules(t)) {
+                    if (!(r.test() instanceof Rule.Match m) || m.pattern() == null) continue;
+                    StartChars sc = StartChars.of(m.pattern());
+                    if (sc != null) startChars.put(r.name(), sc);
+                }
+            }
         }
     }
 
@@ -78,7 +87,7 @@ public final class SpamScorer {
                 if (late) { skipped.add(r.name() + " (time limit)"); continue; }
                 try {
                     long t0 = PROFILE == null ? 0 : System.nanoTime();
-                    double n = run(r, scan, details);
+                    double n = run(r, scan, details, startChars.get(r.name()));
                     if (PROFILE != null) PROFILE.computeIfAbsent(r.type() + " " + r.name(), k -> new java.util.concurrent.atomic.LongAdder()).add(System.nanoTime() - t0);
                     if (n > 0) counts.put(r.name(), n);
                 } catch (BudgetedText.BudgetExceeded e) {
@@ -108,7 +117,7 @@ public final class SpamScorer {
         return new SpamReport(Math.round(total * 1000) / 1000.0, rules.requiredScore(), hits, scan.bayes(), set, skipped);
     }
 
-    private static double run(Rule r, Scan scan, Map<String, String> details) {
+    private static double run(Rule r, Scan scan, Map<String, String> details, StartChars start) {
         MessageView v = scan.view();
         return switch (r.test()) {
             case Rule.Eval e -> {
@@ -121,10 +130,10 @@ public final class SpamScorer {
             case Rule.Match m -> switch (r.type()) {
                 case HEADER -> header(r, m, v, details);
                 case MIMEHEADER -> mimeHeader(r, m, v, details);
-                case BODY -> lines(r, m.pattern(), v.paragraphs, details);
-                case RAWBODY -> lines(r, m.pattern(), v.rawLines, details);
-                case URI -> lines(r, m.pattern(), v.uris, details);
-                case FULL -> lines(r, m.pattern(), List.of(v.full), details);
+                case BODY -> lines(r, m.pattern(), v.paragraphs, details, start);
+                case RAWBODY -> lines(r, m.pattern(), v.rawLines, details, start);
+                case URI -> lines(r, m.pattern(), v.uris, details, null);
+                case FULL -> lines(r, m.pattern(), List.of(v.full), details, start);
                 case META -> 0;
             };
         };
@@ -175,12 +184,29 @@ public final class SpamScorer {
         return 0;
     }
 
-    private static double lines(Rule r, Pattern p, List<String> texts, Map<String, String> details) {
+    private static double lines(Rule r, Pattern p, List<String> texts, Map<String, String> details, StartChars start) {
         boolean multiple = r.tflags().contains("multiple");
         int max = r.maxhits() > 0 ? r.maxhits() : Integer.MAX_VALUE;
         int n = 0;
         for (String t : texts) {
             Matcher x = p.matcher(budgeted(t));
+            if (start != null) {
+                // what find() does, trying only the positions a match can begin at: the first
+                // candidate where the pattern matches, left to right, is find()'s first match
+                x.useTransparentBounds(true).useAnchoringBounds(false);
+                int from = 0;
+                while (true) {
+                    int pos = start.next(t, from);
+                    if (pos < 0) break;
+                    x.region(pos, t.length());
+                    if (!x.lookingAt()) { from = pos + 1; continue; }
+                    if (n == 0) details.put(r.name(), snippet(x.group()));
+                    n++;
+                    if (!multiple || n >= max) return n;
+                    from = Math.max(x.end(), pos + 1);   // StartChars refuses patterns matching empty
+                }
+                continue;
+            }
             while (x.find()) {
                 if (n == 0) details.put(r.name(), (r.type() == Rule.Type.URI ? t : snippet(x.group())));
                 n++;

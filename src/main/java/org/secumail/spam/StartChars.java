@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.util.regex.Pattern;
+
+/**
+ * The characters a match of a pattern can begin with, so that a body rule is tried only at
+ * the positions holding one of them. Perl computes the same "start class" for every regex
+ * and skips to the next such character before trying a match; Java's {@code Matcher.find()}
+ * tries every position, which for SpamAssassin's obfuscation rules ({@code FUZZY_*}, the
+ * {@code (?:^|\s)<Y><O><U>...} forms, each starting with lookaheads and character classes)
+ * costs more than the rest of the match. Trying the pattern with {@code lookingAt()} at each
+ * candidate position, left to right, finds the same first match as {@code find()}.
+ *
+ * <p>Conservative like {@link RequiredLiterals}: a construct not understood here (a negated or
+ * nested class, {@code .}, {@code \W}, a back-reference, {@code \G}, COMMENTS mode) or a
+ * pattern that can match the empty string gives no filter. Zero-width parts (anchors,
+ * {@code \b}, lookarounds) are stepped over, which can only add candidates. Case folding
+ * follows Java without UNICODE_CASE: US-ASCII letters only. Characters above U+00FF are
+ * tracked as one "any of them" flag.
+ */
+final class StartChars {
+    /** More candidate characters than this among [a-z0-9] and the filter is not worth it. */
+    private static final int MAX_ALNUM = 20;
+
+    private final long[] low;      // U+0000..U+00FF
+    private final boolean high;    // any character above U+00FF
+    private final boolean atStart; // an alternative starting with ^ (not MULTILINE): position 0
+
+    private StartChars(long[] low, boolean high, boolean atStart) {
+        this.low = low;
+        this.high = high;
+        this.atStart = atStart;
+    }
+
+    /** Whether a match can begin with this character. */
+    boolean canStart(char c) {
+        return c > 0xff ? high : (low[c >> 6] & (1L << c)) != 0;
+    }
+
+    /** The first index at or after from whose character can begin a match, or -1. */
+    int next(CharSequence s, int from) {
+        if (from == 0 && atStart) return 0;
+        for (int i = from, n = s.length(); i < n; i++) if (canStart(s.charAt(i))) return i;
+        return -1;
+    }
+
+    /** The filter for a pattern, or null when none could be made or it would let most text through. */
+    static StartChars of(Pattern p) {
+        if ((p.flags() & (Pattern.COMMENTS | Pattern.LITERAL | Pattern.UNICODE_CASE | Pattern.CANON_EQ)) != 0) return null;
+        try {
+            Parser parser = new Parser(p.pattern(), (p.flags() & Pattern.MULTILINE) != 0
+                    || Pattern.compile("\\(\\?[a-zA-Z-]*m").matcher(p.pattern()).find());
+            Set set = parser.alternation();
+            if (parser.i != parser.re.length() || set.nullable || set.any) return null;
+            if ((p.flags() & Pattern.CASE_INSENSITIVE) != 0 || parser.foldSeen) set.foldAscii();
+            int alnum = 0;
+            for (char c = 'a'; c <= 'z'; c++) if (set.has(c)) alnum++;
+            for (char c = '0'; c <= '9'; c++) if (set.has(c)) alnum++;
+            return alnum > MAX_ALNUM ? null : new StartChars(set.low, set.high, set.atStart);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** What can start a match of a part: characters, "anything", and whether the part can match empty. */
+    private static final class Set {
+        final long[] low = new long[4];
+        boolean high;
+        boolean any;
+        boolean nullable;
+        boolean atStart;
+
+        void add(char c) { if (c > 0xff) high = true; else low[c >> 6] |= 1L << c; }
+
+        void addRange(char a, char b) {
+            for (int c = a; c <= Math.min(b, 0xff); c++) add((char) c);
+            if (b > 0xff) high = true;
+        }
+
+        boolean has(char c) { return (low[c >> 6] & (1L << c)) != 0; }
+
+        void addAll(Set o) {
+            for (int k = 0; k < 4; k++) low[k] |= o.low[k];
+            high |= o.high;
+            any |= o.any;
+            atStart |= o.atStart;
+        }
+
+        void foldAscii() {
+            for (char c = 'a'; c <= 'z'; c++) {
+                char u = (char) (c - 32);
+                if (has(c) || has(u)) { add(c); add(u); }
+            }
+        }
+    }
+
+    private static final class Parser {
+        final String re;
+        final boolean multiline;
+        int i;
+        boolean foldSeen;
+
+        Parser(String re, boolean multiline) {
+            this.re = re;
+            this.multiline = multiline;
+        }
+
+        /** Alternatives up to ")" or the end: the union; nullable when one alternative is. */
+        Set alternation() {
+            Set out = new Set();
+            while (true) {
+                Set s = sequence();
+                out.addAll(s);
+                out.nullable |= s.nullable;
+                if (i < re.length() && re.charAt(i) == '|') { i++; continue; }
+                return out;
+            }
+        }
+
+        /** One alternative: the atoms' sets up to and including the first that cannot match empty. */
+        Set sequence() {
+            Set out = new Set();
+            boolean done = false;
+            while (i < re.length() && re.charAt(i) != '|' && re.charAt(i) != ')') {
+                Set a = atom();
+                int min = quantifierMin();
+                if (done) continue;   // parsed only to move past it
+                out.addAll(a);
+                if (!a.nullable && min >= 1) done = true;
+            }
+            out.nullable = !done;
+            return out;
+        }
+
+        private Set atom() {
+            Set s = new Set();
+            char c = re.charAt(i);
+            if (c == '\\') return escape();
+            if (c == '[') return charClass();
+            if (c == '(') return group();
+            i++;
+            // ^ without MULTILINE matches only at the start: that alternative's one candidate is 0
+            if (c == '^' && !multiline) { s.atStart = true; return s; }
+            if (c == '^' || c == '$') { s.nullable = true; return s; }
+            if (c == '.') { s.any = true; return s; }
+            s.add(c);
+            return s;
+        }
+
+        private Set group() {
+            i++;
+            Set s;
+            if (re.startsWith("?=", i) || re.startsWith("?!", i) || re.startsWith("?<=", i) || re.startsWith("?<!", i)) {
+                i += re.charAt(i + 1) == '<' ? 3 : 2;
+                alternation();          // zero-width: stepped over
+                s = new Set();
+                s.nullable = true;
+            } else {
+                if (re.charAt(i) == '?') {
+                    int j = i + 1;
+                    if (re.startsWith("<", j)) {
+                        j = re.indexOf('>', j) + 1;
+                    } else {
+                        int flags = j;
+                        while (j < re.length() && "imsxdu-U".indexOf(re.charAt(j)) >= 0) j++;
+                        String f = re.substring(flags, j);
+                        if (f.contains("x") || f.contains("u") || f.contains("U")) throw new IllegalStateException("flags " + f);
+                        if (f.contains("i")) foldSeen = true;   // folding more is only more candidates
+                        if (j < re.length() && re.charAt(j) == ')') {   // inline flags, no group
+                            i = j + 1;
+                            s = new Set();
+                            s.nullable = true;
+                            return s;
+                        }
+                        if (j < re.length() && (re.charAt(j) == ':' || re.charAt(j) == '>')) j++;
+                        else throw new IllegalStateException("group " + re.substring(i));
+                    }
+                    i = j;
+                }
+                s = alternation();
+            }
+            if (i >= re.length() || re.charAt(i) != ')') throw new IllegalStateException("unclosed group");
+            i++;
+            return s;
+        }
+
+        private Set escape() {
+            Set s = new Set();
+            char d = re.charAt(i + 1);
+            i += 2;
+            switch (d) {
+                case 'b', 'B', 'A', 'z', 'Z' -> s.nullable = true;
+                case 'd' -> s.addRange('0', '9');
+                case 's' -> { for (char c : " \t\n\u000b\f\r".toCharArray()) s.add(c); }
+                case 'w' -> { s.addRange('a', 'z'); s.addRange('A', 'Z'); s.addRange('0', '9'); s.add('_'); }
+                case 'x' -> s.add(hex());
+                case 't' -> s.add('\t');
+                case 'n' -> s.add('\n');
+                case 'r' -> s.add('\r');
+                case 'f' -> s.add('\f');
+                case 'e' -> s.add('\u001b');
+                case 'G' -> throw new IllegalStateException("\\G");   // would match at every candidate
+                case 'u' -> {
+                    s.add((char) Integer.parseInt(re.substring(i, i + 4), 16));
+                    i += 4;
+                }
+                case 'p', 'P' -> {
+                    if (re.charAt(i) == '{') i = re.indexOf('}', i) + 1; else i++;
+                    s.any = true;
+                }
+                case 'Q' -> {
+                    int e = re.indexOf("\\E", i);
+                    i = e < 0 ? re.length() : e + 2;
+                    s.any = true;
+                }
+                case 'k' -> {
+                    i = re.indexOf('>', i) + 1;
+                    s.any = true;
+                }
+                case 'c' -> {
+                    i++;
+                    s.any = true;
+                }
+                default -> {
+                    if (Character.isLetterOrDigit(d)) s.any = true;   // \W \S \D \h \v \R \X, a back-reference, octal
+                    else s.add(d);
+                }
+            }
+            return s;
+        }
+
+        private char hex() {
+            int cp;
+            if (re.charAt(i) == '{') {
+                int e = re.indexOf('}', i);
+                cp = Integer.parseInt(re.substring(i + 1, e), 16);
+                i = e + 1;
+            } else {
+                cp = Integer.parseInt(re.substring(i, i + 2), 16);
+                i += 2;
+            }
+            if (cp > 0xffff) throw new IllegalStateException("supplementary");
+            return (char) cp;
+        }
+
+        /** [...] without negation, nesting or intersection. */
+        private Set charClass() {
+            Set s = new Set();
+            int end = classEnd(i);
+            i++;
+            String body = re.substring(i, end);
+            if (body.startsWith("^") || body.contains("[") || body.contains("&&")) {
+                i = end + 1;
+                s.any = true;   // negated or nested: not worked out here
+                return s;
+            }
+            boolean first = true;
+            while (re.charAt(i) != ']' || first) {
+                first = false;
+                char c = re.charAt(i);
+                if (c == '[' || re.startsWith("&&", i)) throw new IllegalStateException("nested class");
+                char lo;
+                if (c == '\\') {
+                    Set e = escape();
+                    if (e.nullable || e.any) throw new IllegalStateException("escape in class: " + re.substring(0, i));
+                    if (re.charAt(i) == '-' && re.charAt(i + 1) != ']' && single(e) >= 0) {
+                        lo = (char) single(e);
+                    } else {
+                        s.addAll(e);
+                        continue;
+                    }
+                } else {
+                    lo = c;
+                    i++;
+                }
+                if (re.charAt(i) == '-' && re.charAt(i + 1) != ']') {
+                    i++;
+                    char hi;
+                    if (re.charAt(i) == '\\') {
+                        int one = single(escape());
+                        if (one < 0) throw new IllegalStateException("range to a class");
+                        hi = (char) one;
+                    } else {
+                        hi = re.charAt(i++);
+                    }
+                    s.addRange(lo, hi);
+                } else {
+                    s.add(lo);
+                }
+            }
+            i++;
+            return s;
+        }
+
+        /** The index of the "]" closing the class that opens at "[" at start. */
+        private int classEnd(int start) {
+            int j = start + 1;
+            if (j < re.length() && re.charAt(j) == '^') j++;
+            if (j < re.length() && re.charAt(j) == ']') j++;
+            int depth = 1;
+            while (j < re.length()) {
+                char c = re.charAt(j);
+                if (c == '\\') { j += 2; continue; }
+                if (c == '[') depth++;
+                if (c == ']' && --depth == 0) return j;
+                j++;
+            }
+            throw new IllegalStateException("unclosed class");
+        }
+
+        /** The one character of an escape's set, or -1 when it has several. */
+        private static int single(Set e) {
+            int found = -1;
+            if (e.high) return -1;
+            for (int c = 0; c < 256; c++) {
+                if (e.has((char) c)) {
+                    if (found >= 0) return -1;
+                    found = c;
+                }
+            }
+            return found;
+        }
+
+        /** The minimum of a quantifier at i (consumed), 1 when none. */
+        private int quantifierMin() {
+            if (i >= re.length()) return 1;
+            char c = re.charAt(i);
+            int min;
+            if (c == '?' || c == '*') min = 0;
+            else if (c == '+') min = 1;
+            else if (c == '{') {
+                int end = re.indexOf('}', i);
+                min = Integer.parseInt(re.substring(i + 1, end).split(",", -1)[0].strip());
+                i = end;
+            } else {
+                return 1;
+            }
+            i++;
+            if (i < re.length() && (re.charAt(i) == '?' || re.charAt(i) == '+')) i++;
+            return min;
+        }
+    }
+}
