@@ -35,6 +35,8 @@ public final class SpamScorer {
     private final Map<Rule.Type, LiteralPrefilter> prefilters = new java.util.EnumMap<>(Rule.Type.class);
     /** Body, rawbody and full rules tried only where a match can begin ({@link StartChars}). */
     private final Map<String, StartChars> startChars = new HashMap<>();
+    /** Pattern rules read first by a linear-time automaton ({@link AutomatonPrefilter}). */
+    private final Map<String, AutomatonPrefilter> automata = new HashMap<>();
 
     public SpamScorer(RuleSet rules) {
         this(rules, !"false".equals(System.getProperty("secumail.spam.prefilter")));
@@ -53,8 +55,35 @@ public final class SpamScorer {
                     if (sc != null) startChars.put(r.name(), sc);
                 }
             }
+            for (Rule.Type t : List.of(Rule.Type.HEADER, Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL)) {
+                for (Rule r : rules.rules(t)) {
+                    if (!(r.test() instanceof Rule.Match m) || m.pattern() == null || m.negate()) continue;
+                    if (!needsAutomaton(r, m)) continue;
+                    AutomatonPrefilter a = AutomatonPrefilter.of(m.pattern());
+                    if (a != null) automata.put(r.name(), a);
+                }
+            }
+            if (PROFILE != null) {
+                long bytes = automata.values().stream().mapToLong(AutomatonPrefilter::bytes).sum();
+                System.err.println("spam: " + automata.size() + " automata, " + bytes / 1024 + " KiB");
+            }
         }
     }
+
+    /**
+     * Whether a rule is worth an automaton: a header rule on ALL (the whole header, kilobytes
+     * long), a body, rawbody or full rule whose pattern is long (many alternatives tried at
+     * each position, even where its literals occur), or one that neither the literal
+     * prefilter nor the start-character filter keeps from running. A short pattern with a
+     * narrow filter fails fast where it starts; an automaton would cost more than it saves.
+     */
+    private boolean needsAutomaton(Rule r, Rule.Match m) {
+        if (r.type() == Rule.Type.HEADER) return "ALL".equals(m.header());
+        if (m.pattern().pattern().length() > AUTOMATON_MIN_PATTERN) return true;
+        return RequiredLiterals.of(m.pattern()) == null && !startChars.containsKey(r.name());
+    }
+
+    static final int AUTOMATON_MIN_PATTERN = 200;
 
     private static List<String> texts(Rule.Type t, MessageView v) {
         return switch (t) {
@@ -87,7 +116,7 @@ public final class SpamScorer {
                 if (late) { skipped.add(r.name() + " (time limit)"); continue; }
                 try {
                     long t0 = PROFILE == null ? 0 : System.nanoTime();
-                    double n = run(r, scan, details, startChars.get(r.name()));
+                    double n = run(r, scan, details, startChars.get(r.name()), automata.get(r.name()));
                     if (PROFILE != null) PROFILE.computeIfAbsent(r.type() + " " + r.name(), k -> new java.util.concurrent.atomic.LongAdder()).add(System.nanoTime() - t0);
                     if (n > 0) counts.put(r.name(), n);
                 } catch (BudgetedText.BudgetExceeded e) {
@@ -117,7 +146,7 @@ public final class SpamScorer {
         return new SpamReport(Math.round(total * 1000) / 1000.0, rules.requiredScore(), hits, scan.bayes(), set, skipped);
     }
 
-    private static double run(Rule r, Scan scan, Map<String, String> details, StartChars start) {
+    private static double run(Rule r, Scan scan, Map<String, String> details, StartChars start, AutomatonPrefilter auto) {
         MessageView v = scan.view();
         return switch (r.test()) {
             case Rule.Eval e -> {
@@ -128,12 +157,12 @@ public final class SpamScorer {
             case Rule.Exists x -> v.header(x.header(), "") != null ? 1 : 0;
             case Rule.Meta m -> 0;
             case Rule.Match m -> switch (r.type()) {
-                case HEADER -> header(r, m, v, details);
+                case HEADER -> header(r, m, v, details, auto);
                 case MIMEHEADER -> mimeHeader(r, m, v, details);
-                case BODY -> lines(r, m.pattern(), v.paragraphs, details, start);
-                case RAWBODY -> lines(r, m.pattern(), v.rawLines, details, start);
-                case URI -> lines(r, m.pattern(), v.uris, details, null);
-                case FULL -> lines(r, m.pattern(), List.of(v.full), details, start);
+                case BODY -> lines(r, m.pattern(), v.paragraphs, details, start, auto);
+                case RAWBODY -> lines(r, m.pattern(), v.rawLines, details, start, auto);
+                case URI -> lines(r, m.pattern(), v.uris, details, null, null);
+                case FULL -> lines(r, m.pattern(), List.of(v.full), details, start, auto);
                 case META -> 0;
             };
         };
@@ -157,9 +186,10 @@ public final class SpamScorer {
         return f + "(" + String.join(", ", e.args()) + ")";
     }
 
-    private static double header(Rule r, Rule.Match m, MessageView v, Map<String, String> details) {
+    private static double header(Rule r, Rule.Match m, MessageView v, Map<String, String> details, AutomatonPrefilter auto) {
         String value = v.header(m.header(), m.modifier());
         if (value == null) value = m.ifUnset() != null ? m.ifUnset() : "";
+        if (auto != null && !auto.mayMatch(value)) return 0;   // only for rules without "!~"
         Matcher x = m.pattern().matcher(budgeted(value));
         boolean found = x.find();
         if (found != m.negate()) {
@@ -184,11 +214,15 @@ public final class SpamScorer {
         return 0;
     }
 
-    private static double lines(Rule r, Pattern p, List<String> texts, Map<String, String> details, StartChars start) {
+    private static double lines(Rule r, Pattern p, List<String> texts, Map<String, String> details, StartChars start, AutomatonPrefilter auto) {
         boolean multiple = r.tflags().contains("multiple");
         int max = r.maxhits() > 0 ? r.maxhits() : Integer.MAX_VALUE;
         int n = 0;
         for (String t : texts) {
+            if (auto != null) {
+                boolean mm = auto.mayMatch(t);
+                if (!mm) continue;
+            }
             Matcher x = p.matcher(budgeted(t));
             if (start != null) {
                 // what find() does, trying only the positions a match can begin at: the first
