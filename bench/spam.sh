@@ -25,7 +25,7 @@ WORK=$(mktemp -d /tmp/spam-bench.XXXXXX)
 chmod 755 "$WORK"
 OURS_PID=""
 trap 'kill $OURS_PID $(cat "$WORK/spamd.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
-command -v spamd >/dev/null && command -v spamc >/dev/null || die "install spamassassin and spamc"
+command -v spamd >/dev/null && command -v spamc >/dev/null || die "install spamassassin, spamd and spamc (Debian 12 packages spamd apart)"
 [ -f target/secumail.jar ] || { . scripts/jdk.sh; mvn -B -ntp -q package -DskipTests; }
 . scripts/jdk.sh
 

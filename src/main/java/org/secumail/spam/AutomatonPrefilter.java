@@ -63,11 +63,33 @@ final class AutomatonPrefilter {
         }
     }
 
+    /** Scans before the automaton judges whether it pays. */
+    static final int TRIAL_SCANS = 1000;
+    /** An automaton that rules out fewer texts than this share of its trial is switched off. */
+    static final double MIN_REFUSED = 0.2;
+
+    private final java.util.concurrent.atomic.AtomicInteger scans = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean off;
+
     /**
      * False when no match of the pattern can occur in the text; true when one may (also when
-     * the text is not US-ASCII, or every runner is busy with another message).
+     * the text is not US-ASCII, every runner is busy with another message, or the automaton
+     * was switched off: a superset so loose that it rules out under a fifth of the texts of
+     * its first thousand scans costs more than it saves).
      */
     boolean mayMatch(CharSequence text) {
+        if (off) return true;
+        boolean maybe = scan(text);
+        if (!maybe) refused.incrementAndGet();
+        if (scans.incrementAndGet() == TRIAL_SCANS && refused.get() < MIN_REFUSED * TRIAL_SCANS) off = true;
+        return maybe;
+    }
+
+    /** Whether the trial switched this automaton off. */
+    boolean off() { return off; }
+
+    private boolean scan(CharSequence text) {
         for (int k = 0; k < RUNNERS; k++) {
             NFARunAutomaton run = runners.getAndSet(k, null);
             if (run == null) continue;

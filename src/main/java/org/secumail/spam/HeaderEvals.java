@@ -124,8 +124,15 @@ final class HeaderEvals {
      * magnitude (the oldest is left out when it is exactly 0 and there are others).
      */
     private static double shiftedDate(Scan s, double min, double max) {
+        // a dozen DATE_IN_PAST_* / DATE_IN_FUTURE_* rules ask for the same figure
+        double hours = (Double) s.view().memo.computeIfAbsent("date-shift-hours", k -> dateShiftHours(s));
+        return hit(!Double.isNaN(hours) && hours >= min && hours < max);
+    }
+
+    /** The shift in hours, or NaN when the message has no usable Date: or Received: date. */
+    private static double dateShiftHours(Scan s) {
         Date date = date(s.view().all("Date").isEmpty() ? null : MessageView.decoded(s.view().all("Date").get(0)));
-        if (date == null) return 0;
+        if (date == null) return Double.NaN;
         List<Long> diffs = new ArrayList<>();
         for (HeaderField h : s.view().all("Received")) {
             String v = MessageView.decoded(h);
@@ -134,12 +141,11 @@ final class HeaderEvals {
             Date r = date(v.substring(semi + 1));
             if (r != null) diffs.add(date.getTime() - r.getTime());
         }
-        if (diffs.isEmpty()) return 0;
+        if (diffs.isEmpty()) return Double.NaN;
         if (diffs.size() > 1 && diffs.get(diffs.size() - 1) == 0) diffs.remove(diffs.size() - 1);
         long best = diffs.get(0);
         for (long d : diffs) if (Math.abs(d) < Math.abs(best)) best = d;
-        double hours = best / 3_600_000.0;
-        return hit(hours >= min && hours < max);
+        return best / 3_600_000.0;
     }
 
     /** The To: address (or its local part) standing as the Subject, as spammers personalise it. */
@@ -234,24 +240,45 @@ final class HeaderEvals {
         if (what.equals("replyto") && !replyFm) return 0;
         if (what.equals("reply") && (!reply.isEmpty() && !replyFm || reply.isEmpty() && !fromFm)) return 0;
         String target = what.equals("replyto") || replyFm ? reply : from;
-        java.util.regex.Matcher m = BODY_ADDR.matcher(s.view().text);
-        int n = 0;
-        while (m.find() && n++ < 100) {
-            String b = m.group().toLowerCase(Locale.ROOT);
-            if (freemail(s, b) && !b.equals(target)) return 1;
-        }
+        for (String b : bodyAddresses(s)) if (freemail(s, b) && !b.equals(target)) return 1;
         return 0;
     }
 
+    /** The first 100 addresses in the body text, lower-cased (read by both reply tests). */
+    @SuppressWarnings("unchecked")
+    private static List<String> bodyAddresses(Scan s) {
+        return (List<String>) s.view().memo.computeIfAbsent("body-addresses", k -> {
+            // what BODY_ADDR.find() finds, looked for from each "@" (a local part cannot hold
+            // one): find() would try every position of the text with a greedy run
+            List<String> out = new ArrayList<>();
+            String t = s.view().text;
+            java.util.regex.Matcher m = BODY_ADDR.matcher(t);
+            int at = t.indexOf('@');
+            while (at >= 0 && out.size() < 100) {
+                int start = at;
+                while (start > 0 && LOCAL_CHARS.indexOf(t.charAt(start - 1)) >= 0) start--;
+                if (start < at && m.region(start, t.length()).lookingAt()) {
+                    out.add(m.group().toLowerCase(Locale.ROOT));
+                    at = t.indexOf('@', m.end());
+                } else {
+                    at = t.indexOf('@', at + 1);
+                }
+            }
+            return out;
+        });
+    }
+
+    private static final String LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-";
     private static final java.util.regex.Pattern BODY_ADDR = java.util.regex.Pattern.compile("[a-zA-Z0-9._%+-]+@[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*\\.[a-zA-Z]{2,}");
 
     private static boolean freemail(Scan s, String address) {
         if (address == null || address.isEmpty()) return false;
         String d = FromHeader.domain(address.strip()).toLowerCase(Locale.ROOT);
         if (d.isEmpty()) return false;
-        var domains = s.rules().conf().freemailDomains;
-        if (domains.contains(d)) return true;
-        for (String g : domains) if (g.indexOf('*') >= 0 && Scan.globMatch(g, d)) return true;
-        return false;
+        return (Boolean) s.view().memo.computeIfAbsent("freemail:" + d, k -> {
+            if (s.rules().conf().freemailDomains.contains(d)) return true;
+            for (String g : s.rules().conf().freemailGlobs()) if (Scan.globMatch(g, d)) return true;
+            return false;
+        });
     }
 }

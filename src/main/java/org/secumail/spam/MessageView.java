@@ -58,6 +58,12 @@ public final class MessageView {
     final Relays relays;
     /** The rendered text of all parts, not yet collapsed (for Bayes and length tests). */
     final String text;
+    /**
+     * What eval tests work out once per message and several rules read (the Date: shift,
+     * free-mail verdicts per domain, the addresses in the body). One message is scored by
+     * one thread, so a plain map.
+     */
+    final Map<String, Object> memo = new HashMap<>();
 
     private MessageView(RawMessage raw, byte[] fullBytes, String envelopeFrom, List<String> envelopeTo, Relays.Trust trust) throws IOException {
         this.raw = raw;

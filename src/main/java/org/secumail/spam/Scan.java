@@ -36,18 +36,25 @@ record Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<Strin
 
     /** Whether an address matches a SpamAssassin address glob ("*@example.com", "*.example.com"). */
     static boolean globMatch(String glob, String address) {
-        String g = glob.toLowerCase(Locale.ROOT);
-        String a = address.toLowerCase(Locale.ROOT);
-        StringBuilder re = new StringBuilder();
-        for (char c : g.toCharArray()) {
-            switch (c) {
-                case '*' -> re.append(".*");
-                case '?' -> re.append('.');
-                default -> re.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+        java.util.regex.Pattern p = GLOBS.get(glob);
+        if (p == null) {
+            StringBuilder re = new StringBuilder();
+            for (char c : glob.toLowerCase(Locale.ROOT).toCharArray()) {
+                switch (c) {
+                    case '*' -> re.append(".*");
+                    case '?' -> re.append('.');
+                    default -> re.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+                }
             }
+            p = java.util.regex.Pattern.compile(re.toString());
+            if (GLOBS.size() > 20_000) GLOBS.clear();   // globs come from the configuration: a bound all the same
+            GLOBS.put(glob, p);
         }
-        return a.matches(re.toString());
+        return p.matcher(address.toLowerCase(Locale.ROOT)).matches();
     }
+
+    /** Compiled address globs (welcomelist_from, freemail_domains ...), by glob. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.regex.Pattern> GLOBS = new java.util.concurrent.ConcurrentHashMap<>();
 
     static boolean anyGlob(List<String> globs, String address) {
         if (address.isEmpty()) return false;
