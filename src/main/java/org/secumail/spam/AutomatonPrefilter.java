@@ -64,7 +64,7 @@ final class AutomatonPrefilter {
     }
 
     /** Scans before the automaton judges whether it pays. */
-    static final int TRIAL_SCANS = 1000;
+    static final int TRIAL_SCANS = 200;
     /** An automaton that rules out fewer texts than this share of its trial is switched off. */
     static final double MIN_REFUSED = 0.2;
 
@@ -76,7 +76,7 @@ final class AutomatonPrefilter {
      * False when no match of the pattern can occur in the text; true when one may (also when
      * the text is not US-ASCII, every runner is busy with another message, or the automaton
      * was switched off: a superset so loose that it rules out under a fifth of the texts of
-     * its first thousand scans costs more than it saves).
+     * its first 200 scans costs more than it saves).
      */
     boolean mayMatch(CharSequence text) {
         if (off) return true;

@@ -172,6 +172,17 @@ public final class MessageView {
      * address), "name" (the first display name).
      */
     public String header(String name, String modifier) {
+        // hundreds of rules read a few headers (120 read ALL): each is decoded once per message
+        Object v = memo.computeIfAbsent("header\0" + name + "\0" + modifier, k -> {
+            String h = headerUncached(name, modifier);
+            return h == null ? NO_HEADER : h;
+        });
+        return v == NO_HEADER ? null : (String) v;
+    }
+
+    private static final Object NO_HEADER = new Object();
+
+    private String headerUncached(String name, String modifier) {
         String lower = name.toLowerCase(Locale.ROOT);
         // the pseudo-headers are case-sensitive, so a real "MessageID:" field is not MESSAGEID
         List<HeaderField> fields = switch (name) {
