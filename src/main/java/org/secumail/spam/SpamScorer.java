@@ -35,6 +35,8 @@ public final class SpamScorer {
     private final Map<Rule.Type, LiteralPrefilter> prefilters = new java.util.EnumMap<>(Rule.Type.class);
     /** Body, rawbody and full rules tried only where a match can begin ({@link StartChars}). */
     private final Map<String, StartChars> startChars = new HashMap<>();
+    /** Header rules by header and modifier: the literal prefilter of each header's rules. */
+    private final Map<String, LiteralPrefilter> headerPrefilters = new HashMap<>();
     /** Pattern rules read first by a linear-time automaton ({@link AutomatonPrefilter}). */
     private final Map<String, AutomatonPrefilter> automata = new HashMap<>();
 
@@ -55,6 +57,14 @@ public final class SpamScorer {
                     if (sc != null) startChars.put(r.name(), sc);
                 }
             }
+            Map<String, List<Rule>> byHeader = new HashMap<>();
+            for (Rule r : rules.rules(Rule.Type.HEADER)) {
+                if (headerKey(r) != null) byHeader.computeIfAbsent(headerKey(r), k -> new ArrayList<>()).add(r);
+            }
+            byHeader.forEach((k, list) -> {
+                LiteralPrefilter lp = LiteralPrefilter.of(list);
+                if (lp.filtered() > 0) headerPrefilters.put(k, lp);
+            });
             for (Rule.Type t : List.of(Rule.Type.HEADER, Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL)) {
                 for (Rule r : rules.rules(t)) {
                     if (!(r.test() instanceof Rule.Match m) || m.pattern() == null || m.negate()) continue;
@@ -85,6 +95,28 @@ public final class SpamScorer {
 
     static final int AUTOMATON_MIN_PATTERN = 200;
 
+    /**
+     * The header and modifier a header rule reads, when the literal prefilter may skip it:
+     * not for "!~" (a rule that hits where its pattern is absent) nor with an if-unset text.
+     */
+    private static String headerKey(Rule r) {
+        if (!(r.test() instanceof Rule.Match m) || m.pattern() == null || m.negate() || m.ifUnset() != null) return null;
+        return m.header() + "\0" + m.modifier();
+    }
+
+    /** Whether a header rule may hit: its literals occur in the header it reads (scanned once per header). */
+    private boolean headerMayHit(Rule r, MessageView v, Map<String, boolean[]> found) {
+        String key = headerKey(r);
+        LiteralPrefilter lp = key == null ? null : headerPrefilters.get(key);
+        if (lp == null) return true;
+        Rule.Match m = (Rule.Match) r.test();
+        boolean[] f = found.computeIfAbsent(key, k -> {
+            String value = v.header(m.header(), m.modifier());
+            return lp.scan(List.of(value == null ? "" : value));
+        });
+        return lp.mayHit(r, f);
+    }
+
     private static List<String> texts(Rule.Type t, MessageView v) {
         return switch (t) {
             case BODY -> v.paragraphs;
@@ -105,6 +137,7 @@ public final class SpamScorer {
         Map<String, String> details = new HashMap<>();
         List<String> skipped = new ArrayList<>();
         boolean late = false;
+        Map<String, boolean[]> headerFound = new HashMap<>();
         for (Rule.Type type : List.of(Rule.Type.HEADER, Rule.Type.MIMEHEADER, Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.URI, Rule.Type.FULL)) {
             LiteralPrefilter pre = prefilters.get(type);
             boolean[] found = pre == null ? null : pre.scan(texts(type, scan.view()));
@@ -112,6 +145,7 @@ public final class SpamScorer {
                 if (r.score(set) == 0 && !metaInputs.contains(r.name())) continue;
                 if (!network && r.tflags().contains("net")) continue;
                 if (found != null && !pre.mayHit(r, found)) continue;
+                if (type == Rule.Type.HEADER && !headerMayHit(r, scan.view(), headerFound)) continue;
                 if (!late && System.nanoTime() > deadlineNanos) late = true;
                 if (late) { skipped.add(r.name() + " (time limit)"); continue; }
                 try {
