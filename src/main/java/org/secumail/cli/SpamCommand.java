@@ -87,6 +87,7 @@ public final class SpamCommand {
                 return 2;
             }
             if (org.secumail.spam.SpamFilter.profile() != null) {
+                out.println(org.secumail.spam.SpamFilter.automatonStats());
                 out.println("rule cost (ms, all messages):");
                 org.secumail.spam.SpamFilter.profile().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(Integer.getInteger("secumail.spam.profile.top", 40))
                         .forEach(e -> out.println(String.format("  %8.1f  %s", e.getValue() / 1e6, e.getKey())));

@@ -253,34 +253,39 @@ public final class SpamScorer {
         int max = r.maxhits() > 0 ? r.maxhits() : Integer.MAX_VALUE;
         int n = 0;
         for (String t : texts) {
-            if (auto != null) {
-                boolean mm = auto.mayMatch(t);
-                if (!mm) continue;
-            }
-            Matcher x = p.matcher(budgeted(t));
-            if (start != null) {
-                // what find() does, trying only the positions a match can begin at: the first
-                // candidate where the pattern matches, left to right, is find()'s first match
-                x.useTransparentBounds(true).useAnchoringBounds(false);
-                int from = 0;
-                while (true) {
-                    int pos = start.next(t, from);
-                    if (pos < 0) break;
-                    x.region(pos, t.length());
-                    if (!x.lookingAt()) { from = pos + 1; continue; }
-                    if (n == 0) details.put(r.name(), snippet(x.group()));
-                    n++;
-                    if (!multiple || n >= max) return n;
-                    from = Math.max(x.end(), pos + 1);   // StartChars refuses patterns matching empty
-                }
-                continue;
-            }
-            while (x.find()) {
-                if (n == 0) details.put(r.name(), (r.type() == Rule.Type.URI ? t : snippet(x.group())));
+            if (auto != null && !auto.mayMatch(t)) continue;
+            long t0 = auto != null && auto.inTrial() ? System.nanoTime() : 0;
+            n = matches(r, p, t, n, multiple, max, details, start);
+            if (t0 != 0) auto.patternRan(System.nanoTime() - t0);
+            if (n > 0 && (!multiple || n >= max)) return n;
+        }
+        return n;
+    }
+
+    /** The hits in one text added to n, stopping at the first unless multiple, or at max. */
+    private static int matches(Rule r, Pattern p, String t, int n, boolean multiple, int max, Map<String, String> details, StartChars start) {
+        Matcher x = p.matcher(budgeted(t));
+        if (start != null) {
+            // what find() does, trying only the positions a match can begin at: the first
+            // candidate where the pattern matches, left to right, is find()'s first match
+            x.useTransparentBounds(true).useAnchoringBounds(false);
+            int from = 0;
+            while (true) {
+                int pos = start.next(t, from);
+                if (pos < 0) return n;
+                x.region(pos, t.length());
+                if (!x.lookingAt()) { from = pos + 1; continue; }
+                if (n == 0) details.put(r.name(), snippet(x.group()));
                 n++;
                 if (!multiple || n >= max) return n;
-                if (x.end() == x.start() && x.end() >= t.length()) break;
+                from = Math.max(x.end(), pos + 1);   // StartChars refuses patterns matching empty
             }
+        }
+        while (x.find()) {
+            if (n == 0) details.put(r.name(), (r.type() == Rule.Type.URI ? t : snippet(x.group())));
+            n++;
+            if (!multiple || n >= max) return n;
+            if (x.end() == x.start() && x.end() >= t.length()) break;
         }
         return n;
     }
