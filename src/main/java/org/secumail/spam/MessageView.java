@@ -172,8 +172,16 @@ public final class MessageView {
      * address), "name" (the first display name).
      */
     public String header(String name, String modifier) {
+        return header(headerMemoKey(name, modifier), name, modifier);
+    }
+
+    /** The key a header is kept under in {@link #memo} (rules work it out once, at load). */
+    static String headerMemoKey(String name, String modifier) { return "header\0" + name + "\0" + modifier; }
+
+    /** {@link #header(String, String)} with its memo key worked out already. */
+    String header(String memoKey, String name, String modifier) {
         // hundreds of rules read a few headers (120 read ALL): each is decoded once per message
-        Object v = memo.computeIfAbsent("header\0" + name + "\0" + modifier, k -> {
+        Object v = memo.computeIfAbsent(memoKey, k -> {
             String h = headerUncached(name, modifier);
             return h == null ? NO_HEADER : h;
         });
