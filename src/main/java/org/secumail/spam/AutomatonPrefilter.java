@@ -9,7 +9,7 @@ import org.apache.lucene.util.automaton.Automata;
 import org.apache.lucene.util.automaton.Automaton;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.lucene.util.automaton.Operations;
 
 /**
@@ -41,28 +41,31 @@ final class AutomatonPrefilter {
     /** The largest automaton (Lucene's own accounting) kept for one rule. */
     static final long MAX_BYTES = 1L << 20;
     /**
-     * Determinized states all runners of all rules may cache together; the runner whose scan
-     * goes past it starts afresh, so memory stays bounded (about 650 bytes a state, 20 MB in
-     * all) while the states ordinary mail visits stay cached (16,500 for all rules after the
-     * 400 corpus messages of the tests).
+     * Determinized states the runners of all rules may cache together; the runner whose scan
+     * goes past it starts afresh, so memory stays bounded (about a kilobyte a state with
+     * Lucene's own) while the states ordinary mail visits stay cached (16,500 for all rules
+     * after the 400 corpus messages of the tests).
      */
-    static final int MAX_CACHED_STATES = 32_000;
+    static final int MAX_CACHED_STATES = 16_000;
     private static final AtomicLong CACHED = new AtomicLong();
-    /** Runners per rule: messages scored at the same time each take one, none waits. */
-    private static final int RUNNERS = 2;
 
-    private final Automaton nfa;
+    /** The automaton; null once switched off. */
+    private volatile Automaton nfa;
     /** The pattern folds case: the automaton knows lower case only, and reads the text so. */
     private final boolean lower;
-    private final AtomicReferenceArray<AutomatonRunner> runners = new AtomicReferenceArray<>(RUNNERS);
+    /**
+     * The one runner, taken by a scan and put back after it. A scan that finds it taken (two
+     * messages at the same rule at the same moment, rare with hundreds of rules) says maybe
+     * rather than wait or keep a second cache: memory matters more than those few patterns.
+     * Null for good once the trial switched the automaton off, so its memory goes.
+     */
+    private final AtomicReference<AutomatonRunner> runner = new AtomicReference<>();
 
     private AutomatonPrefilter(Automaton nfa, boolean lower) {
         this.nfa = nfa;
         this.lower = lower;
-        for (int k = 0; k < RUNNERS; k++) {
-            runners.set(k, new AutomatonRunner(nfa, lower));
-            CACHED.addAndGet(runners.get(k).size());
-        }
+        runner.set(new AutomatonRunner(nfa, lower));
+        CACHED.addAndGet(runner.get().size());
     }
 
     /** Scans before the automaton judges whether it pays. */
@@ -109,34 +112,45 @@ final class AutomatonPrefilter {
     private void judge() {
         if (patternRuns.get() == 0) return;
         double perRun = (double) patternNanos.get() / patternRuns.get();
-        if (refused.get() * perRun < scanNanos.get()) off = true;
+        if (refused.get() * perRun < scanNanos.get()) {
+            off = true;
+            OFF.incrementAndGet();
+            nfa = null;
+            AutomatonRunner r = runner.getAndSet(null);   // (a scan holding it drops it itself)
+            if (r != null) CACHED.addAndGet(-r.size());
+        }
     }
 
     /** Whether the trial switched this automaton off. */
     boolean off() { return off; }
 
     private boolean scan(CharSequence text) {
-        for (int k = 0; k < RUNNERS; k++) {
-            AutomatonRunner run = runners.getAndSet(k, null);
-            if (run == null) continue;
-            int before = run.size();
-            try {
-                return run.mayMatch(text);
-            } finally {
-                int size = run.size();
+        AutomatonRunner run = runner.getAndSet(null);
+        if (run == null) return true;
+        int before = run.size();
+        try {
+            return run.mayMatch(text);
+        } finally {
+            int size = run.size();
+            if (off) {
+                CACHED.addAndGet(-before);   // switched off meanwhile: not put back
+            } else {
                 if (CACHED.addAndGet(size - before) > MAX_CACHED_STATES || size >= AutomatonRunner.MAX_STATES) {
                     RESETS.incrementAndGet();
                     CACHED.addAndGet(-size);
                     run = new AutomatonRunner(nfa, lower);
                     CACHED.addAndGet(run.size());
                 }
-                runners.set(k, run);
+                runner.set(run);
             }
         }
-        return true;
     }
 
     private static final AtomicLong RESETS = new AtomicLong();
+    private static final AtomicLong OFF = new AtomicLong();
+
+    /** How many automata their trial switched off. */
+    static long switchedOff() { return OFF.get(); }
 
     /** How many times a runner started afresh because all caches together were full. */
     static long resets() { return RESETS.get(); }
@@ -146,12 +160,9 @@ final class AutomatonPrefilter {
 
     /** Memory held: the automaton and what its runners have determinized so far. */
     long bytes() {
-        long b = nfa.ramBytesUsed();
-        for (int k = 0; k < RUNNERS; k++) {
-            AutomatonRunner r = runners.get(k);
-            if (r != null) b += r.bytes() + 400L * r.size();   // the table, and Lucene's states (about 400 bytes each)
-        }
-        return b;
+        AutomatonRunner r = runner.get();
+        Automaton a = nfa;
+        return (a == null ? 0 : a.ramBytesUsed()) + (r == null ? 0 : r.bytes() + 700L * r.size());   // the table, and Lucene's states
     }
 
     /** The prefilter for a pattern, or null when none could be made within the limits. */

@@ -175,6 +175,7 @@ public final class PerlRegex {
     /** Copies the character class starting at p[i] == '[' and returns the index after it. */
     private static int charClass(String p, int i, StringBuilder out) {
         int n = p.length();
+        int start = out.length();
         out.append('[');
         int j = i + 1;
         if (j < n && p.charAt(j) == '^') { out.append('^'); j++; }
@@ -185,7 +186,16 @@ public final class PerlRegex {
                 j = escape(p, j, out);
                 continue;
             }
-            if (c == ']') { out.append(']'); return j + 1; }
+            if (c == ']') {
+                String one = oneCharacter(out.substring(start + 1));
+                if (one != null) {
+                    out.setLength(start);
+                    out.append(one);
+                } else {
+                    out.append(']');
+                }
+                return j + 1;
+            }
             if (c == '[') {
                 if (j + 1 < n && p.charAt(j + 1) == ':') {
                     int e = p.indexOf(":]", j + 2);
@@ -209,6 +219,29 @@ public final class PerlRegex {
             j++;
         }
         throw new PatternSyntaxException("unclosed character class", p, i);
+    }
+
+    /**
+     * A class of one character ({@code [\xc3]}, {@code [.]}: SpamAssassin's obfuscation tags
+     * hold thousands) written as that character: Java compiles every class into a 256-entry
+     * table, some 25 MB for Debian's rules, and a single character into a small node. Null
+     * when the body is anything else. Left as classes: letter escapes other than the
+     * character ones ({@code [\b]} is a backspace, {@code \b} a word boundary), and space
+     * and {@code #}, which mean something else outside a class in /x mode.
+     */
+    static String oneCharacter(String body) {
+        if (body.length() == 1) {
+            char c = body.charAt(0);
+            if (c == '^' || Character.isWhitespace(c) || c == '#') return null;
+            return Character.isLetterOrDigit(c) || c > 0x7f ? body : "\\" + c;
+        }
+        if (body.length() == 2 && body.charAt(0) == '\\') {
+            char d = body.charAt(1);
+            if ("tnrfea".indexOf(d) >= 0 || !Character.isLetterOrDigit(d) && !Character.isWhitespace(d) && d != '#') return body;
+            return null;
+        }
+        if (body.matches("\\\\x(?:[0-9a-fA-F]{2}|\\{[0-9a-fA-F]{1,6}\\})")) return body;
+        return null;
     }
 
     private static String posix(String name) {

@@ -52,6 +52,7 @@ public final class SpamFilter implements AutoCloseable {
     SpamFilter(RuleSet rules, Bayes bayes, Settings settings, Relays.Trust trust, Hashcash hashcash, org.secumail.dns.Resolver dns) {
         this.rules = rules;
         this.scorer = new SpamScorer(rules);
+        if (SpamScorer.PROFILE != null) awaitAutomata(scorer);   // a profile of the steady state
         this.bayes = bayes;
         this.settings = settings;
         this.trust = trust;
@@ -224,6 +225,14 @@ public final class SpamFilter implements AutoCloseable {
     }
     /** For the profile: automaton states cached now, and caches started afresh. */
     public static String automatonStats() {
-        return "automaton states cached " + AutomatonPrefilter.cachedStates() + ", caches started afresh " + AutomatonPrefilter.resets();
+        return "automaton states cached " + AutomatonPrefilter.cachedStates() + ", caches started afresh " + AutomatonPrefilter.resets()
+                + ", switched off by their trial " + AutomatonPrefilter.switchedOff();
+    }
+    private static void awaitAutomata(SpamScorer s) {
+        try {
+            s.awaitAutomata();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,14 +47,19 @@ public final class SpamScorer {
      * @param memoKey    for a header rule: the key of its header in the message's memo
      */
     private record Plan(Rule rule, boolean metaInput, boolean net, LiteralPrefilter literals, String headerKey,
-                        String memoKey, StartChars start, AutomatonPrefilter automaton) { }
+                        String memoKey, StartChars start, AtomicReference<AutomatonPrefilter> automaton) { }
 
     private final Map<Rule.Type, List<Plan>> plans = new java.util.EnumMap<>(Rule.Type.class);
 
     /** Header rules by header and modifier: the literal prefilter of each header's rules. */
     private final Map<String, LiteralPrefilter> headerPrefilters = new HashMap<>();
-    /** Pattern rules read first by a linear-time automaton ({@link AutomatonPrefilter}). */
-    private final Map<String, AutomatonPrefilter> automata = new HashMap<>();
+    /**
+     * Pattern rules read first by a linear-time automaton ({@link AutomatonPrefilter}), each
+     * filled in by a background thread: building them all takes a second or two, which neither
+     * start-up nor a reload should wait for (a rule runs without its automaton until then).
+     */
+    private final Map<String, AtomicReference<AutomatonPrefilter>> automata = new java.util.LinkedHashMap<>();
+    private final Thread automatonBuilder;
 
     public SpamScorer(RuleSet rules) {
         this(rules, !"false".equals(System.getProperty("secumail.spam.prefilter")));
@@ -83,14 +89,8 @@ public final class SpamScorer {
             for (Rule.Type t : List.of(Rule.Type.HEADER, Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL)) {
                 for (Rule r : rules.rules(t)) {
                     if (!(r.test() instanceof Rule.Match m) || m.pattern() == null || m.negate()) continue;
-                    if (!needsAutomaton(r, m)) continue;
-                    AutomatonPrefilter a = AutomatonPrefilter.of(m.pattern());
-                    if (a != null) automata.put(r.name(), a);
+                    if (needsAutomaton(r, m)) automata.put(r.name(), new AtomicReference<>());
                 }
-            }
-            if (PROFILE != null) {
-                long bytes = automata.values().stream().mapToLong(AutomatonPrefilter::bytes).sum();
-                System.err.println("spam: " + automata.size() + " automata, " + bytes / 1024 + " KiB");
             }
         }
         for (Rule.Type t : TYPES) {
@@ -104,6 +104,27 @@ public final class SpamScorer {
             }
             plans.put(t, list);
         }
+        automatonBuilder = automata.isEmpty() ? null
+                : Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("spam-automata").start(this::buildAutomata);
+    }
+
+    private void buildAutomata() {
+        int built = 0;
+        long bytes = 0;
+        for (var e : automata.entrySet()) {
+            Rule.Match m = (Rule.Match) rules.rule(e.getKey()).test();
+            AutomatonPrefilter a = AutomatonPrefilter.of(m.pattern());
+            if (a == null) continue;
+            e.getValue().set(a);
+            built++;
+            bytes += a.bytes();
+        }
+        if (PROFILE != null) System.err.println("spam: " + built + " automata, " + bytes / 1024 + " KiB");
+    }
+
+    /** Waits until every automaton is built (tests, and the profile of "spam check"). */
+    void awaitAutomata() throws InterruptedException {
+        if (automatonBuilder != null) automatonBuilder.join();
     }
 
     /**
@@ -209,7 +230,7 @@ public final class SpamScorer {
     private static double run(Plan p, Scan scan, Map<String, String> details) {
         Rule r = p.rule();
         StartChars start = p.start();
-        AutomatonPrefilter auto = p.automaton();
+        AutomatonPrefilter auto = p.automaton() == null ? null : p.automaton().get();
         MessageView v = scan.view();
         return switch (r.test()) {
             case Rule.Eval e -> {

@@ -73,4 +73,17 @@ class PerlRegexTest {
         assertThat(PerlRegex.compile("(?P<n>x)", 0).matcher("x").find()).isTrue();
         assertThat(PerlRegex.compile("(?i)ABC", Pattern.CASE_INSENSITIVE).matcher("abc").find()).isTrue();
     }
+
+    @Test
+    void aClassOfOneCharacterIsWrittenAsThatCharacter() {
+        assertThat(PerlRegex.translate("[\\xc3][\\xa1]", false)).isEqualTo("\\xc3\\xa1");
+        assertThat(PerlRegex.translate("a[.]b[a][-]", false)).isEqualTo("a\\.ba\\-");
+        assertThat(PerlRegex.translate("[\\]]", false)).isEqualTo("\\]");
+        assertThat(PerlRegex.translate("[\\b]", false)).as("a backspace, not a word boundary").isEqualTo("[\\b]");
+        assertThat(PerlRegex.translate("[^a][ab][\\d]", false)).isEqualTo("[^a][ab][\\d]");
+        assertThat(PerlRegex.translate("a[ ]b[#]", true)).as("/x: a space or # outside a class means something else").isEqualTo("a[ ]b[#]");
+        Pattern p = PerlRegex.compile("x[.][\\x41][\\\\]", Pattern.CASE_INSENSITIVE);
+        assertThat(p.matcher("X.a\\").find()).isTrue();
+        assertThat(p.matcher("XxA\\").find()).isFalse();
+    }
 }
