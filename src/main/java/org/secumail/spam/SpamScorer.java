@@ -120,6 +120,10 @@ public final class SpamScorer {
             bytes += a.bytes();
         }
         if (PROFILE != null) System.err.println("spam: " + built + " automata, " + bytes / 1024 + " KiB");
+        // Building them leaves tens of megabytes of garbage (Lucene's intermediate automata),
+        // which would keep the heap, and the resident size, that much larger until a full
+        // collection: collect once now, while the server is idle at start or reload.
+        System.gc();
     }
 
     /** Waits until every automaton is built (tests, and the profile of "spam check"). */
