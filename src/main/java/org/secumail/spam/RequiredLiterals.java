@@ -82,28 +82,13 @@ final class RequiredLiterals {
                 } else if (c == '[') {
                     skipClass();
                 } else if (c == '(') {
-                    i++;
-                    if (re.startsWith("?=", i) || re.startsWith("?!", i) || re.startsWith("?<=", i) || re.startsWith("?<!", i)) {
-                        i += re.charAt(i + 1) == '<' ? 3 : 2;
-                        alternation();
+                    RegexSyntax.Opening o = RegexSyntax.group(re, i);
+                    i = o.next();
+                    if (o.kind() == RegexSyntax.Kind.FLAGS_ONLY) continue;   // inline flags: no group
+                    group = alternation();
+                    if (o.kind() == RegexSyntax.Kind.LOOKAROUND) {
+                        group = null;
                         zeroWidth = true;
-                    } else {
-                        if (re.charAt(i) == '?') {
-                            int j = i + 1;
-                            if (re.startsWith("<", j)) { // named group
-                                j = re.indexOf('>', j) + 1;
-                            } else {
-                                while (j < re.length() && "imsxdu-U".indexOf(re.charAt(j)) >= 0) j++;
-                                if (j < re.length() && re.charAt(j) == ')') { // inline flags: no group
-                                    i = j + 1;
-                                    continue;
-                                }
-                                if (j < re.length() && (re.charAt(j) == ':' || re.charAt(j) == '>')) j++;
-                                else throw new IllegalStateException("group " + re.substring(i));
-                            }
-                            i = j;
-                        }
-                        group = alternation();
                     }
                     if (i >= re.length() || re.charAt(i) != ')') throw new IllegalStateException("unclosed group");
                     i++;
@@ -199,16 +184,9 @@ final class RequiredLiterals {
                 case 'f' -> { return "\f"; }
                 case 'e' -> { return "\u001b"; }
                 case 'x' -> {
-                    int cp;
-                    if (re.charAt(i) == '{') {
-                        int e = re.indexOf('}', i);
-                        cp = Integer.parseInt(re.substring(i + 1, e), 16);
-                        i = e + 1;
-                    } else {
-                        cp = Integer.parseInt(re.substring(i, i + 2), 16);
-                        i += 2;
-                    }
-                    return cp <= 0xff ? String.valueOf((char) cp) : null;
+                    int[] h = RegexSyntax.hex(re, i);
+                    i = h[1];
+                    return h[0] <= 0xff ? String.valueOf((char) h[0]) : null;
                 }
                 default -> {
                     if (Character.isLetterOrDigit(d)) throw new IllegalStateException("escape \\" + d);

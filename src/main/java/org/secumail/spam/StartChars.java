@@ -149,36 +149,21 @@ final class StartChars {
         }
 
         private Set group() {
-            i++;
+            RegexSyntax.Opening o = RegexSyntax.group(re, i);
+            String f = o.flags();
+            if (f.contains("x") || f.contains("u") || f.contains("U")) throw new IllegalStateException("flags " + f);
+            if (f.contains("i")) foldSeen = true;   // folding more is only more candidates
+            i = o.next();
             Set s;
-            if (re.startsWith("?=", i) || re.startsWith("?!", i) || re.startsWith("?<=", i) || re.startsWith("?<!", i)) {
-                i += re.charAt(i + 1) == '<' ? 3 : 2;
-                alternation();          // zero-width: stepped over
+            if (o.kind() == RegexSyntax.Kind.FLAGS_ONLY) {   // inline flags, no group
                 s = new Set();
                 s.nullable = true;
-            } else {
-                if (re.charAt(i) == '?') {
-                    int j = i + 1;
-                    if (re.startsWith("<", j)) {
-                        j = re.indexOf('>', j) + 1;
-                    } else {
-                        int flags = j;
-                        while (j < re.length() && "imsxdu-U".indexOf(re.charAt(j)) >= 0) j++;
-                        String f = re.substring(flags, j);
-                        if (f.contains("x") || f.contains("u") || f.contains("U")) throw new IllegalStateException("flags " + f);
-                        if (f.contains("i")) foldSeen = true;   // folding more is only more candidates
-                        if (j < re.length() && re.charAt(j) == ')') {   // inline flags, no group
-                            i = j + 1;
-                            s = new Set();
-                            s.nullable = true;
-                            return s;
-                        }
-                        if (j < re.length() && (re.charAt(j) == ':' || re.charAt(j) == '>')) j++;
-                        else throw new IllegalStateException("group " + re.substring(i));
-                    }
-                    i = j;
-                }
-                s = alternation();
+                return s;
+            }
+            s = alternation();
+            if (o.kind() == RegexSyntax.Kind.LOOKAROUND) {   // zero-width: stepped over
+                s = new Set();
+                s.nullable = true;
             }
             if (i >= re.length() || re.charAt(i) != ')') throw new IllegalStateException("unclosed group");
             i++;
@@ -231,17 +216,10 @@ final class StartChars {
         }
 
         private char hex() {
-            int cp;
-            if (re.charAt(i) == '{') {
-                int e = re.indexOf('}', i);
-                cp = Integer.parseInt(re.substring(i + 1, e), 16);
-                i = e + 1;
-            } else {
-                cp = Integer.parseInt(re.substring(i, i + 2), 16);
-                i += 2;
-            }
-            if (cp > 0xffff) throw new IllegalStateException("supplementary");
-            return (char) cp;
+            int[] h = RegexSyntax.hex(re, i);
+            i = h[1];
+            if (h[0] > 0xffff) throw new IllegalStateException("supplementary");
+            return (char) h[0];
         }
 
         /** [...] without negation, nesting or intersection. */

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import org.apache.lucene.util.automaton.Automata;
+import org.apache.lucene.util.automaton.Automaton;
+import org.apache.lucene.util.automaton.Operations;
+
+/**
+ * A Java pattern as a Lucene automaton over US-ASCII that accepts a superset of what the
+ * pattern matches, for {@link AutomatonPrefilter}: recursive descent over the pattern's syntax,
+ * each construct an automaton can express built as one, the others widened (see the
+ * prefilter for what becomes what). A construct not understood gives no automaton.
+ */
+final class RegexAutomaton {
+    private RegexAutomaton() { }
+
+    /**
+     * The automaton of any string followed by a string of the widened pattern: run over a
+     * text, it reaches an accepting state where a match of the pattern may end. Null when the
+     * pattern holds a construct not handled here.
+     *
+     * @param fold     whether the pattern folds case anywhere (ASCII, applied to all of it)
+     * @param exactUpTo counted repetitions up to this many are kept exact, above it widened
+     */
+    static Automaton search(String pattern, boolean fold, int exactUpTo) {
+        try {
+            Builder b = new Builder(pattern, fold, exactUpTo);
+            Automaton a = b.alternation();
+            if (b.i != b.re.length()) return null;
+            return nz(Operations.concatenate(ANY_STRING, a));
+        } catch (RuntimeException | StackOverflowError e) {
+            return null;
+        }
+    }
+
+    private static final Automaton ANY_CHAR = Automata.makeCharRange(0, 0x7f);
+    private static final Automaton ANY_STRING = Operations.repeat(ANY_CHAR);
+    /** The empty language (a pattern that needs characters above U+007F), with a start state. */
+    private static final Automaton NOTHING = nothing();
+
+    /**
+     * Lucene gives the empty language as an automaton without states, which its own union and
+     * run then cannot start from: the empty language here always has its start state.
+     */
+    static Automaton nz(Automaton a) { return a.getNumStates() == 0 ? NOTHING : a; }
+
+    private static Automaton nothing() {
+        Automaton a = new Automaton();
+        a.createState();
+        a.finishState();
+        return a;
+    }
+
+    /** Recursive descent over Java's pattern syntax, building the superset automaton. */
+    private static final class Builder {
+        final String re;
+        final boolean fold;
+        final int exactUpTo;
+        int i;
+
+        Builder(String re, boolean fold, int exactUpTo) {
+            this.re = re;
+            this.fold = fold;
+            this.exactUpTo = exactUpTo;
+        }
+
+        Automaton alternation() {
+            List<Automaton> alts = new ArrayList<>();
+            while (true) {
+                alts.add(sequence());
+                if (i < re.length() && re.charAt(i) == '|') { i++; continue; }
+                return alts.size() == 1 ? alts.get(0) : nz(Operations.union(alts));
+            }
+        }
+
+        Automaton sequence() {
+            List<Automaton> parts = new ArrayList<>();
+            while (i < re.length() && re.charAt(i) != '|' && re.charAt(i) != ')') {
+                Automaton a = atom();
+                parts.add(quantified(a));
+            }
+            return parts.isEmpty() ? Automata.makeEmptyString() : parts.size() == 1 ? parts.get(0) : nz(Operations.concatenate(parts));
+        }
+
+        private Automaton quantified(Automaton a) {
+            if (i >= re.length()) return a;
+            char c = re.charAt(i);
+            int min;
+            int max;
+            if (c == '?') { min = 0; max = 1; }
+            else if (c == '*') { min = 0; max = -1; }
+            else if (c == '+') { min = 1; max = -1; }
+            else if (c == '{' && re.indexOf('}', i) > i && re.substring(i + 1, re.indexOf('}', i)).matches("\\s*\\d+\\s*(,\\s*\\d*\\s*)?")) {
+                int end = re.indexOf('}', i);
+                String[] mm = re.substring(i + 1, end).split(",", -1);
+                min = Integer.parseInt(mm[0].strip());
+                max = mm.length == 1 ? min : mm[1].isBlank() ? -1 : Integer.parseInt(mm[1].strip());
+                i = end;
+            } else {
+                return a;
+            }
+            i++;
+            if (i < re.length() && (re.charAt(i) == '?' || re.charAt(i) == '+')) i++;   // lazy, possessive: same or fewer matches
+            if (max == 1) return min == 0 ? Operations.optional(a) : a;
+            if (max >= 0 && max <= exactUpTo) return nz(Operations.repeat(a, min, max));
+            return nz(Operations.repeat(a, Math.min(min, exactUpTo)));   // at least min(n, exactUpTo): a superset
+        }
+
+        private Automaton atom() {
+            char c = re.charAt(i);
+            if (c == '\\') return escape();
+            if (c == '[') return chars(charClass());
+            if (c == '(') return group();
+            i++;
+            if (c == '^' || c == '$') return Automata.makeEmptyString();
+            if (c == '.') return ANY_CHAR;
+            return chars(one(c));
+        }
+
+        private Automaton group() {
+            RegexSyntax.Opening o = RegexSyntax.group(re, i);
+            if (o.flags().contains("x") || o.flags().contains("u") || o.flags().contains("U")) throw new IllegalStateException("flags " + o.flags());
+            i = o.next();
+            if (o.kind() == RegexSyntax.Kind.FLAGS_ONLY) return Automata.makeEmptyString();
+            Automaton a = alternation();
+            if (o.kind() == RegexSyntax.Kind.LOOKAROUND) a = Automata.makeEmptyString();   // zero-width: matches the empty string
+            if (i >= re.length() || re.charAt(i) != ')') throw new IllegalStateException("unclosed group");
+            i++;
+            return a;
+        }
+
+        /** An escape outside a class. */
+        private Automaton escape() {
+            char d = re.charAt(i + 1);
+            switch (d) {
+                case 'b', 'B', 'A', 'z', 'Z', 'G' -> { i += 2; return Automata.makeEmptyString(); }
+                case 'k' -> { i = re.indexOf('>', i) + 1; return ANY_STRING; }
+                case 'Q' -> {
+                    int e = re.indexOf("\\E", i + 2);
+                    String lit = e < 0 ? re.substring(i + 2) : re.substring(i + 2, e);
+                    i = e < 0 ? re.length() : e + 2;
+                    List<Automaton> parts = new ArrayList<>();
+                    for (char c : lit.toCharArray()) parts.add(chars(one(c)));
+                    return parts.isEmpty() ? Automata.makeEmptyString() : nz(Operations.concatenate(parts));
+                }
+                default -> {
+                    if (d >= '1' && d <= '9') {            // back-reference: any string
+                        i += 2;
+                        while (i < re.length() && Character.isDigit(re.charAt(i))) i++;
+                        return ANY_STRING;
+                    }
+                    return chars(classEscape());
+                }
+            }
+        }
+
+        /** An escape standing for characters (in or out of a class), consumed. */
+        private BitSet classEscape() {
+            char d = re.charAt(i + 1);
+            i += 2;
+            BitSet s = new BitSet(0x10000);
+            switch (d) {
+                case 'd' -> s.set('0', '9' + 1);
+                case 'D' -> { s.set('0', '9' + 1); s.flip(0, 0x10000); }
+                case 's' -> space(s);
+                case 'S' -> { space(s); s.flip(0, 0x10000); }
+                case 'w' -> word(s);
+                case 'W' -> { word(s); s.flip(0, 0x10000); }
+                case 'h', 'H', 'v', 'V', 'p', 'P' -> {
+                    if ((d == 'p' || d == 'P') && i < re.length()) {
+                        if (re.charAt(i) == '{') i = re.indexOf('}', i) + 1; else i++;
+                    }
+                    s.set(0, 0x10000);                   // not worked out: any character
+                }
+                case 'x' -> s.set(hex());
+                case 'u' -> { s.set(Integer.parseInt(re.substring(i, i + 4), 16)); i += 4; }
+                case '0' -> {
+                    int j = i;
+                    while (j < re.length() && j < i + 3 && re.charAt(j) >= '0' && re.charAt(j) <= '7') j++;
+                    s.set(Integer.parseInt(re.substring(i, j), 8));
+                    i = j;
+                }
+                case 'c' -> s.set(re.charAt(i++) ^ 64);
+                case 't' -> s.set('\t');
+                case 'n' -> s.set('\n');
+                case 'r' -> s.set('\r');
+                case 'f' -> s.set('\f');
+                case 'a' -> s.set(7);
+                case 'e' -> s.set(0x1b);
+                default -> {
+                    if (Character.isLetterOrDigit(d)) throw new IllegalStateException("escape \\" + d);
+                    s.set(d);
+                }
+            }
+            return s;
+        }
+
+        private int hex() {
+            int[] h = RegexSyntax.hex(re, i);
+            i = h[1];
+            if (h[0] > 0xffff) throw new IllegalStateException("supplementary");
+            return h[0];
+        }
+
+        /** [...] at i, consumed: negation, ranges, escapes and nested classes (union); no "&&". */
+        private BitSet charClass() {
+            i++;
+            boolean negate = i < re.length() && re.charAt(i) == '^';
+            if (negate) i++;
+            BitSet s = new BitSet(0x10000);
+            boolean first = true;
+            while (i < re.length() && (re.charAt(i) != ']' || first)) {
+                first = false;
+                char c = re.charAt(i);
+                if (re.startsWith("&&", i)) throw new IllegalStateException("class intersection");
+                if (c == '[') { s.or(charClass()); continue; }
+                int lo;
+                if (c == '\\') {
+                    BitSet e = classEscape();
+                    if (e.cardinality() != 1 || !(re.charAt(i) == '-' && i + 1 < re.length() && re.charAt(i + 1) != ']')) {
+                        s.or(e);
+                        continue;
+                    }
+                    lo = e.nextSetBit(0);
+                } else {
+                    lo = c;
+                    i++;
+                }
+                if (i + 1 < re.length() && re.charAt(i) == '-' && re.charAt(i + 1) != ']' && re.charAt(i + 1) != '[') {
+                    i++;
+                    int hi;
+                    if (re.charAt(i) == '\\') {
+                        BitSet e = classEscape();
+                        if (e.cardinality() != 1) throw new IllegalStateException("range to a class");
+                        hi = e.nextSetBit(0);
+                    } else {
+                        hi = re.charAt(i++);
+                    }
+                    if (hi < lo) throw new IllegalStateException("bad range");
+                    s.set(lo, hi + 1);
+                } else {
+                    s.set(lo);
+                }
+            }
+            if (i >= re.length()) throw new IllegalStateException("unclosed class");
+            i++;
+            if (negate) {
+                if (fold) fold(s);   // Java folds before negating: [^a] under (?i) excludes A too
+                s.flip(0, 0x10000);
+            }
+            return s;
+        }
+
+        private static BitSet one(char c) {
+            BitSet s = new BitSet(0x10000);
+            s.set(c);
+            return s;
+        }
+
+        private static void space(BitSet s) { for (char c : " \t\n\u000b\f\r".toCharArray()) s.set(c); }
+
+        private static void word(BitSet s) {
+            s.set('a', 'z' + 1);
+            s.set('A', 'Z' + 1);
+            s.set('0', '9' + 1);
+            s.set('_');
+        }
+
+        private static void fold(BitSet s) {
+            for (char c = 'a'; c <= 'z'; c++) {
+                char u = (char) (c - 32);
+                if (s.get(c) || s.get(u)) { s.set(c); s.set(u); }
+            }
+        }
+
+        /**
+         * One step over a set of characters (ASCII-folded when the pattern folds), US-ASCII
+         * only: the automaton is asked about US-ASCII texts only, where a match cannot use
+         * anything else. This drops the dozens of Latin-1 and UTF-8 look-alikes the
+         * obfuscation rules spell out for each letter, which make determinization explode.
+         */
+        private Automaton chars(BitSet s) {
+            if (fold) {
+                for (char c = 'A'; c <= 'Z'; c++) if (s.get(c)) s.set(c + 32);
+                s.clear('A', 'Z' + 1);
+            }
+            s.clear(0x80, 0x10000);
+            List<int[]> ranges = new ArrayList<>();
+            for (int a = s.nextSetBit(0); a >= 0; a = s.nextSetBit(a)) {
+                int b = s.nextClearBit(a);
+                ranges.add(new int[] {a, b - 1});
+                a = b;
+            }
+            if (ranges.isEmpty()) return NOTHING;   // Lucene's makeEmpty() has no state and breaks concatenation
+            int[] starts = new int[ranges.size()];
+            int[] ends = new int[ranges.size()];
+            for (int k = 0; k < ranges.size(); k++) { starts[k] = ranges.get(k)[0]; ends[k] = ranges.get(k)[1]; }
+            return Automata.makeCharClass(starts, ends);
+        }
+    }
+}
