@@ -165,8 +165,9 @@ final class AutomatonPrefilter {
         int bad = Pattern.COMMENTS | Pattern.LITERAL | Pattern.UNICODE_CASE | Pattern.CANON_EQ | Pattern.UNICODE_CHARACTER_CLASS;
         if ((p.flags() & bad) != 0) return null;
         boolean fold = (p.flags() & Pattern.CASE_INSENSITIVE) != 0 || Pattern.compile("\\(\\?[a-zA-Z]*i").matcher(p.pattern()).find();
+        boolean multiline = (p.flags() & Pattern.MULTILINE) != 0 || Pattern.compile("\\(\\?[a-zA-Z]*m").matcher(p.pattern()).find();
         for (int exact : new int[] {3, 2, 1}) {   // fewer exact repetitions, a smaller automaton
-            Automaton search = RegexAutomaton.search(p.pattern(), fold, exact);
+            Automaton search = RegexAutomaton.search(p.pattern(), fold, multiline, exact);
             if (search == null) return null;   // a construct not handled: the rule runs without
             if (search.ramBytesUsed() <= MAX_BYTES) return new AutomatonPrefilter(search, fold);
         }

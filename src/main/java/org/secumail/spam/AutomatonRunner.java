@@ -33,28 +33,37 @@ final class AutomatonRunner {
 
     long bytes() { return 2L * table.length; }
 
-    /** Whether the automaton accepts a prefix of the text (true also for a text not US-ASCII). */
+    /**
+     * Whether the automaton accepts a prefix of the text, or the whole text followed by
+     * {@link RegexAutomaton#END} (true also for a text not US-ASCII, or holding NUL).
+     */
     boolean mayMatch(CharSequence text) {
         if (run.isAccept(0)) return true;
-        char[] t = table;
         int state = 0;
         for (int i = 0, n = text.length(); i < n; i++) {
             char c = text.charAt(i);
-            if (c >= 0x80) return true;   // the automaton knows US-ASCII texts only
+            if (c >= 0x80 || c == RegexAutomaton.END) return true;   // the automaton knows US-ASCII only, NUL ends
             if (lower && c >= 'A' && c <= 'Z') c += 32;
-            int idx = state << 7 | c;
-            char e = idx < t.length ? t[idx] : 0;
-            if (e == 0) {
-                int next = run.step(state, c);
-                if (next >= MAX_STATES) return true;   // the prefilter starts this runner afresh
-                e = next < 0 ? DEAD : (char) ((next + 1) | (run.isAccept(next) ? ACCEPT : 0));
-                if (idx >= t.length) table = t = Arrays.copyOf(t, Math.max(t.length * 2, (idx | 127) + 1));
-                t[idx] = e;
-            }
+            char e = next(state, c);
             if (e == DEAD) return false;
             if ((e & ACCEPT) != 0) return true;
             state = e - 1;   // e < ACCEPT here
         }
-        return false;
+        char e = next(state, RegexAutomaton.END);   // a pattern ending in "$" may end here
+        return e != DEAD && (e & ACCEPT) != 0;
+    }
+
+    /** The table's entry for the step from state on c, worked out by Lucene the first time. */
+    private char next(int state, char c) {
+        int idx = state << 7 | c;
+        char[] t = table;
+        char e = idx < t.length ? t[idx] : 0;
+        if (e != 0) return e;
+        int next = run.step(state, c);
+        if (next >= MAX_STATES) return ACCEPT;   // too many states: maybe (the prefilter starts afresh)
+        e = next < 0 ? DEAD : (char) ((next + 1) | (run.isAccept(next) ? ACCEPT : 0));
+        if (idx >= t.length) table = t = Arrays.copyOf(t, Math.max(t.length * 2, (idx | 127) + 1));
+        t[idx] = e;
+        return e;
     }
 }

@@ -25,9 +25,18 @@ final class RegexAutomaton {
      * @param fold     whether the pattern folds case anywhere (ASCII, applied to all of it)
      * @param exactUpTo counted repetitions up to this many are kept exact, above it widened
      */
-    static Automaton search(String pattern, boolean fold, int exactUpTo) {
+    /** States a repetition's minimum may copy the repeated part into, whatever exactUpTo. */
+    static final int SMALL_REPEAT = 128;
+
+    /**
+     * The symbol a runner reads after the last character of a text (a text holding NUL is
+     * always "maybe"), so that a pattern ending in "$" can say no where the text goes on.
+     */
+    static final char END = 0;
+
+    static Automaton search(String pattern, boolean fold, boolean multiline, int exactUpTo) {
         try {
-            Builder b = new Builder(pattern, fold, exactUpTo);
+            Builder b = new Builder(pattern, fold, multiline, exactUpTo);
             Automaton a = b.alternation();
             if (b.i != b.re.length()) return null;
             return nz(Operations.concatenate(ANY_STRING, a));
@@ -58,12 +67,14 @@ final class RegexAutomaton {
     private static final class Builder {
         final String re;
         final boolean fold;
+        final boolean multiline;
         final int exactUpTo;
         int i;
 
-        Builder(String re, boolean fold, int exactUpTo) {
+        Builder(String re, boolean fold, boolean multiline, int exactUpTo) {
             this.re = re;
             this.fold = fold;
+            this.multiline = multiline;
             this.exactUpTo = exactUpTo;
         }
 
@@ -106,7 +117,10 @@ final class RegexAutomaton {
             if (i < re.length() && (re.charAt(i) == '?' || re.charAt(i) == '+')) i++;   // lazy, possessive: same or fewer matches
             if (max == 1) return min == 0 ? Operations.optional(a) : a;
             if (max >= 0 && max <= exactUpTo) return nz(Operations.repeat(a, min, max));
-            return nz(Operations.repeat(a, Math.min(min, exactUpTo)));   // at least min(n, exactUpTo): a superset
+            // at least min(n, exactUpTo) times, a superset; the whole minimum when the repeated
+            // part is small (a class: [0-9a-f]{10,64} is worth its ten copies, a word list is not)
+            int least = (long) a.getNumStates() * min <= SMALL_REPEAT ? min : Math.min(min, exactUpTo);
+            return nz(Operations.repeat(a, least));
         }
 
         private Automaton atom() {
@@ -115,9 +129,23 @@ final class RegexAutomaton {
             if (c == '[') return chars(charClass());
             if (c == '(') return group();
             i++;
+            if (c == '$' && re.substring(i).chars().allMatch(ch -> ch == ')')) return end();
             if (c == '^' || c == '$') return Automata.makeEmptyString();
             if (c == '.') return ANY_CHAR;
             return chars(one(c));
+        }
+
+        /**
+         * A "$" with nothing after it but the closing of groups: the match ends at the end of
+         * the text, or before a final line end (with MULTILINE, before any line end, which the
+         * automaton may read since nothing follows). Elsewhere "$" is dropped, like "^".
+         */
+        private Automaton end() {
+            Automaton end = Automata.makeChar(END);
+            Automaton lineEnd = Automata.makeCharSet(new int[] {'\n', '\r'});
+            if (multiline) return nz(Operations.union(List.of(end, lineEnd)));
+            Automaton crlf = Automata.makeString("\r\n");
+            return nz(Operations.union(List.of(end, Operations.concatenate(lineEnd, end), Operations.concatenate(crlf, end))));
         }
 
         private Automaton group() {

@@ -134,14 +134,16 @@ public final class SpamScorer {
     /**
      * Whether a rule is worth an automaton: a header rule on ALL (the whole header, kilobytes
      * long), a body, rawbody or full rule whose pattern is long (many alternatives tried at
-     * each position, even where its literals occur), or one that neither the literal
-     * prefilter nor the start-character filter keeps from running. A short pattern with a
+     * each position, even where its literals occur), or one without literals whose start
+     * characters are none or include the space (tried at every word). A short pattern with a
      * narrow filter fails fast where it starts; an automaton would cost more than it saves.
      */
     private boolean needsAutomaton(Rule r, Rule.Match m) {
         if (r.type() == Rule.Type.HEADER) return "ALL".equals(m.header());
         if (m.pattern().pattern().length() > AUTOMATON_MIN_PATTERN) return true;
-        return RequiredLiterals.of(m.pattern()) == null && !startChars.containsKey(r.name());
+        if (RequiredLiterals.of(m.pattern()) != null) return false;
+        StartChars sc = startChars.get(r.name());
+        return sc == null || sc.canStart(' ');   // tried at every word when it can begin with a space
     }
 
     static final int AUTOMATON_MIN_PATTERN = 200;
@@ -179,6 +181,8 @@ public final class SpamScorer {
      * @param network whether network tests run (and score set 1/3 applies)
      * @param deadlineNanos System.nanoTime() after which no further rule starts
      */
+    static final boolean PARALLEL = !"false".equals(System.getProperty("secumail.spam.parallel"));
+
     SpamReport score(Scan scan, boolean network, long deadlineNanos) {
         int set = (network ? 1 : 0) + (Double.isNaN(scan.bayes()) ? 0 : 2);
         // The body patterns, about half the work, run on a second thread while this one runs
@@ -186,7 +190,7 @@ public final class SpamScorer {
         // under load the total work is the same. They read only the message's paragraphs;
         // evals, which share the message's memo, stay on this thread.
         Results body = new Results();
-        Thread bodyThread = scan.view().paragraphs.isEmpty() ? null : Thread.ofVirtual().start(() -> {
+        Thread bodyThread = scan.view().paragraphs.isEmpty() || !PARALLEL ? null : Thread.ofVirtual().start(() -> {
             try {
                 runRules(Rule.Type.BODY, scan, network, set, deadlineNanos, body, null, true);
             } catch (Throwable e) {

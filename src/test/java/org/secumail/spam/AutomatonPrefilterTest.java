@@ -28,6 +28,12 @@ class AutomatonPrefilterTest {
         assertThat(money.mayMatch("please PAY  ME 500 dollars")).isTrue();
         assertThat(money.mayMatch("pay me later")).isFalse();
         assertThat(money.mayMatch("pay me \u00e9 500")).as("not US-ASCII: always maybe").isTrue();
+
+        AutomatonPrefilter atEnd = of("/(?:blank|form)[ :]+$/");
+        assertThat(atEnd.mayMatch("name: blank: ")).isTrue();
+        assertThat(atEnd.mayMatch("name: blank: \n")).as("before a final line end").isTrue();
+        assertThat(atEnd.mayMatch("blank: and more")).as("a final $ where the text goes on").isFalse();
+        assertThat(of("/blank:$/m").mayMatch("blank:\nmore")).as("MULTILINE: before any line end").isTrue();
     }
 
     @Test
