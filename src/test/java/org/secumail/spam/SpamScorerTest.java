@@ -108,8 +108,8 @@ class SpamScorerTest {
     @Test
     void catastrophicBacktrackingIsStoppedAndNamed() throws Exception {
         long t0 = System.nanoTime();
-        // "aaax" first: the automaton prefilter cannot rule the line out, so the pattern runs
-        SpamReport r = score("body EVIL /(.*a){15}x/\nbody FINE /aaa/\n", "Subject: s\n\naaax" + "a".repeat(40) + "!\n");
+        // no prefilter: an automaton would rule this line out before the pattern runs
+        SpamReport r = score("body EVIL /(.*a){15}x/\nbody FINE /aaa/\n", "Subject: s\n\n" + "a".repeat(40) + "!\n", false);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertThat(names(r)).containsExactly("FINE");
         assertThat(r.skipped()).containsExactly("EVIL (pattern step budget)");
