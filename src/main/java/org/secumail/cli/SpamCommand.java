@@ -78,6 +78,8 @@ public final class SpamCommand {
                             o.bayes().strongest().stream().limit(tokens).forEach(t -> out.println(String.format(java.util.Locale.ROOT,
                                     "  %.3f %5d spam %5d ham  %s", t.prob(), t.spam(), t.ham(), SpamHeaders.printable(t.token()))));
                         }
+                        out.println("relays trusted: " + o.relaysTrusted());
+                        out.println("relays untrusted: " + o.relaysUntrusted());
                         if (!r.skipped().isEmpty()) out.println("not run on this message: " + String.join(", ", r.skipped()));
                         out.println();
                     });

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The Bayes classifier, as SpamAssassin's (Plugin/Bayes.pm with Bayes/CombineChi.pm) and
@@ -36,13 +35,13 @@ public final class Bayes {
     private final BayesStore store;
     private final long minSpam;
     private final long minHam;
-    private final Set<String> ignoreHeaders;
+    private final BayesTokenizer tokenizer;
 
-    public Bayes(BayesStore store, long minSpam, long minHam, Set<String> ignoreHeaders) {
+    Bayes(BayesStore store, long minSpam, long minHam, BayesTokenizer tokenizer) {
         this.store = store;
         this.minSpam = minSpam;
         this.minHam = minHam;
-        this.ignoreHeaders = Set.copyOf(ignoreHeaders);
+        this.tokenizer = tokenizer;
     }
 
     public BayesStore store() { return store; }
@@ -53,7 +52,7 @@ public final class Bayes {
             return new Result(Double.NaN, "Bayes not used: " + t.spam() + " spam and " + t.ham() + " ham learned, needs "
                     + minSpam + " and " + minHam, List.of());
         }
-        List<String> tokens = new ArrayList<>(BayesTokenizer.tokens(v, ignoreHeaders));
+        List<String> tokens = new ArrayList<>(tokenizer.tokens(v));
         List<Long> hashes = new ArrayList<>(tokens.size());
         for (String s : tokens) hashes.add(BayesTokenizer.hash(s));
         Map<Long, BayesStore.Counts> counts = store.counts(hashes);
@@ -137,7 +136,7 @@ public final class Bayes {
 
     private List<Long> hashes(MessageView v) {
         List<Long> out = new ArrayList<>();
-        for (String s : BayesTokenizer.tokens(v, ignoreHeaders)) out.add(BayesTokenizer.hash(s));
+        for (String s : tokenizer.tokens(v)) out.add(BayesTokenizer.hash(s));
         return out;
     }
 

@@ -3,234 +3,274 @@ package org.secumail.spam;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.secumail.content.HeaderField;
 
 /**
- * The tokens Bayes learns and classifies by, after SpamAssassin's tokenizer
- * (Plugin/Bayes.pm): words of the rendered body text (3 to 15 characters; longer ones as
- * "sk:" and their first 7; title case folded, ALL CAPS kept), the hosts of the URIs
- * ("U:" with every parent domain), and selected header fields, each word prefixed by the
- * field ("H*F:" From, "H*M:" Message-ID domains, "H*UA:" the mail agent, Subject words as
- * "H*S:", Received hosts and addresses as "H*r:"). Each distinct token counts once per
- * message. Tokens are kept as 64-bit hashes (FNV-1a over the token's octets): the store
- * holds no text of the mail it learned from.
+ * The tokens Bayes learns and classifies by, as SpamAssassin's tokenizer makes them
+ * (Plugin/Bayes.pm, tokenize and _tokenize_line), so that a classifier trained here
+ * learns what SpamAssassin's would from the same mail:
+ * <ul>
+ *   <li>the visible body text, paragraph by paragraph with the Subject first (region 1);
+ *   <li>every URI found in the text and HTML, whole (region 2);
+ *   <li>the header fields that are not noise, each value chewed by its kind and prefixed by
+ *       the field's (compressed) name, with the relay lines SpamAssassin derives
+ *       ({@link BayesHeaderTokens}; region 0).
+ * </ul>
+ * A line keeps runs of letters, digits and , @ * ! _ ' " $ . - and whole UTF-8 sequences;
+ * everything else separates words. Title case is folded where a sentence starts, words of
+ * fewer than 3 octets and the stop words of bayes_stopword_languages are dropped, words
+ * longer than bayes_max_token_length become "sk:" and their first 7 characters (in
+ * headers and body; long UTF-8 words become their 3- and 4-octet characters), and body
+ * words give addresses ("U*", "D*"), domains ("UD:") and their plain and lower-case forms.
+ * Each distinct token counts once per message. Tokens are stored as 64-bit hashes
+ * (FNV-1a over the octets): the store holds no text of the mail it learned from.
  */
 final class BayesTokenizer {
-    private BayesTokenizer() { }
-
-    private static final Pattern RCVD = Pattern.compile("\\[(\\d{1,3}(?:\\.\\d{1,3}){3})\\]|\\b([a-z0-9-]+(?:\\.[a-z0-9-]+)+)\\b", Pattern.CASE_INSENSITIVE);
-    private static final int MAX_TOKENS = 20_000;
+    static final int HEADER = 0;
+    static final int BODY = 1;
+    static final int URI = 2;
+    private static final int MAX_BODY_TOKENS = 50_000;
+    private static final int MAX_URI_TOKENS = 10_000;
+    private static final int MAX_HEADER_TOKENS = 10_000;
 
     /**
-     * Fields that teach nothing about the sender, or teach the wrong thing, and are not
-     * tokenized (as SpamAssassin's IGNORED_HDRS): delivery and mailbox bookkeeping, mailing-list
-     * management (a list's own fields would make Bayes learn the list instead of the message),
-     * resent and original copies, other filters' verdicts, Date, and Subject (its words are
-     * already the body's first line).
+     * SpamAssassin's built-in English stop words (used when no bayes_stopword_en line is
+     * loaded), anchored as the configured lists are.
      */
-    private static final Pattern IGNORED = Pattern.compile("(?:x-)?sender|delivered-to|delivery-date|(?:x-)?envelope-to|x-mime-autoconverted"
-            + "|x-converted-to-plain-text|date|subject|x-list.*|(?:x-)?mailing-list|(?:x-)?list-.*|x-unsub(?:scribe)?|x-mailman-version"
-            + "|x-beenthere|x-loop|mail-followup-to|x-egroups-.*|x-mdmailing-list|x-xemacs-list|x-sympa-to|(?:x-)?resent-.*"
-            + "|(?:x-)?original-.*|x-mailscanner.*|x-spam.*|x-antispam|x-rbl-warning|x-mdaemon-deliver-to|x-virus-scanned"
-            + "|x-mass-check-id|x-pyzor|x-dcc-.*|x-filtered-by|x-scanned-by|x-scanner|x-ap-spam-.*|x-ripe-spam-status"
-            + "|x-spamcop-.*|x-smtpd|(?:x-)?spam-apparently-to|spam|x-perlmx-spam|x-bogosity|content-class|thread-(?:index|topic)"
-            + "|x-originalarrivaltime|(?:x-)?status|x-flags|x-keywords|replied|forwarded|lines|content-length|x-uidl?|x-imapbase"
-            + "|x-bugzilla-.*|x-vm-.*|x-gnus-mail-source|xref|return-path|errors-to|precedence|x-authentication-warning");
-    /** Fields whose presence alone is a token: their values are unique to each message. */
-    private static final Pattern PRESENCE_ONLY = Pattern.compile("x-face|x-(?:gnu-?pg|pgp|gpg)(?:-key)?-fingerprint|dkim-signature"
-            + "|domainkey-signature|x-google-dkim-signature|arc-(?:message-signature|seal)|autocrypt");
-    /** Received: fields tokenized: the oldest two, where the sending software and HELO show (SpamAssassin keeps those). */
-    private static final int RECEIVED_KEPT = 2;
+    static final String DEFAULT_STOPWORDS_EN = "(?:a(?:ble|l(?:ready|l)|n[dy]|re)|b(?:ecause|oth)|c(?:an|ome)|e(?:ach|mail|ven)"
+            + "|f(?:ew|irst|or|rom)|give|h(?:a(?:ve|s)|ttp)|i(?:n(?:formation|to)|t')|just|know|l(?:ike|o(?:ng|ok))"
+            + "|m(?:a(?:de|il(?:(?:ing|to))?|ke|ny)|o(?:re|st)|uch)|n(?:eed|o[tw]|umber)|o(?:ff|n(?:ly|e)|ut|wn)|p(?:eople|lace)"
+            + "|right|s(?:ame|ee|uch)|t(?:h(?:at|is|rough|e)|ime)|using|w(?:eb|h(?:ere|y)|ith(?:out)?|or(?:ld|k))|y(?:ears?|ou(?:(?:'re|r))?))";
 
-    /** The message's token texts (for dump and explanation); {@link #hash} turns each into the stored key. */
-    static Set<String> tokens(MessageView v, Set<String> ignoreHeaders) {
+    private static final Pattern DOTS = Pattern.compile("(\\w)(\\.{3,6})(\\w)");
+    private static final Pattern DASHES = Pattern.compile("(\\w)(-{2,6})(\\w)");
+    private static final Pattern TITLE = Pattern.compile("(?:^|\\.\\s+)([A-Z])([^A-Z]+)(?:\\s|$)");
+    private static final Pattern SPACES = Pattern.compile("[ \t\n\r\f\u000b]+");
+    private static final Pattern MAIL = Pattern.compile("\\S@\\S");
+    private static final Pattern DOMAIN = Pattern.compile("\\S\\.[a-zA-Z]");
+    private static final Pattern UTF8_CHAR = Pattern.compile("(?:[\\xe0-\\xef]|[\\xf0-\\xf4][\\x80-\\xbf])[\\x80-\\xbf]{2}");
+    private static final Pattern UTF8_PAIR = Pattern.compile("[\\x80-\\xbf]{2}");
+    private static final Pattern SKIP = Pattern.compile("^((?>(?:[\\x00-\\x7f\\xf5-\\xff]|[\\xc0-\\xdf][\\x80-\\xbf]|[\\xe0-\\xef][\\x80-\\xbf]{2}"
+            + "|[\\xf0-\\xf4][\\x80-\\xbf]{3}|.){7})).{2,}\\z", Pattern.DOTALL);
+    private static final Pattern NOT_WORD = Pattern.compile("[^\\w:*]");
+
+    private final BayesHeaderTokens headers;
+    private final Pattern stopwords;
+    private final int maxTokenLength;
+
+    /**
+     * @param ignoreHeaders  bayes_ignore_header fields (lower case)
+     * @param stopwords      the stop words, or null for none
+     * @param maxTokenLength bayes_max_token_length
+     */
+    BayesTokenizer(Set<String> ignoreHeaders, Pattern stopwords, int maxTokenLength) {
+        this.headers = new BayesHeaderTokens(ignoreHeaders);
+        this.stopwords = stopwords;
+        this.maxTokenLength = maxTokenLength;
+    }
+
+    /** SpamAssassin's defaults: no ignored fields, the English stop words, 15 octets. */
+    static BayesTokenizer defaults() {
+        return new BayesTokenizer(Set.of(), stopwords(DEFAULT_STOPWORDS_EN), 15);
+    }
+
+    /**
+     * The tokenizer a rule set configures: bayes_ignore_header, bayes_stopword_languages
+     * (default en; "disable" for none) with the bayes_stopword_xx lists, bayes_max_token_length.
+     */
+    static BayesTokenizer of(RuleSet rules) {
+        String langs = rules.setting("bayes_stopword_languages", "en").strip().toLowerCase(java.util.Locale.ROOT);
+        StringBuilder re = new StringBuilder();
+        if (!langs.equals("disable")) {
+            for (String lang : langs.split("[\\s,]+")) {
+                // as SpamAssassin: of several patterns on the line (or lines), the last one counts
+                String[] list = rules.setting("bayes_stopword_" + lang, lang.equals("en") ? DEFAULT_STOPWORDS_EN : "").strip().split("\\s+");
+                String last = list[list.length - 1];
+                if (last.isEmpty()) continue;
+                if (!re.isEmpty()) re.append('|');
+                re.append(perlGroup(last));
+            }
+        }
+        int max = 15;
+        try {
+            max = Integer.parseInt(rules.setting("bayes_max_token_length", "15").strip());
+        } catch (NumberFormatException e) {
+            max = 15;
+        }
+        Pattern sw = null;
+        try {
+            sw = re.isEmpty() ? null : stopwords(re.toString());
+        } catch (RuntimeException e) {
+            sw = stopwords(DEFAULT_STOPWORDS_EN);
+        }
+        return new BayesTokenizer(rules.conf().bayesIgnoreHeaders, sw, max);
+    }
+
+    /** SpamAssassin compiles each list as ^(?i)LIST$; "(?^:" (Perl's default flags) is Java's "(?-imsx:". */
+    private static String perlGroup(String r) {
+        return "(?:" + r.replace("(?^:", "(?-imsx:").replace("(?^i:", "(?i:") + ")";
+    }
+
+    private static Pattern stopwords(String re) {
+        return Pattern.compile("(?i)(?:" + re + ")");
+    }
+
+    /** The message's tokens (texts, for dump and explanation); {@link #hash} turns each into the stored key. */
+    Set<String> tokens(MessageView v) {
         Set<String> out = new LinkedHashSet<>();
-        words(v.text, "", out, true);
+        int limit = MAX_BODY_TOKENS;
+        for (String p : v.paragraphs) {
+            line(p, "", BODY, out);
+            if (out.size() >= limit) break;
+        }
+        limit = out.size() + MAX_URI_TOKENS;
         for (String u : v.uris) {
-            String host = Uris.host(u);
-            if (host.isEmpty()) continue;
-            String h = host;
-            while (true) {
-                add(out, "U:" + h);
-                int dot = h.indexOf('.');
-                if (dot < 0 || h.indexOf('.', dot + 1) < 0) break;
-                h = h.substring(dot + 1);
-            }
+            line(MessageView.octets(u), "", URI, out); // URIs are found in decoded text; the rest is octets already
+            if (out.size() >= limit) break;
         }
-        java.util.List<HeaderField> received = new java.util.ArrayList<>();
-        for (HeaderField f : v.raw().headers()) if (f.lowerName().equals("received")) received.add(f);
-        java.util.Set<HeaderField> keptReceived = new java.util.HashSet<>(received.subList(Math.max(0, received.size() - RECEIVED_KEPT), received.size()));
-        for (HeaderField f : v.raw().headers()) {
-            String name = f.lowerName();
-            if (ignoreHeaders.contains(name) || IGNORED.matcher(name).matches()) continue;
-            if (name.equals("received") && !keptReceived.contains(f)) continue;
-            if (PRESENCE_ONLY.matcher(name).matches()) {
-                add(out, "H*" + name + ":1");
-                continue;
-            }
-            String value = MessageView.decoded(f);
-            switch (name) {
-                case "from", "to", "cc", "reply-to" -> addresses(value, "H*" + prefix(name) + ":", out);
-                case "message-id" -> {
-                    int at = value.lastIndexOf('@');
-                    if (at >= 0) add(out, "H*M:" + value.substring(at + 1).replace(">", "").strip().toLowerCase(Locale.ROOT));
-                }
-                case "user-agent", "x-mailer" -> words(value, "H*UA:", out, false);
-                case "received" -> {
-                    Matcher m = RCVD.matcher(value);
-                    int n = 0;
-                    while (m.find() && n++ < 20) {
-                        if (m.group(1) != null) {
-                            // the address and its /16 and /24: senders move within their networks
-                            String ip = m.group(1);
-                            add(out, "H*r:ip*" + ip);
-                            String[] o = ip.split("\\.");
-                            add(out, "H*r:" + o[0] + "." + o[1]);
-                            add(out, "H*r:" + o[0] + "." + o[1] + "." + o[2]);
-                        } else {
-                            add(out, "H*r:" + m.group(2).toLowerCase(Locale.ROOT));
-                        }
-                    }
-                    words(value.length() > 1000 ? value.substring(0, 1000) : value, "H*r:", out, false);
-                }
-                case "content-type" -> words(value.toLowerCase(Locale.ROOT), "H*c:", out, false);
-                // every other field as its words, prefixed with its name: SpamAssassin tokenizes the whole
-                // header, and which agents, lists and relays a message went through tells much
-                default -> words(value.length() > 1000 ? value.substring(0, 1000) : value, "H*" + name + ":", out, false);
-            }
-            if (out.size() >= MAX_TOKENS) break;
+        limit = out.size() + MAX_HEADER_TOKENS;
+        for (Map.Entry<String, String> h : headers.chewed(v).entrySet()) {
+            line(h.getValue(), "H" + h.getKey() + ":", HEADER, out);
+            if (out.size() >= limit) break;
         }
+        out.remove("");
         return out;
     }
 
-    /**
-     * Address fields chewed into their parts, as SpamAssassin's tokenizer does: display-name
-     * words ("N*"), local part ("U*"), domain and its parents ("D*"), each under the field's
-     * prefix and under "H*Ad:" (any address field), so "Mr. FoRK" and "fork_list@hotmail.com"
-     * are learned as themselves rather than as one long, rarely repeated word.
-     */
-    private static void addresses(String value, String prefix, Set<String> out) {
-        for (String part : value.split(",")) {
-            String p = part.strip();
-            int lt = p.indexOf('<');
-            String addr = lt >= 0 ? p.substring(lt + 1, p.indexOf('>', lt) < 0 ? p.length() : p.indexOf('>', lt)) : p;
-            String name = lt >= 0 ? p.substring(0, lt) : "";
-            if (lt < 0 && p.contains("(")) { // addr (Name)
-                name = p.substring(p.indexOf('(') + 1).replace(")", "");
-                addr = p.substring(0, p.indexOf('('));
-            }
-            for (String w : name.replace("\"", " ").split("[\\s.,]+")) {
-                if (w.length() >= 2) { add(out, prefix + "N*" + w); add(out, "H*Ad:N*" + w); }
-            }
-            addr = addr.strip().toLowerCase(Locale.ROOT);
-            int at = addr.lastIndexOf('@');
-            if (at <= 0) continue;
-            add(out, prefix + "U*" + addr.substring(0, at));
-            add(out, "H*Ad:U*" + addr.substring(0, at));
-            String d = addr.substring(at + 1);
-            while (true) {
-                add(out, prefix + "D*" + d);
-                add(out, "H*Ad:D*" + d);
-                int dot = d.indexOf('.');
-                if (dot < 0 || d.indexOf('.', dot + 1) < 0) break;
-                d = d.substring(dot + 1);
-            }
-        }
-    }
-
-    private static String prefix(String header) {
-        return switch (header) {
-            case "from" -> "F";
-            case "to" -> "T";
-            case "cc" -> "C";
-            case "reply-to" -> "RT";
-            case "return-path" -> "RP";
-            default -> "SE";
-        };
-    }
-
-    /**
-     * One region's words, after SpamAssassin's tokenizer: a word is a run of letters, digits
-     * and , @ * ! _ ' " $ . - (so "$100.00" and "FREE!!!" stay whole) or of UTF-8 sequences;
-     * quotes, dots, commas and dashes at either end are cut; words under 3 characters are
-     * dropped and those over 15 kept as "sk:" and their first 7. In the body, addresses and
-     * domain-like words also give "UD:" tokens for each parent domain, and a word with
-     * punctuation or capitals also counts stripped and lower-cased ("Free!" gives "Free",
-     * "free!" and "free").
-     */
-    private static void words(String text, String prefix, Set<String> out, boolean body) {
-        StringBuilder w = new StringBuilder();
-        int n = text.length();
-        // title case is folded only where a sentence starts (a line start, or after ". "), as
-        // SpamAssassin does: elsewhere a capital is the writer's choice and tells something
-        boolean sentenceStart = true;
-        for (int i = 0; i <= n && out.size() < MAX_TOKENS; i++) {
-            char c = i < n ? text.charAt(i) : ' ';
-            boolean keep = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ",@*!_'\"$.-".indexOf(c) >= 0 || c >= 0x80;
-            if (keep) { w.append(c); continue; }
-            if (w.length() > 0) {
-                token(w.toString(), prefix, out, body, sentenceStart);
-                sentenceStart = w.charAt(w.length() - 1) == '.';
-            }
-            if (c == '\n') sentenceStart = true;
-            w.setLength(0);
-        }
-    }
-
-    private static void token(String raw, String prefix, Set<String> out, boolean body, boolean sentenceStart) {
-        int start = 0;
-        int end = raw.length();
-        while (start < end && "-'\".,".indexOf(raw.charAt(start)) >= 0) start++;
-        while (end > start && "-'\".,".indexOf(raw.charAt(end - 1)) >= 0) end--;
-        if (end - start < 3) return;
-        String t = raw.substring(start, end);
-        if (body) {
-            if (t.indexOf('@') > 0 && t.indexOf('@') < t.length() - 1) {
-                String dom = t.substring(t.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
-                add(out, "UD:" + dom);
-            } else if (DOMAINISH.matcher(t).find()) {
-                add(out, "UD:" + t);
-                String bit = t;
-                int dot;
-                while ((dot = bit.indexOf('.')) >= 0 && dot < bit.length() - 1) {
-                    bit = bit.substring(dot + 1);
-                    add(out, "UD:" + bit);
+    /** One line of octets (a paragraph, a URI, a header's chewed value) into tokens (_tokenize_line). */
+    void line(String text, String prefix, int region, Set<String> out) {
+        String s = keepWordCharacters(text);
+        s = DASHES.matcher(DOTS.matcher(s).replaceAll("$1 $2 $3")).replaceAll("$1 $2 $3");
+        if (region != HEADER) s = foldTitleCase(s);
+        for (String raw : SPACES.split(s)) {
+            String token = trim(raw);
+            int len = token.length();
+            if (len < 3) continue;
+            if (stopwords != null && stopwords.matcher(token).matches()) continue;
+            if (region != HEADER) {
+                if (MAIL.matcher(token).find()) {
+                    mailAddress(token, out);
+                } else if (DOMAIN.matcher(token).find()) {
+                    out.add("UD:" + token);
+                    String bit = token;
+                    int dot;
+                    while ((dot = bit.indexOf('.')) > 0 && dot < bit.length() - 1) {
+                        bit = bit.substring(dot + 1);
+                        out.add("UD:" + bit);
+                    }
                 }
             }
+            if (len > maxTokenLength && token.indexOf('*') < 0) {
+                if (UTF8_PAIR.matcher(token).find()) {
+                    Matcher m = UTF8_CHAR.matcher(token);
+                    boolean any = false;
+                    while (m.find()) {
+                        out.add(prefix + "u8:" + m.group());
+                        any = true;
+                    }
+                    if (any) continue;
+                }
+                if (region != URI) {
+                    Matcher m = SKIP.matcher(token);
+                    if (m.matches()) token = "sk:" + m.group(1);
+                }
+            }
+            if (region != HEADER) {
+                boolean punct = NOT_WORD.matcher(token).find();
+                if (punct) out.add(prefix + NOT_WORD.matcher(token).replaceAll(""));
+                if (hasAsciiUpper(token)) {
+                    String lower = asciiLower(token);
+                    out.add(prefix + lower);
+                    if (punct) out.add(prefix + NOT_WORD.matcher(lower).replaceAll(""));
+                }
+            }
+            out.add(prefix + token);
         }
-        if (t.length() > 15 && t.indexOf('*') < 0) {
-            add(out, prefix + "sk:" + t.substring(0, 7));
-            return;
-        }
-        String folded = body && sentenceStart ? fold(t) : t;
-        add(out, prefix + folded);
-        if (body) {
-            String stripped = folded.replaceAll("[^\\w:*\\x80-\\xff]", "");
-            if (!stripped.equals(folded) && stripped.length() >= 3) add(out, prefix + stripped);
-            String lower = folded.toLowerCase(Locale.ROOT);
-            if (!lower.equals(folded)) {
-                add(out, prefix + lower);
-                String ls = lower.replaceAll("[^\\w:*\\x80-\\xff]", "");
-                if (!ls.equals(lower) && ls.length() >= 3) add(out, prefix + ls);
+    }
+
+    /**
+     * Runs of [A-Za-z0-9,@*!_'"$. -] and whole UTF-8 sequences kept, any other octet a
+     * space; a lone octet from 0xA1 up counts as a letter (Bug 7130).
+     */
+    static String keepWordCharacters(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                boolean keep = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ",@*!_'\"$. -".indexOf(c) >= 0;
+                b.append(keep ? c : ' ');
+                continue;
+            }
+            int seq = c >= 0xc0 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 1;
+            if (seq > 1 && continuation(s, i + 1, seq - 1)) {
+                b.append(s, i, i + seq);
+                i += seq - 1;
+            } else {
+                b.append(c >= 0xa1 && c <= 0xff ? c : ' ');
             }
         }
+        return b.toString();
     }
 
-    private static final Pattern DOMAINISH = Pattern.compile("\\S\\.[a-zA-Z]");
-
-    /** Title case folded to lower case; ALL CAPS and mixed case kept (they are telling in spam). */
-    private static String fold(String w) {
-        if (w.length() > 1 && Character.isUpperCase(w.charAt(0)) && w.substring(1).equals(w.substring(1).toLowerCase(Locale.ROOT))) {
-            return w.toLowerCase(Locale.ROOT);
+    private static boolean continuation(String s, int from, int count) {
+        if (from + count > s.length()) return false;
+        for (int i = from; i < from + count; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80 || c > 0xbf) return false;
         }
-        return w;
+        return true;
     }
 
-    private static void add(Set<String> out, String t) { out.add(t); }
+    /** Title Case lower-cased at the start of a line or after a full stop, as a Western sentence starts. */
+    private static String foldTitleCase(String s) {
+        Matcher m = TITLE.matcher(s);
+        if (!m.find()) return s;
+        StringBuilder b = new StringBuilder(s.length() + 8);
+        int last = 0;
+        do {
+            b.append(s, last, m.start()).append(' ').append(Character.toLowerCase(m.group(1).charAt(0))).append(m.group(2)).append(' ');
+            last = m.end();
+        } while (m.find());
+        return b.append(s, last, s.length()).toString();
+    }
+
+    private static String trim(String t) {
+        int start = 0;
+        int end = t.length();
+        while (start < end && "-'\".,".indexOf(t.charAt(start)) >= 0) start++;
+        while (end > start && "-'\".,".indexOf(t.charAt(end - 1)) >= 0) end--;
+        return t.substring(start, end);
+    }
+
+    /** An address in the text as its local part and its domain with each parent (_tokenize_mail_addrs). */
+    static void mailAddress(String addr, Set<String> out) {
+        int at = addr.lastIndexOf('@');
+        if (at <= 0 || at == addr.length() - 1) return;
+        out.add("U*" + addr.substring(0, at));
+        String d = addr.substring(at + 1);
+        out.add("D*" + d);
+        int dot;
+        while ((dot = d.indexOf('.')) > 0 && dot < d.length() - 1) {
+            d = d.substring(dot + 1);
+            out.add("D*" + d);
+        }
+    }
+
+    private static boolean hasAsciiUpper(String s) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 'A' && s.charAt(i) <= 'Z') return true;
+        return false;
+    }
+
+    /** Lower case for ASCII only: the text is octets, and 0xC0-0xDE are parts of UTF-8 sequences. */
+    private static String asciiLower(String s) {
+        char[] c = s.toCharArray();
+        for (int i = 0; i < c.length; i++) if (c[i] >= 'A' && c[i] <= 'Z') c[i] += 32;
+        return new String(c);
+    }
 
     /** The stored key of a token: FNV-1a, 64 bits, over its octets. */
     static long hash(String token) {

@@ -52,6 +52,7 @@ final class RuleFileParser {
             "Mail::SpamAssassin::Conf::feature_originating_ip_headers",
             "Mail::SpamAssassin::Conf::feature_dns_local_ports_permit_avoid",
             "Mail::SpamAssassin::Conf::feature_registryboundaries",
+            "Mail::SpamAssassin::Conf::feature_bayes_stopwords",
             "Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length");
 
     private final RuleSet.Builder out;

@@ -33,8 +33,8 @@ public final class SpamFilter implements AutoCloseable {
                            boolean skipTrusted, boolean network, long networkTimeoutMillis, boolean reportHeader, long timeLimitMillis,
                            boolean autoLearn, double learnHam, double learnSpam) { }
 
-    /** A scored message: the report, what Bayes said, and whether the message was auto-learned. */
-    public record Outcome(SpamReport report, Bayes.Result bayes, String autolearn) { }
+    /** A scored message: the report, the Bayes verdict, the auto-learn decision, the relays as read (trusted, untrusted). */
+    public record Outcome(SpamReport report, Bayes.Result bayes, String autolearn, String relaysTrusted, String relaysUntrusted) { }
 
     private final RuleSet rules;
     private final SpamScorer scorer;
@@ -92,7 +92,7 @@ public final class SpamFilter implements AutoCloseable {
         if (c.bool("secumail_spam_bayes") && !rules.setting("use_bayes", "1").equals("0")) {
             bayes = new Bayes(SqliteBayesStore.open(Path.of(c.get("secumail_spam_bayes_database"))),
                     Long.parseLong(rules.setting("bayes_min_spam_num", "200")), Long.parseLong(rules.setting("bayes_min_ham_num", "200")),
-                    rules.conf().bayesIgnoreHeaders);
+                    BayesTokenizer.of(rules));
         }
         String hc = c.get("secumail_spam_hashcash_database").strip();
         return new SpamFilter(rules, bayes, settings(c, rules), trust(rules), Hashcash.open(hc.isEmpty() ? null : Path.of(hc)), dns);
@@ -182,7 +182,7 @@ public final class SpamFilter implements AutoCloseable {
         SpamReport report = scorer.score(new Scan(view, rules, br.probability(), auth, now, hc, net), settings.network() && network != null, deadline);
         String autolearn = "no";
         if (learn && bayes != null && settings.autoLearn()) autolearn = autoLearn(view, report);
-        return new Outcome(report, br, autolearn);
+        return new Outcome(report, br, autolearn, view.relays.pseudoHeader("trusted"), view.relays.pseudoHeader("untrusted"));
     }
 
     /**

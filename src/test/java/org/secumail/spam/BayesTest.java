@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +54,7 @@ class BayesTest {
     void learnsSeparatesAndAbstainsUntilTrained() throws Exception {
         Random r = new Random(42);
         try (SqliteBayesStore store = SqliteBayesStore.open(dir.resolve("bayes.db"))) {
-            Bayes bayes = new Bayes(store, 20, 20, Set.of());
+            Bayes bayes = new Bayes(store, 20, 20, BayesTokenizer.defaults());
             Bayes.Result untrained = bayes.classify(TestScoring.view(message(r, true, 0)));
             assertThat(untrained.probability()).isNaN();
             assertThat(untrained.note()).isEqualTo("Bayes not used: 0 spam and 0 ham learned, needs 20 and 20");
@@ -89,7 +88,7 @@ class BayesTest {
     @Test
     void aMessageCountsOnceAndCanMoveOrBeForgotten() throws Exception {
         try (SqliteBayesStore store = SqliteBayesStore.open(dir.resolve("b.db"))) {
-            Bayes bayes = new Bayes(store, 1, 1, Set.of());
+            Bayes bayes = new Bayes(store, 1, 1, BayesTokenizer.defaults());
             MessageView m = TestScoring.view("From: a@example.org\nSubject: hello there\nMessage-ID: <1@x>\n\nsome words here\n");
             assertThat(bayes.learn(m, true, "t")).isPositive();
             assertThat(bayes.learn(m, true, "t")).isEqualTo(-1);
