@@ -62,6 +62,11 @@ public final class BayesCommand {
             Bayes bayes = open(configDir, holder);
             long[] n = new long[4]; // examined, learned, already, tokens
             try (SpamFilter f = holder[0]) {
+                String stale = bayes.staleTokenizer(bayes.store().totals());
+                if (stale != null) {
+                    spec.commandLine().getErr().println("secumail bayes: fatal: " + stale);
+                    return 2;
+                }
                 for (Path p : paths) {
                     bayes.store().batch(() -> {
                         try {
@@ -105,7 +110,8 @@ public final class BayesCommand {
                 out.println("last learned:          " + (t.lastLearnEpoch() == 0 ? "never" : Instant.ofEpochSecond(t.lastLearnEpoch()) + " (" + t.lastLearnSource() + ")"));
                 String min = f.rules().setting("bayes_min_spam_num", "200") + " spam and " + f.rules().setting("bayes_min_ham_num", "200") + " ham";
                 boolean ready = t.spam() >= Long.parseLong(f.rules().setting("bayes_min_spam_num", "200")) && t.ham() >= Long.parseLong(f.rules().setting("bayes_min_ham_num", "200"));
-                out.println("in use:                " + (ready ? "yes" : "no, needs at least " + min));
+                String stale = bayes.staleTokenizer(t);
+                out.println("in use:                " + (stale != null ? "no, " + stale : ready ? "yes" : "no, needs at least " + min));
             }
             out.flush();
             return 0;

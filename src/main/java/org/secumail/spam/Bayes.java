@@ -25,6 +25,13 @@ public final class Bayes {
     static final double X = 0.538;
     static final double MIN_PROB_STRENGTH = 0.346;
     static final int N_SIGNIFICANT = 150;
+    /**
+     * The tokenizer's version, kept in the database when it is first learned into: tokens
+     * of another version would not match, so a database learned by another tokenizer is not
+     * used, nor learned into, until it is learned again from scratch. (Version 1, which
+     * kept no mark, tokenized differently from SpamAssassin.)
+     */
+    static final String TOKENIZER_VERSION = "2";
 
     /** One token's part in a classification. */
     public record TokenProb(String token, double prob, int spam, int ham) { }
@@ -52,6 +59,8 @@ public final class Bayes {
             return new Result(Double.NaN, "Bayes not used: " + t.spam() + " spam and " + t.ham() + " ham learned, needs "
                     + minSpam + " and " + minHam, List.of());
         }
+        String stale = staleTokenizer(t);
+        if (stale != null) return new Result(Double.NaN, "Bayes not used: " + stale, List.of());
         List<String> tokens = new ArrayList<>(tokenizer.tokens(v));
         List<Long> hashes = new ArrayList<>(tokens.size());
         for (String s : tokens) hashes.add(BayesTokenizer.hash(s));
@@ -70,6 +79,27 @@ public final class Bayes {
         double[] f = new double[probs.size()];
         for (int i = 0; i < f.length; i++) f[i] = probs.get(i).prob();
         return new Result(combine(t.spam(), t.ham(), f), "", List.copyOf(probs));
+    }
+
+    private volatile boolean tokenizerChecked;
+
+    /** Refuses to change a database of another tokenizer; marks an empty one with this one's version (once per instance). */
+    private void checkTokenizer() {
+        if (tokenizerChecked) return;
+        BayesStore.Totals t = store.totals();
+        String stale = staleTokenizer(t);
+        if (stale != null) throw new IllegalStateException(stale);
+        if (!TOKENIZER_VERSION.equals(store.variable("tokenizer"))) store.variable("tokenizer", TOKENIZER_VERSION);
+        tokenizerChecked = true;
+    }
+
+    /** Why the database cannot be used with this tokenizer, or null when it can. */
+    public String staleTokenizer(BayesStore.Totals t) {
+        if (t.spam() + t.ham() == 0) return null;
+        String version = store.variable("tokenizer");
+        if (TOKENIZER_VERSION.equals(version)) return null;
+        return "the database was learned by tokenizer version " + (version == null ? "1" : version) + ", this is version " + TOKENIZER_VERSION
+                + ": move it away and learn again (secumail bayes learn)";
     }
 
     /** A token's spam probability, for "bayes dump". */
@@ -125,11 +155,13 @@ public final class Bayes {
 
     /** Learns (or forgets) a message; returns the tokens learned, or -1 when nothing changed. */
     public int learn(MessageView v, boolean spam, String source) {
+        checkTokenizer();
         List<Long> hashes = hashes(v);
         return store.learn(messageKey(v), spam, hashes, source) ? hashes.size() : -1;
     }
 
     public int forget(MessageView v, String source) {
+        checkTokenizer();
         List<Long> hashes = hashes(v);
         return store.forget(messageKey(v), hashes, source) ? hashes.size() : -1;
     }

@@ -36,6 +36,12 @@ public interface BayesStore extends AutoCloseable {
     /** Forgets a learned message; false when it was not learned. */
     boolean forget(String messageId, Collection<Long> tokens, String source);
 
+    /** A named value kept with the learned state (the tokenizer version), or null. */
+    String variable(String name);
+
+    /** Sets a named value kept with the learned state. */
+    void variable(String name, String value);
+
     /** Every token with its counts, for "bayes dump". */
     void forEachToken(java.util.function.BiConsumer<Long, Counts> sink);
 

@@ -98,7 +98,12 @@ public final class MessageView {
         this.text = rendered.toString();
         this.uris = List.copyOf(uriSet);
         paragraphs(header("Subject", "") == null ? "" : header("Subject", "").strip(), text);
-        this.relays = Relays.parse(all("Received"), trust);
+        List<HeaderField> originating = new ArrayList<>();
+        for (String name : trust.originating()) {
+            List<HeaderField> f = all(name);
+            if (!f.isEmpty()) originating.add(f.get(0));
+        }
+        this.relays = Relays.parse(all("Received"), originating, trust);
     }
 
     /** The view of a message with its envelope, with these trusted/internal networks. */

@@ -19,27 +19,28 @@ import org.secumail.content.HeaderField;
  * -Untrusted, -Internal and -External give the chains in SpamAssassin's text form.
  */
 final class Relays {
-    /** Which relays are trusted and which are internal; given the relay's IP address. */
-    record Trust(Predicate<InetAddress> trusted, Predicate<InetAddress> internal) {
-        /** SpamAssassin's inference when trusted_networks is not set: private and loopback addresses. */
-        static final Trust INFERRED = new Trust(Relays::privateAddress, Relays::privateAddress);
+    /**
+     * Which relays are trusted and which are internal, given the relay's IP address; inferred
+     * is SpamAssassin's guess when neither trusted_networks nor internal_networks is set.
+     * originating lists the fields (originating_ip_headers) whose address is the message's
+     * first client, as a webmail front end records it.
+     */
+    record Trust(Predicate<InetAddress> trusted, Predicate<InetAddress> internal, boolean inferred, List<String> originating) {
+        /** SpamAssassin's defaults (10_default_prefs.cf). */
+        static final List<String> DEFAULT_ORIGINATING = List.of("X-Yahoo-Post-IP", "X-Originating-IP", "X-Apparently-From", "X-SenderIP",
+                "X-AOL-IP", "X-MS-Exchange-CrossTenant-OriginalAttributedTenantConnectingIp");
+        /** SpamAssassin's inference when no network is configured: private and loopback addresses, and authenticated clients. */
+        static final Trust INFERRED = new Trust(Relays::privateAddress, Relays::privateAddress, true, DEFAULT_ORIGINATING);
     }
 
-    record Relay(String ip, String rdns, String helo, String by, String id, String auth, boolean unparsed, String envfrom) {
+    record Relay(String ip, String rdns, String helo, String by, String id, String auth, String ident, String envfrom) {
         String text(boolean internal) {
-            return "[ ip=" + ip + " rdns=" + rdns + " helo=" + helo + " by=" + by + " ident= envfrom=" + envfrom + " intl=" + (internal ? 1 : 0)
-                    + " id=" + id + " auth=" + auth + " msa=0 ]";
+            return "[ ip=" + ip + " rdns=" + rdns + " helo=" + helo + " by=" + by + " ident=" + ident + " envfrom=" + envfrom
+                    + " intl=" + (internal ? 1 : 0) + " id=" + id + " auth=" + auth + " msa=0 ]";
         }
     }
 
-    private static final Pattern IP = Pattern.compile("\\[(?:IPv6:)?([0-9a-fA-F:.]+)\\]|\\((?:[^()\\s]*\\s)?\\[?(\\d{1,3}(?:\\.\\d{1,3}){3})\\]?\\)");
-    private static final Pattern FROM = Pattern.compile("(?is)^\\s*from\\s+(\\S+)\\s*(?:\\(([^)]*)\\))?");
-    private static final Pattern BY = Pattern.compile("(?is)\\bby\\s+([\\w.-]+)");
-    private static final Pattern ID = Pattern.compile("(?is)\\bid\\s+<?([\\w.@-]+)");
-    private static final Pattern HELO = Pattern.compile("(?i)\\(?helo[= ]([^)\\s]+)\\)?");
-    /** sendmail's "(envelope-from x@y)", Exim's "envelope-from <x@y>": the sender this relay was given. */
-    private static final Pattern ENVFROM = Pattern.compile("(?i)\\(?envelope-from\\s+<?([^>)\\s]*@[^>)\\s]+)>?");
-    private static final Pattern AUTH = Pattern.compile("(?i)with\\s+(E?SMTPS?A)\\b|\\(Authenticated sender:");
+    private static final Pattern ORIGINATING_IP = Pattern.compile(ReceivedLine.IP);
 
     final List<Relay> trusted = new ArrayList<>();
     final List<Relay> untrusted = new ArrayList<>();
@@ -47,54 +48,57 @@ final class Relays {
     final List<Relay> external = new ArrayList<>();
     int unparseable;
 
-    static Relays parse(List<HeaderField> received, Trust trust) {
+    /**
+     * The chain from the Received: fields (newest first) and the originating-IP fields, as
+     * SpamAssassin's parse_received_headers builds it: relays stay trusted while each is in
+     * trusted_networks or authenticated (or, with no networks configured, has a private
+     * address or authenticated); the first that is not, and all before it, are untrusted.
+     * A mail-fetcher handover (POP3, IMAP) inside the trusted part starts the chain again.
+     */
+    static Relays parse(List<HeaderField> received, List<HeaderField> originating, Trust trust) {
         Relays r = new Relays();
-        boolean stillTrusted = true;
-        boolean stillInternal = true;
-        for (HeaderField h : received) {
-            Relay relay = parseOne(MessageView.decoded(h));
-            if (relay == null) continue; // local delivery lines ("from userid 1000 by ..."): no relay
-            if (relay.unparsed()) { r.unparseable++; continue; }
+        List<String> lines = new ArrayList<>();
+        for (HeaderField h : received) lines.add(MessageView.decoded(h));
+        for (HeaderField h : originating) {
+            Matcher m = ORIGINATING_IP.matcher(MessageView.decoded(h));
+            if (m.find()) lines.add("from X-Originating-IP: " + m.group());
+        }
+        boolean inTrusted = true;
+        boolean inInternal = true;
+        boolean fetchMarkersAllowed = true;
+        String carried = null;
+        for (String line : lines) {
+            ReceivedLine.Parsed p = ReceivedLine.parse(line);
+            String carry = carried;
+            carried = null;
+            switch (p.kind()) {
+                case UNPARSEABLE -> { r.unparseable++; continue; }
+                case IGNORED -> { carried = p.carriedEnvfrom(); continue; }
+                case FETCHED -> {
+                    if (fetchMarkersAllowed) { r.trusted.clear(); r.internal.clear(); r.external.clear(); }
+                    continue;
+                }
+                default -> { }
+            }
+            Relay relay = p.relay();
+            if (carry != null) relay = new Relay(relay.ip(), relay.rdns(), relay.helo(), relay.by(), relay.id(), relay.auth(), relay.ident(), carry);
             InetAddress a = address(relay.ip());
-            stillTrusted &= a != null && trust.trusted().test(a);
-            stillInternal &= a != null && trust.internal().test(a);
-            (stillTrusted ? r.trusted : r.untrusted).add(relay);
-            (stillInternal ? r.internal : r.external).add(relay);
+            boolean auth = !relay.auth().isEmpty();
+            if (inTrusted) {
+                if (trust.inferred()) {
+                    if (!(auth || a != null && privateAddress(a))) { inTrusted = false; inInternal = false; }
+                } else if (!auth && (a == null || !trust.trusted().test(a))) {
+                    inTrusted = false;
+                    inInternal = false;
+                } else if (inInternal && !auth && (a == null || !trust.internal().test(a))) {
+                    inInternal = false;
+                }
+            }
+            (inTrusted ? r.trusted : r.untrusted).add(relay);
+            fetchMarkersAllowed = inTrusted;
+            (inInternal ? r.internal : r.external).add(relay);
         }
         return r;
-    }
-
-    static Relay parseOne(String v) {
-        // fetchmail's and local pick-up lines record no SMTP relay (SpamAssassin skips them too)
-        if (v.matches("(?s).*\\bby localhost with \\w+ \\(fetchmail-.*") || v.matches("(?s).*qmail \\d+ invoked by uid \\d+.*")) return null;
-        Matcher f = FROM.matcher(v);
-        if (!f.find()) return null;
-        String helo = f.group(1);
-        String paren = f.group(2) == null ? "" : f.group(2);
-        String ip = null;
-        Matcher m = IP.matcher(v.substring(0, Math.min(v.length(), indexOfBy(v))));
-        if (m.find()) ip = m.group(1) != null ? m.group(1) : m.group(2);
-        // no address: a local hand-over ("from userid 1000", "from rick by host with local"), no relay;
-        // but a line that names a remote host in parentheses without an address is one we cannot read
-        if (ip == null) return paren.isBlank() || paren.contains("@localhost") || paren.startsWith("from ") ? null : new Relay("", "", "", "", "", "", true, "");
-        String rdns = "";
-        int b = paren.indexOf('[');
-        if (b > 0) rdns = paren.substring(0, b).strip().replaceFirst("^IDENT:[^@\\s]*@", "").replaceFirst("^[^@\\s]*@", "");
-        if (rdns.equalsIgnoreCase("unknown") || rdns.contains(" ")) rdns = "";
-        Matcher hm = HELO.matcher(paren);
-        if (hm.find()) helo = hm.group(1);
-        if (helo.startsWith("[") || helo.equalsIgnoreCase("unknown")) helo = helo.equalsIgnoreCase("unknown") ? "" : helo;
-        Matcher by = BY.matcher(v);
-        Matcher id = ID.matcher(v);
-        Matcher au = AUTH.matcher(v);
-        Matcher ef = ENVFROM.matcher(v);
-        return new Relay(ip, rdns.toLowerCase(Locale.ROOT), helo, by.find() ? by.group(1) : "", id.find() ? id.group(1) : "",
-                au.find() ? (au.group(1) != null ? au.group(1) : "Authenticated") : "", false, ef.find() ? ef.group(1) : "");
-    }
-
-    private static int indexOfBy(String v) {
-        Matcher m = Pattern.compile("(?i)\\sby\\s").matcher(v);
-        return m.find() ? m.start() : v.length();
     }
 
     static InetAddress address(String ip) {

@@ -165,6 +165,7 @@ final class RuleFileParser {
             case "clear_trusted_networks" -> out.trustedNetworks.clear();
             case "internal_networks" -> out.internalNetworks.addAll(words(value));
             case "clear_internal_networks" -> out.internalNetworks.clear();
+            case "clear_originating_ip_headers" -> out.settings.put("originating_ip_headers", "");
             case "freemail_domains" -> out.freemailDomains.addAll(words(value.toLowerCase(Locale.ROOT)));
             case "replace_tag" -> out.replaceTags.put(name, rest);
             case "replace_pre" -> out.replacePre.put(name, rest);

@@ -88,6 +88,12 @@ public final class RuleSet {
         return nl < 0 ? v : v.substring(nl + 1);
     }
 
+    /** Every value a list setting was given ("originating_ip_headers"), in order. */
+    public List<String> settingValues(String name) {
+        String v = conf.settings.get(name);
+        return v == null ? List.of() : List.of(v.split("\n"));
+    }
+
     /** What the parser collects; {@link #build} turns it into a RuleSet. */
     static final class Builder {
         final Map<String, RuleFileParser.TypedTest> defs = new LinkedHashMap<>();

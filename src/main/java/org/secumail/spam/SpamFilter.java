@@ -130,10 +130,17 @@ public final class SpamFilter implements AutoCloseable {
     /** trusted_networks / internal_networks of the rules, or SpamAssassin's inference when unset. */
     static Relays.Trust trust(RuleSet rules) {
         var conf = rules.conf();
-        if (conf.trustedNetworks.isEmpty()) return Relays.Trust.INFERRED;
-        SaNetworks trusted = SaNetworks.of(conf.trustedNetworks);
+        // SpamAssassin's list when the rules give none; a cleared list stays empty
+        String names = String.join(" ", rules.settingValues("originating_ip_headers")).strip();
+        List<String> originating = rules.setting("originating_ip_headers", null) == null ? Relays.Trust.DEFAULT_ORIGINATING
+                : names.isEmpty() ? List.of() : List.of(names.split("\\s+"));
+        if (conf.trustedNetworks.isEmpty() && conf.internalNetworks.isEmpty()) {
+            return new Relays.Trust(Relays.Trust.INFERRED.trusted(), Relays.Trust.INFERRED.internal(), true, originating);
+        }
+        // as SpamAssassin: either list stands for the other when only one is set; loopback is always trusted
+        SaNetworks trusted = SaNetworks.of(conf.trustedNetworks.isEmpty() ? conf.internalNetworks : conf.trustedNetworks);
         SaNetworks internal = conf.internalNetworks.isEmpty() ? trusted : SaNetworks.of(conf.internalNetworks);
-        return new Relays.Trust(a -> a.isLoopbackAddress() || trusted.contains(a), a -> a.isLoopbackAddress() || internal.contains(a));
+        return new Relays.Trust(a -> a.isLoopbackAddress() || trusted.contains(a), a -> a.isLoopbackAddress() || internal.contains(a), false, originating);
     }
 
     public RuleSet rules() { return rules; }

@@ -170,6 +170,31 @@ public final class SqliteBayesStore implements BayesStore {
         }
     }
 
+    @Override
+    public String variable(String name) {
+        lock.lock();
+        try (PreparedStatement ps = db.prepareStatement("SELECT value FROM vars WHERE name = ?")) {
+            ps.setString(1, "var_" + name);
+            try (ResultSet rs = ps.executeQuery()) { return rs.next() ? rs.getString(1) : null; }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void variable(String name, String value) {
+        lock.lock();
+        try {
+            setVar("var_" + name, value);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void setVar(String name, String value) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO vars (name, value) VALUES (?, ?)")) {
             ps.setString(1, name);

@@ -2,6 +2,7 @@
 package org.secumail.spam;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
@@ -101,6 +102,25 @@ class BayesTest {
             assertThat(store.totals().ham()).isZero();
             assertThat(store.totals().tokens()).isZero();
             assertThat(bayes.forget(m, "t")).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void aDatabaseOfAnotherTokenizerIsNeitherUsedNorLearnedInto() throws Exception {
+        MessageView m = TestScoring.view("From: a@example.org\nSubject: hello there\nMessage-ID: <1@x>\n\nsome words here\n");
+        try (SqliteBayesStore store = SqliteBayesStore.open(dir.resolve("old.db"))) {
+            Bayes bayes = new Bayes(store, 1, 1, BayesTokenizer.defaults());
+            assertThat(bayes.learn(m, true, "t")).isPositive();
+            assertThat(store.variable("tokenizer")).isEqualTo(Bayes.TOKENIZER_VERSION);
+            store.variable("tokenizer", "1"); // as if learned by the earlier tokenizer
+        }
+        try (SqliteBayesStore store = SqliteBayesStore.open(dir.resolve("old.db"))) {
+            Bayes bayes = new Bayes(store, 1, 0, BayesTokenizer.defaults());
+            Bayes.Result r = bayes.classify(m);
+            assertThat(r.probability()).isNaN();
+            assertThat(r.note()).contains("tokenizer version 1").contains("learn again");
+            assertThatThrownBy(() -> bayes.learn(m, false, "t")).isInstanceOf(IllegalStateException.class).hasMessageContaining("version 1");
+            assertThat(store.totals().spam()).isEqualTo(1);
         }
     }
 }
