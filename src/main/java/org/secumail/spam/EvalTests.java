@@ -11,7 +11,7 @@ import java.util.function.ToDoubleBiFunction;
  * The {@code eval:} tests implemented here, by the name the rule files call them, each
  * returning its hit count (0: not hit). They follow SpamAssassin's plugins of the same
  * names (HeaderEval, BodyEval, MIMEEval, HTMLEval, WLBLEval, FreeMail, RelayEval, SPF, DKIM,
- * DMARC, Bayes); the exact readings are in {@link HeaderEvals} and {@link BodyEvals}.
+ * DMARC, Bayes); the exact readings are in {@link HeaderEvals}, {@link RelayEvals} and {@link BodyEvals}.
  *
  * <p>A rule calling a function not listed here is not loaded (SpamAssassin does the same
  * when the plugin defining the function is not loaded); {@code secumail spam rules} lists
@@ -25,6 +25,7 @@ final class EvalTests {
 
     static {
         HeaderEvals.register(TESTS);
+        RelayEvals.register(TESTS);
         BodyEvals.register(TESTS);
     }
 

@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleBiFunction;
-import org.apache.james.mime4j.dom.field.DateTimeField;
-import org.apache.james.mime4j.field.DefaultFieldParser;
 import org.secumail.content.FromHeader;
 import org.secumail.content.HeaderField;
 
@@ -87,8 +85,6 @@ final class HeaderEvals {
         t.put("check_dkim_valid", (s, a) -> hit(s.authIs("dkim", "pass")));
         // a valid signature whose body hash covered the whole body (no l=): ours never accept l= partials as dependable
         t.put("check_dkim_dependable", (s, a) -> hit(s.authIs("dkim", "pass")));
-        // a relay that strips Received: fields (SpamAssassin's examples are list gateways): not detected here
-        t.put("gated_through_received_hdr_remover", (s, a) -> 0);
         t.put("check_dkim_valid_author_sig", (s, a) -> hit(s.authIs("dkim.author", "pass")));
         t.put("check_dmarc_pass", (s, a) -> hit(s.authIs("dmarc", "pass")));
         t.put("check_dmarc_reject", (s, a) -> hit(s.authIs("dmarc", "fail") && s.authIs("dmarc.policy", "reject")));
@@ -131,21 +127,52 @@ final class HeaderEvals {
 
     /** The shift in hours, or NaN when the message has no usable Date: or Received: date. */
     private static double dateShiftHours(Scan s) {
-        Date date = date(s.view().all("Date").isEmpty() ? null : MessageView.decoded(s.view().all("Date").get(0)));
+        // Resent-Date first, as a resent message's Received: fields are the resending's
+        Date date = null;
+        for (String name : List.of("Resent-Date", "Date")) {
+            for (HeaderField h : s.view().all(name)) {
+                date = date(MessageView.decoded(h));
+                if (date != null) break;
+            }
+            if (date != null) break;
+        }
         if (date == null) return Double.NaN;
         List<Long> diffs = new ArrayList<>();
-        for (HeaderField h : s.view().all("Received")) {
-            String v = MessageView.decoded(h);
-            int semi = v.lastIndexOf(';');
-            if (semi < 0) continue;
-            Date r = date(v.substring(semi + 1));
-            if (r != null) diffs.add(date.getTime() - r.getTime());
-        }
+        for (Date r : receivedTimes(s.view())) diffs.add(date.getTime() - r.getTime());
         if (diffs.isEmpty()) return Double.NaN;
         if (diffs.size() > 1 && diffs.get(diffs.size() - 1) == 0) diffs.remove(diffs.size() - 1);
         long best = diffs.get(0);
         for (long d : diffs) if (Math.abs(d) < Math.abs(best)) best = d;
         return best / 3_600_000.0;
+    }
+
+    private static final java.util.regex.Pattern RECEIVED_DATE = java.util.regex.Pattern.compile("(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+)");
+    private static final java.util.regex.Pattern LOCAL_PICKUP = java.util.regex.Pattern.compile("\\bfrom (?:localhost\\s|(?:\\S+ ){1,2}\\S*\\b127\\.0\\.0\\.1\\b)|qmail \\d+ invoked by uid \\d+");
+    private static final java.util.regex.Pattern FETCHMAIL = java.util.regex.Pattern.compile("\\bby localhost with \\w+ \\(fetchmail-[\\d.]+");
+
+    /**
+     * The dates of the Received: fields, newest first, as SpamAssassin reads them: without a
+     * local pick-up followed by a fetchmail hop at the top (those record when the mailbox was
+     * fetched, not when the mail arrived).
+     */
+    static List<Date> receivedTimes(MessageView v) {
+        List<String> received = new ArrayList<>();
+        for (HeaderField h : v.all("Received")) {
+            String d = MessageView.decoded(h);
+            if (!d.isBlank()) received.add(d);
+        }
+        int skip = !received.isEmpty() && LOCAL_PICKUP.matcher(received.get(0)).find() ? 1 : 0;
+        if (received.size() > skip && FETCHMAIL.matcher(received.get(skip)).find()) {
+            received = received.subList(skip + 1, received.size());
+        }
+        List<Date> out = new ArrayList<>();
+        for (String r : received) {
+            java.util.regex.Matcher m = RECEIVED_DATE.matcher(r);
+            if (!m.find()) continue;
+            Date d = date(m.group(1).strip().replaceFirst("^[^\\d]+", ""));
+            if (d != null) out.add(d);
+        }
+        return out;
     }
 
     /** The To: address (or its local part) standing as the Subject, as spammers personalise it. */
@@ -164,14 +191,10 @@ final class HeaderEvals {
         return hit(p.matcher(subject).find());
     }
 
-    private static Date date(String v) {
-        if (v == null || v.isBlank()) return null;
-        try {
-            var f = DefaultFieldParser.parse("Date: " + v.strip());
-            return f instanceof DateTimeField d ? d.getDate() : null;
-        } catch (RuntimeException | org.apache.james.mime4j.MimeException e) {
-            return null;
-        }
+    /** A date as SpamAssassin reads one ({@link SaDate}), or null. */
+    static Date date(String v) {
+        Long t = SaDate.parse(v);
+        return t == null ? null : new Date(t * 1000);
     }
 
     /** High-bit characters in a header (or all of them, "ALL"): ratio and count both over the limits. */

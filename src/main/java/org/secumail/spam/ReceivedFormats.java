@@ -89,8 +89,8 @@ final class ReceivedFormats {
                 if (!f.ip.isEmpty()) return ReceivedLine.enough();
             }
         } else if (s.contains(" (Postfix) with")) {
-            if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "rdns", "ip", "by")) != null) return p;
-            if ((p = t(s, f, "^(\\S+) \\((\\S+)\\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "rdns", "ip", "by")) != null) return p;
+            if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "rdns", "ip", "by", "!dns")) != null) return p;
+            if ((p = t(s, f, "^(\\S+) \\((\\S+)\\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "rdns", "ip", "by", "!dns")) != null) return p;
         } else if (s.contains("(Scalix SMTP Relay")) {
             if ((p = t(s, f, "^(\\S+) \\( ?(" + IP + ")\\) by (\\S+)", "helo", "ip", "by")) != null) return p;
         } else if (s.contains(" (Lotus Domino ")) {
@@ -106,17 +106,17 @@ final class ReceivedFormats {
         ReceivedLine.Parsed p;
         Matcher m;
         // qmail-ldap lines can look like sendmail's
-        if (!has(" by \\S+ \\(qmail-\\S+\\) with ", s) && (p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\].*\\) by (\\S+) \\(", "helo", "rdns", "ip", "by")) != null) {
+        if (!has(" by \\S+ \\(qmail-\\S+\\) with ", s) && (p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\].*\\) by (\\S+) \\(", "helo", "rdns", "ip", "by", "!dns")) != null) {
             // an IDENT answer recorded before the name ("IDENT:user@host", "user@host")
             if ((m = ReceivedLine.match("^IDENT:([^@]*)@", f.rdns)) != null) { f.ident = m.group(1); f.rdns = f.rdns.substring(m.end()); }
             if ((m = ReceivedLine.match("^([^@]*)@", f.rdns)) != null) { f.ident = m.group(1); f.rdns = f.rdns.substring(m.end()); }
             return p;
         }
-        if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\) by (\\S+) with \\S+ \\(", "helo", "rdns", "ip", "by")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\) by (\\S+) with \\S+ \\(", "helo", "rdns", "ip", "by", "!dns")) != null) return p;
         if ((p = t(s, f, "^(\\S+) \\(\\[(" + IP + ")\\] helo=(\\S+)\\) by (\\S+) with ", "rdns", "ip", "helo", "by")) != null) return p;
         if ((p = t(s, f, "^(\\S+) \\(<unknown\\S*>\\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+) \\((\\S+\\.\\S+)\\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "rdns", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+) \\((\\S*)@\\[(" + IP + ")\\].*\\) by (\\S+) \\(", "helo", "ident", "ip", "by")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\((\\S+\\.\\S+)\\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "rdns", "ip", "by", "!dns")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\((\\S*)@\\[(" + IP + ")\\].*\\) by (\\S+) \\(", "helo", "ident", "ip", "by", "!dns")) != null) return p;
         if ((m = ReceivedLine.match("by (\\S+\\.hotmail\\.msn\\.com) ", s)) != null) {
             f.by = m.group(1);
             if ((m = ReceivedLine.match("^(" + IP + ") ", s)) != null) f.ip = m.group(1);
@@ -134,7 +134,8 @@ final class ReceivedFormats {
                     && t(s, f, "^(\\S+) \\((\\S*)@\\[?(" + IP + ")\\]?\\)" + env, "rdns+helo", "ident", "ip", "-", "by") == null) {
                 t(s, f, "^(\\S+) \\(\\[?(" + IP + ")\\]?\\)" + env, "rdns+helo", "ip", "-", "by");
             }
-            if (f.rdns.equals("unknown")) f.rdns = "";
+            // qmail records what tcpserver looked up; "unknown" means no lookup was passed on, not "no name"
+            if (f.rdns.equals("unknown")) f.rdns = ""; else f.lookedUp = true;
             return ReceivedLine.enough();
         }
         if (s.endsWith(" via HTTP") && (p = t(s, f, "^\\[(" + IP + ")\\] by (\\S+) via HTTP$", "ip", "by")) != null) return p;
@@ -142,24 +143,24 @@ final class ReceivedFormats {
         if ((p = t(s, f, "^\\((\\S+) \\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "ip", "by")) != null) return p;
         if ((p = t(s, f, "^\\[(" + IP + ")\\] by (\\S+) ", "ip", "by")) != null) return p;
         if ((p = t(s, f, "^\\(\\[?(" + IP + ")\\]?\\) by (\\S+) ", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+) \\[(" + IP + ")\\] by (\\S+) \\[" + IP + "\\] with ", "helo", "ip", "by")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\[(" + IP + ")\\] by (\\S+) \\[" + IP + "\\] with ", "helo", "ip", "by", "!dns")) != null) return p;
         if ((p = t(s, f, "^(\\S+) \\[\\((" + IP + ")\\)\\] by (\\S+) \\(" + IP + "\\) ", "helo", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+) \\(\\[(" + IP + ")\\]\\) by (\\S+) \\(", "helo", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\).*? by (\\S+)\\b", "helo", "rdns", "ip", "by")) != null) {
-            if (f.rdns.equals("softdnserr")) f.rdns = ""; // couriertcpd's failed lookup
+        if ((p = t(s, f, "^(\\S+) \\(\\[(" + IP + ")\\]\\) by (\\S+) \\(", "helo", "ip", "by", "!dns")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\).*? by (\\S+)\\b", "helo", "rdns", "ip", "by", "!dns")) != null) {
+            if (f.rdns.equals("softdnserr")) { f.rdns = ""; f.lookedUp = false; } // couriertcpd's failed lookup
             return p;
         }
-        if ((p = t(s, f, "^(\\S+) \\(\\[(" + IP + ")(?:[.:]\\d+)?\\]\\).*? by (\\S+) ", "helo", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\)(?: \\(authenticated bits=\\d+\\))? by (\\S+) \\(", "helo", "rdns", "ip", "by")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\(\\[(" + IP + ")(?:[.:]\\d+)?\\]\\).*? by (\\S+) ", "helo", "ip", "by", "!dns")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\)(?: \\(authenticated bits=\\d+\\))? by (\\S+) \\(", "helo", "rdns", "ip", "by", "!dns")) != null) return p;
         // fetchmail, getmail: the mail was fetched from a mailbox; the relays so far were the mailbox's
         if (has("with (?:POP3|IMAP)", s)) return ReceivedLine.fetched();
         if ((m = ReceivedLine.match("^(\\S+) \\((?:HELO|EHLO) ([^)]*)\\) \\((\\S*@)?\\[?(" + IP + ")\\]?\\).* by (\\S+) ", s)) != null) {
-            ReceivedLine.take(m, f, "rdns", "helo", "ident", "ip", "by");
+            ReceivedLine.take(m, f, "rdns", "helo", "ident", "ip", "by", "!dns");
             if (f.ident.endsWith("@")) f.ident = f.ident.substring(0, f.ident.length() - 1);
             return ReceivedLine.enough();
         }
         if ((m = ReceivedLine.match("^(\\S+) \\((\\S*@)?\\[?(" + IP + ")\\]?\\).* by (\\S+) ", s)) != null) {
-            ReceivedLine.take(m, f, "rdns+helo", "ident", "ip", "by");
+            ReceivedLine.take(m, f, "rdns+helo", "ident", "ip", "by", "!dns");
             if (f.ident.endsWith("@")) f.ident = f.ident.substring(0, f.ident.length() - 1);
             return ReceivedLine.enough();
         }
@@ -171,22 +172,22 @@ final class ReceivedFormats {
         ReceivedLine.Parsed p;
         Matcher m;
         if (s.contains(" with http for ") && (p = t(s, f, "^\\[(" + IP + ")\\] by (\\S+) with http for ", "ip", "by")) != null) return p;
-        if (s.contains(" via smap ") && (p = t(s, f, "^(\\S+)\\((" + IP + ")\\) by (\\S+) via smap ", "rdns", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+)\\((" + IP + "), (?:HELO|EHLO) (\\S*)\\) by (\\S+) via smap ", "rdns", "ip", "helo", "by")) != null) return p;
+        if (s.contains(" via smap ") && (p = t(s, f, "^(\\S+)\\((" + IP + ")\\) by (\\S+) via smap ", "rdns", "ip", "by", "!dns")) != null) return p;
+        if ((p = t(s, f, "^(\\S+)\\((" + IP + "), (?:HELO|EHLO) (\\S*)\\) by (\\S+) via smap ", "rdns", "ip", "helo", "by", "!dns")) != null) return p;
         if (s.contains(" (Post") && (p = t(s, f, "^\\[(" + IP + ")\\] by (\\S+) \\(Post", "ip", "by")) != null) return p;
         if (s.contains(" (ArGoSoft") && (p = t(s, f, "^\\[(" + IP + ")\\] by (\\S+) \\(ArGoSoft", "ip", "by")) != null) return p;
         if ((p = t(s, f, "^(" + IP + ") by (\\S+) \\((?:SMTPL|InterScan)\\b", "ip", "by")) != null) return p;
         if (s.contains(" with BSMTP") && has("^\\S+ by \\S+ with BSMTP", s)) return ReceivedLine.ignored();
-        if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\) by (\\S+) with ", "helo", "rdns", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+) \\((?:HELO|EHLO) (\\S*)\\) \\((?:(\\S+)@)?(" + IP + ").*?\\) by (\\S+) with ", "rdns", "helo", "ident", "ip", "by")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\) by (\\S+) with ", "helo", "rdns", "ip", "by", "!dns")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\((?:HELO|EHLO) (\\S*)\\) \\((?:(\\S+)@)?(" + IP + ").*?\\) by (\\S+) with ", "rdns", "helo", "ident", "ip", "by", "!dns")) != null) return p;
         if ((p = t(s, f, "^\\[(" + IP + ")\\] \\((?:account \\S+ )?(?:HELO|EHLO) (\\S*)\\) by (\\S+) \\(", "ip", "helo", "by")) != null) return p;
-        if (s.contains(" (CommuniGate Pro") && (p = t(s, f, "^(\\S+) \\(\\[(" + IP + ")\\] verified\\) by (\\S+) \\(", "rdns+helo", "ip", "by")) != null) return p;
+        if (s.contains(" (CommuniGate Pro") && (p = t(s, f, "^(\\S+) \\(\\[(" + IP + ")\\] verified\\) by (\\S+) \\(", "rdns+helo", "ip", "by", "!dns")) != null) return p;
         if ((p = t(s, f, "^\\(\\[(" + IP + ")\\]\\) by (\\S+) with ", "ip", "by")) != null) return p;
         if ((p = t(s, f, "^([^\\d]\\S+) \\((" + IP + ")\\) by (\\S+) ", "helo", "ip", "by")) != null) return p;
         if (has("^\\S+ \\(\\S+\\) by \\S+ \\(Content Technologies ", s)) return ReceivedLine.ignored();
         if ((p = t(s, f, "^(\\S+) \\(\\[(" + IP + ")\\] \\[(\\S+)\\]\\) by (\\S+) with ", "helo", "ip", "-", "by")) != null) return p;
         if ((p = t(s, f, "^(" + IP + ") by (\\S+) with ", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+) \\((\\S+)\\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "rdns", "ip", "by")) != null) return p;
+        if ((p = t(s, f, "^(\\S+) \\((\\S+)\\[(" + IP + ")\\]\\) by (\\S+) ", "helo", "rdns", "ip", "by", "!dns")) != null) return p;
         if ((p = t(s, f, "^\\[(" + IP + ")\\]\\S+ \\((?:HELO|EHLO) (\\S*)\\) by (\\S+) ", "ip", "helo", "by")) != null) return p;
         if ((p = t(s, f, "^(" + IP + ") \\((?:HELO|EHLO) (\\S*)\\) by (\\S+) ", "ip", "helo", "by")) != null) return p;
         if ((p = t(s, f, "^(\\S+) \\[(" + IP + ")\\] by (\\S+) ", "helo", "ip", "by")) != null) return p;
@@ -200,7 +201,10 @@ final class ReceivedFormats {
             return ReceivedLine.enough();
         }
         if ((p = t(s, f, "^(\\S+) \\((?:\\S+@)?(" + IP + ")\\) by (\\S+) with ", "rdns", "ip", "by")) != null) return p;
-        if ((p = t(s, f, "^(\\S+)\\((" + IP + ")\\)(?:, claiming to be \"(\\S+)\")? via \\S+ by (\\S+),", "rdns", "ip", "helo", "by")) != null) return p;
+        if ((p = t(s, f, "^(\\S+)\\((" + IP + ")\\)(?:, claiming to be \"(\\S+)\")? via \\S+ by (\\S+),", "rdns", "ip", "helo", "by")) != null) {
+            f.lookedUp = !f.rdns.equals("UNKNOWN");
+            return p;
+        }
         if ((p = t(s, f, "^(\\S+) \\((\\S+)@(" + IP + ") with login\\) by (\\S+\\.yahoo\\.com) with SMTP", "helo", "-", "ip", "by")) != null) return p;
         // the relay made of an X-Originating-IP header
         if ((p = t(s, f, "^X-Originating-IP: (" + IP + ")$", "ip")) != null) {

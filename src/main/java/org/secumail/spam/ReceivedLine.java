@@ -50,6 +50,8 @@ final class ReceivedLine {
     /** The fields being filled in while a line is read. */
     static final class Fields {
         String ip = "", rdns = "", helo = "", by = "", id = "", ident = "", auth = "", envfrom;
+        /** The layout is one whose MTA always looks the client up: an empty rdns means it has none. */
+        boolean lookedUp;
     }
 
     /** The layouts' patterns, compiled once each (about 150 of them). */
@@ -121,10 +123,15 @@ final class ReceivedLine {
 
     /** Assigns groups to fields in order: names from "ip", "rdns", "helo", "by", "ident", "-" (skip). */
     static Parsed take(Matcher m, Fields f, String... names) {
-        for (int i = 0; i < names.length; i++) {
-            String g = m.group(i + 1);
+        int group = 1;
+        for (String name : names) {
+            if (name.equals("!dns")) { // not a group: this MTA records the reverse DNS whenever there is one
+                f.lookedUp = true;
+                continue;
+            }
+            String g = m.group(group++);
             if (g == null) g = "";
-            switch (names[i]) {
+            switch (name) {
                 case "ip" -> f.ip = g;
                 case "rdns" -> f.rdns = g;
                 case "helo" -> f.helo = g;
@@ -154,7 +161,7 @@ final class ReceivedLine {
     private static Parsed simta(String s, Fields f) {
         Matcher m = find("^(\\S+) \\((\\S+) \\[(" + IP + ")\\]\\) BY (\\S+) (?:\\([^)]+\\) WITH SMTP )?ID <?(\\S+?)>?(?: FOR <[^>]+>)?$", s);
         if (m == null) return null;
-        take(m, f, "helo", "rdns", "ip", "by");
+        take(m, f, "helo", "rdns", "ip", "by", "!dns");
         f.id = m.group(5);
         if (f.rdns.equals("unverified")) f.rdns = "";
         return RELAY_MARK;
@@ -177,7 +184,8 @@ final class ReceivedLine {
         String by = f.by.endsWith(";") ? f.by.substring(0, f.by.length() - 1) : f.by;
         String envfrom = "";
         if (f.envfrom != null) envfrom = clean(f.envfrom.replaceAll("^\\s*<*", "").replaceAll(">*\\s*$", ""));
-        return new Parsed(Kind.RELAY, new Relays.Relay(clean(ip), clean(rdns), clean(f.helo), clean(by), f.id, f.auth, clean(f.ident), envfrom));
+        return new Parsed(Kind.RELAY, new Relays.Relay(clean(ip), clean(rdns), clean(f.helo), clean(by), f.id, f.auth, clean(f.ident), envfrom,
+                rdns.isEmpty() && f.lookedUp));
     }
 
     /** Characters that cannot be in these fields become "!" (so a "[1.2.3.4]" HELO reads "!1.2.3.4!"). */

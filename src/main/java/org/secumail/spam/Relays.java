@@ -33,7 +33,8 @@ final class Relays {
         static final Trust INFERRED = new Trust(Relays::privateAddress, Relays::privateAddress, true, DEFAULT_ORIGINATING);
     }
 
-    record Relay(String ip, String rdns, String helo, String by, String id, String auth, String ident, String envfrom) {
+    /** A handover; noReverseDns: the MTA looks clients up and recorded no name, so the client has none. */
+    record Relay(String ip, String rdns, String helo, String by, String id, String auth, String ident, String envfrom, boolean noReverseDns) {
         String text(boolean internal) {
             return "[ ip=" + ip + " rdns=" + rdns + " helo=" + helo + " by=" + by + " ident=" + ident + " envfrom=" + envfrom
                     + " intl=" + (internal ? 1 : 0) + " id=" + id + " auth=" + auth + " msa=0 ]";
@@ -81,7 +82,7 @@ final class Relays {
                 default -> { }
             }
             Relay relay = p.relay();
-            if (carry != null) relay = new Relay(relay.ip(), relay.rdns(), relay.helo(), relay.by(), relay.id(), relay.auth(), relay.ident(), carry);
+            if (carry != null) relay = new Relay(relay.ip(), relay.rdns(), relay.helo(), relay.by(), relay.id(), relay.auth(), relay.ident(), carry, relay.noReverseDns());
             InetAddress a = address(relay.ip());
             boolean auth = !relay.auth().isEmpty();
             if (inTrusted) {
