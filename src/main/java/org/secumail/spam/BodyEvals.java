@@ -16,6 +16,10 @@ final class BodyEvals {
 
     static void register(Map<String, ToDoubleBiFunction<Scan, List<String>>> t) {
         t.put("check_for_mime", (s, a) -> mime(s.view().mime, str(a, 0)));
+        t.put("check_for_ascii_text_illegal", (s, a) -> hit(s.view().mime.asciiTextIllegal > 0));
+        // of the parser's flags only the epilogue is recorded here; the missing-separator and
+        // truncated-header flags are not, so rules on them never hit
+        t.put("check_msg_parse_flags", (s, a) -> hit(a.contains("mime_epilogue_exists") && s.view().mime.epilogue));
         t.put("check_for_mime_html", (s, a) -> hit(s.view().mime.htmlPart));
         t.put("check_for_mime_html_only", (s, a) -> hit(s.view().mime.htmlPart && !s.view().mime.plainPart));
         t.put("check_base64_length", (s, a) -> {
@@ -133,6 +137,7 @@ final class BodyEvals {
             case "mime_attachment" -> hit(m.attachment);
             case "mimepart_limit_exceeded" -> hit(m.partLimit);
             case "mime_bad_iso_charset" -> hit(m.badIsoCharset);
+            case "mime_ascii_text_illegal" -> hit(m.asciiTextIllegal > 0);
             default -> 0;
         };
     }

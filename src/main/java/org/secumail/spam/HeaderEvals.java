@@ -158,7 +158,8 @@ final class HeaderEvals {
     static List<Date> receivedTimes(MessageView v) {
         List<String> received = new ArrayList<>();
         for (HeaderField h : v.all("Received")) {
-            String d = MessageView.decoded(h);
+            // unfolded to single spaces: a date folded between its day and its time still reads
+            String d = MessageView.decoded(h).replaceAll("\\s+", " ");
             if (!d.isBlank()) received.add(d);
         }
         int skip = !received.isEmpty() && LOCAL_PICKUP.matcher(received.get(0)).find() ? 1 : 0;

@@ -204,14 +204,13 @@ public final class MessageView {
             case "MESSAGEID" -> { List<HeaderField> l = new ArrayList<>(all("Message-Id")); l.addAll(all("Resent-Message-Id")); l.addAll(all("X-Message-Id")); yield l; }
             default -> all(name);
         };
-        if (name.equals("ALL")) {
-            StringBuilder sb = new StringBuilder();
-            for (HeaderField h : raw.headers()) {
-                if (h.lowerName().startsWith("x-spam-")) continue;
-                sb.append(h.name()).append(": ").append(modifier.equals("raw") ? rawValue(h) : decoded(h)).append('\n');
-            }
-            return sb.toString();
-        }
+        if (name.equals("ALL")) return headersBetween(-2, Integer.MAX_VALUE, modifier);
+        // the fields added by trusted (internal) relays, and those that may have been added outside:
+        // split at the Received: field of the last trusted (internal) relay, which both include
+        if (name.equals("ALL-TRUSTED")) return headersBetween(-2, relays.lastTrustedIndex + 1, modifier);
+        if (name.equals("ALL-INTERNAL")) return headersBetween(-2, relays.lastInternalIndex + 1, modifier);
+        if (name.equals("ALL-UNTRUSTED")) return headersBetween(relays.lastTrustedIndex + 1, Integer.MAX_VALUE, modifier);
+        if (name.equals("ALL-EXTERNAL")) return headersBetween(relays.lastInternalIndex + 1, Integer.MAX_VALUE, modifier);
         if (name.equals("EnvelopeFrom")) {
             String e = envelopeFrom();
             return e.isEmpty() ? null : e + "\n";
@@ -228,6 +227,24 @@ public final class MessageView {
             }
             if (modifier.equals("name")) return displayName(decoded(h));
             sb.append(v).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The header fields from the start-th Received: field (counting from 0 at the top; -2
+     * for the fields above the first) up to and including the end-th, as "Name: value" lines
+     * (SpamAssassin's get_all_hdrs_in_rcvd_index_range).
+     */
+    private String headersBetween(int start, int end, String modifier) {
+        StringBuilder sb = new StringBuilder();
+        int index = -1;
+        for (HeaderField h : raw.headers()) {
+            if (h.is("Received")) index++;
+            if (h.lowerName().startsWith("x-spam-")) continue;
+            boolean in = start <= index && index < end;
+            if (in || index == end) sb.append(h.name()).append(": ").append(modifier.equals("raw") ? rawValue(h) : decoded(h)).append('\n');
+            if (!in && index == end) break;
         }
         return sb.toString();
     }
@@ -271,14 +288,34 @@ public final class MessageView {
     String envelopeFrom() {
         if (!envelopeFrom.isEmpty()) return envelopeFrom;
         String hop = relays.lastHopEnvelopeFrom();
-        if (!hop.isEmpty()) return hop;
+        if (hop.indexOf('@') > 0) return hop;
+        // X-Sender with a fetchmail hop: the delivering MTA's fields are the mailbox's, not the sender's
+        if (firstAddress("X-Sender").indexOf('@') >= 0) {
+            for (HeaderField h : all("Received")) if (decoded(h).contains("(fetchmail")) return "";
+        }
+        // a field below a Received: was added by a relay the sender controls: not trusted
         for (String h : List.of("X-Envelope-From", "Envelope-Sender", "Return-Path")) {
-            List<HeaderField> f = all(h);
-            if (f.isEmpty()) continue;
-            List<String> a = FromHeader.parse(decoded(f.get(0)));
-            if (!a.isEmpty()) return a.get(0);
+            if (all(h).isEmpty()) continue;
+            if (!belowReceived(h)) return firstAddress(h);
+            if (h.equals("X-Envelope-From")) return "";
         }
         return "";
+    }
+
+    private String firstAddress(String header) {
+        List<HeaderField> f = all(header);
+        if (f.isEmpty()) return "";
+        List<String> a = FromHeader.parse(decoded(f.get(0)));
+        return a.isEmpty() ? "" : a.get(0);
+    }
+
+    /** Whether a Received: field comes before the first field of this name. */
+    private boolean belowReceived(String header) {
+        for (HeaderField h : raw.headers()) {
+            if (h.is("Received")) return true;
+            if (h.is(header)) return false;
+        }
+        return false;
     }
 
     /** The first address of From (decoded, lower case), or "". */

@@ -45,6 +45,10 @@ final class MimeStats {
     boolean multipart;
     boolean partLimit;
     boolean badIsoCharset;
+    /** Lines in text/plain parts declared US-ASCII (or undeclared) with NULs, CRs or 8-bit octets. */
+    int asciiTextIllegal;
+    /** Text after a multipart's closing boundary other than white space and dots. */
+    boolean epilogue;
 
     static void walk(InputStream message, int maxParts, MimeStats stats, TextSink sink) throws IOException {
         MimeConfig config = MimeConfig.custom().setMaxLineLen(-1).setMaxHeaderLen(-1).setMaxHeaderCount(-1)
@@ -63,6 +67,10 @@ final class MimeStats {
                     }
                     case T_START_MULTIPART -> stats.multipart = true;
                     case T_BODY -> stats.body(ts, fields, sink);
+                    case T_EPILOGUE -> {
+                        byte[] e = MessageView.readBounded(ts.getInputStream(), 65_536);
+                        for (byte b : e) if (b != '.' && !Character.isWhitespace((char) (b & 0xff))) { stats.epilogue = true; break; }
+                    }
                     default -> { }
                 }
             }
@@ -88,6 +96,8 @@ final class MimeStats {
             raw = MessageView.readBounded(ts.getInputStream(), MessageView.RAWBODY_PART_SCAN_SIZE);
             scanEncoded(enc, raw);
         }
+        String cs = charset == null ? "" : charset.toLowerCase(Locale.ROOT);
+        String disposition = bd instanceof MaximalBodyDescriptor m && m.getContentDispositionType() != null ? m.getContentDispositionType().toLowerCase(Locale.ROOT) : "";
         if (enc.equals("base64")) base64Count++;
         if (enc.equals("quoted-printable")) qpCount++;
         boolean text = type.startsWith("text/") || type.equals("message/delivery-status");
@@ -103,7 +113,12 @@ final class MimeStats {
             type = "text/html";
             htmlPart = true;
         }
-        if (enc.equals("base64") && text) base64Text++;
+        // base64 for plain ASCII text has no reason but to hide the words (MIMEEval's mime_base64_encoded_text)
+        if (enc.equals("base64") && type.startsWith("text/") && (cs.isEmpty() || ASCII_NAMES.matcher(cs).find())
+                && !disposition.startsWith("attachment") && !disposition.startsWith("inline")) base64Text++;
+        if (type.equals("text/plain") && (cs.isEmpty() || cs.equals("us-ascii"))) {
+            asciiTextIllegal += illegalAsciiLines(raw != null ? raw : body);
+        }
         Part p = new Part(type, charset, enc, filename, List.copyOf(fields), body.length);
         parts.add(p);
         if (text && (!attach || type.equals("text/plain") || type.equals("text/html")) && (filename == null || type.equals("text/plain") || type.equals("text/html"))) {
@@ -123,8 +138,28 @@ final class MimeStats {
         for (String line : s.split("\r?\n")) {
             int len = line.length();
             if (enc.equals("base64")) base64MaxLine = Math.max(base64MaxLine, len);
-            else if (len > 76) qpLongLine = true; // RFC 2045 section 6.7 (5)
+            // RFC 2045 section 6.7 (5) says 76, but SpamAssassin flags only lines over RFC 5322's 78
+            else if (len > 78) qpLongLine = true;
         }
+    }
+
+    private static final java.util.regex.Pattern ASCII_NAMES = java.util.regex.Pattern.compile(
+            "us-ascii|ansi_x3\\.4-1968|iso-ir-6|ansi_x3\\.4-1986|iso_646\\.irv:1991|ascii|iso646-us|us|ibm367|cp367|csascii");
+
+    /** Lines with a NUL, a bare CR or an octet above 0x7F. */
+    private static int illegalAsciiLines(byte[] b) {
+        int n = 0;
+        boolean bad = false;
+        for (int i = 0; i < b.length; i++) {
+            int c = b[i] & 0xff;
+            if (c == '\n') {
+                if (bad) n++;
+                bad = false;
+            } else if (c == 0 || c >= 0x80 || c == '\r' && (i + 1 >= b.length || b[i + 1] != '\n')) {
+                bad = true;
+            }
+        }
+        return bad ? n + 1 : n;
     }
 
     private static String headerCharset(List<String[]> fields) {

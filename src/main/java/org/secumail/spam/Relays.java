@@ -48,6 +48,13 @@ final class Relays {
     final List<Relay> internal = new ArrayList<>();
     final List<Relay> external = new ArrayList<>();
     int unparseable;
+    /**
+     * How many Received: fields, from the top, the trusted (internal) part of the chain spans,
+     * minus one, lines that name no relay included: where the ALL-TRUSTED and ALL-UNTRUSTED
+     * (ALL-INTERNAL, ALL-EXTERNAL) pseudo-headers split the header.
+     */
+    int lastTrustedIndex = -1;
+    int lastInternalIndex = -1;
 
     /**
      * The chain from the Received: fields (newest first) and the originating-IP fields, as
@@ -72,6 +79,10 @@ final class Relays {
             ReceivedLine.Parsed p = ReceivedLine.parse(line);
             String carry = carried;
             carried = null;
+            if (p.kind() != ReceivedLine.Kind.RELAY) {
+                if (inTrusted) r.lastTrustedIndex++;
+                if (inInternal) r.lastInternalIndex++;
+            }
             switch (p.kind()) {
                 case UNPARSEABLE -> { r.unparseable++; continue; }
                 case IGNORED -> { carried = p.carriedEnvfrom(); continue; }
@@ -98,6 +109,8 @@ final class Relays {
             (inTrusted ? r.trusted : r.untrusted).add(relay);
             fetchMarkersAllowed = inTrusted;
             (inInternal ? r.internal : r.external).add(relay);
+            if (inTrusted) r.lastTrustedIndex++;
+            if (inInternal) r.lastInternalIndex++;
         }
         return r;
     }

@@ -53,7 +53,11 @@ final class RuleFileParser {
             "Mail::SpamAssassin::Conf::feature_dns_local_ports_permit_avoid",
             "Mail::SpamAssassin::Conf::feature_registryboundaries",
             "Mail::SpamAssassin::Conf::feature_bayes_stopwords",
-            "Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length");
+            "Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length",
+            "Mail::SpamAssassin::Plugin::MIMEEval::has_check_for_ascii_text_illegal",
+            "Mail::SpamAssassin::Plugin::MIMEEval::has_check_abundant_unicode_ratio",
+            "Mail::SpamAssassin::Plugin::SPF::has_check_for_spf_errors",
+            "Mail::SpamAssassin::Plugin::DKIM::has_arc");
 
     private final RuleSet.Builder out;
     private final Set<Path> seen = new HashSet<>();
