@@ -26,6 +26,7 @@ final class EvalTests {
     static {
         HeaderEvals.register(TESTS);
         BodyEvals.register(TESTS);
+        HtmlEvals.register(TESTS);
     }
 
     static boolean supports(String function) { return TESTS.containsKey(function); }
