@@ -53,14 +53,14 @@ final class HtmlTokenizer {
         while (pos < n) {
             int lt = s.indexOf('<', pos);
             if (lt < 0) break;
+            // the text before it ends here whether markup follows or not
+            if (lt > textStart) h.text(decode(s.substring(textStart, lt)));
+            textStart = lt;
             int end = markup(lt);
-            if (end == lt) { // not markup: the '<' starts a new text event
-                if (lt > textStart) h.text(decode(s.substring(textStart, lt)));
-                textStart = lt;
+            if (end == lt) { // not markup: this '<' starts the next text event
                 pos = lt + 1;
                 continue;
             }
-            if (lt > textStart) h.text(decode(s.substring(textStart, lt)));
             if (end < 0) { // open at the end of the input
                 h.comment(s.substring(lt));
                 return;
