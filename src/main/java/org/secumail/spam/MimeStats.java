@@ -31,6 +31,8 @@ final class MimeStats {
         void text(Part part, byte[] decoded) throws IOException;
     }
 
+    private static final java.util.regex.Pattern HTML_NAME = java.util.regex.Pattern.compile("(?i)\\.s?html?$");
+
     final List<Part> parts = new ArrayList<>();
     int base64Count;
     int qpCount;
@@ -102,6 +104,9 @@ final class MimeStats {
         parts.add(p);
         if (text && (!attach || type.equals("text/plain") || type.equals("text/html")) && (filename == null || type.equals("text/plain") || type.equals("text/html"))) {
             sink.text(p, body);
+        } else if (filename != null && HTML_NAME.matcher(filename).find()) {
+            // SpamAssassin renders any part named *.html, *.htm or *.shtml as HTML (Node.pm effective_type)
+            sink.text(new Part("text/html", charset, enc, filename, p.headers(), body.length), body);
         }
     }
 
