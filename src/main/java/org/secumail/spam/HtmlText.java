@@ -76,7 +76,10 @@ final class HtmlText {
     private final BitSet invisible = new BitSet();
     private final HtmlStyle styles = new HtmlStyle(sizes);
 
-    private HtmlText(String html) {
+    private HtmlText(String source) {
+        // the message arrives here with CRLF line ends; SpamAssassin is given it with LF ends
+        // (spamc, Postfix), and html_image_only and the length ranges count that length
+        String html = source.replace("\r\n", "\n");
         this.length = html.length();
         this.parsed = !html.isEmpty();
         // as HTML.pm parse(): &nbsp; is a space, <br/> is <br>, curly quotes around attribute values are quotes

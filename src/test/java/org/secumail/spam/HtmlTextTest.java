@@ -105,6 +105,12 @@ class HtmlTextTest {
     }
 
     @Test
+    void lengthCountsLineEndsAsLf() {
+        // SpamAssassin: length 22 for "<p>a</p>\n<p>b</p>\n<br>" given with LF line ends
+        assertThat(HtmlText.render("<p>a</p>\r\n<p>b</p>\r\n<br>").length).isEqualTo(22);
+    }
+
+    @Test
     void emptyPartIsNotParsed() {
         assertThat(HtmlText.render("").parsed).isFalse();
     }
