@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.ToDoubleBiFunction;
 import java.util.regex.Pattern;
 
-/** Body eval tests: BodyEval, MIMEEval and HTMLEval, over what {@link MessageView} gathered. */
+/** Body eval tests: BodyEval and MIMEEval, over what {@link MessageView} gathered (HTMLEval: {@link HtmlEvals}). */
 final class BodyEvals {
     private BodyEvals() { }
 
@@ -61,71 +61,6 @@ final class BodyEvals {
             double pct = 100.0 * blank / lines.size();
             return hit(pct >= num(a, 0, 0) && pct <= num(a, 1, 100));
         });
-        // HTMLEval
-        t.put("html_test", (s, a) -> html(s, str(a, 0)));
-        t.put("html_tag_exists", (s, a) -> {
-            for (HtmlText h : s.view().html) if (h.hasTag(str(a, 0))) return 1;
-            return 0;
-        });
-        t.put("html_range", (s, a) -> {
-            double v = htmlValue(s, str(a, 0));
-            return hit(!Double.isNaN(v) && v >= num(a, 1, 0) && v < num(a, 2, Double.POSITIVE_INFINITY));
-        });
-        t.put("html_eval", (s, a) -> {
-            double v = htmlValue(s, str(a, 0));
-            String[] op = str(a, 1).strip().split("\\s+", 2);
-            if (Double.isNaN(v) || op.length < 2) return 0;
-            double x = Double.parseDouble(op[1]);
-            return hit(switch (op[0]) {
-                case "<" -> v < x;
-                case "<=" -> v <= x;
-                case ">" -> v > x;
-                case ">=" -> v >= x;
-                case "==" -> v == x;
-                case "!=" -> v != x;
-                default -> false;
-            });
-        });
-        t.put("html_image_only", (s, a) -> {
-            if (s.view().html.isEmpty()) return 0;
-            int images = 0;
-            int textLen = 0;
-            for (HtmlText h : s.view().html) { images += h.images; textLen += h.text.strip().length(); }
-            return hit(images > 0 && textLen > num(a, 0, 0) && textLen <= num(a, 1, 0));
-        });
-        t.put("html_image_ratio", (s, a) -> {
-            long area = 0;
-            int textLen = 0;
-            for (HtmlText h : s.view().html) { area += h.imageArea; textLen += h.text.strip().length(); }
-            if (area == 0) return 0;
-            double r = (double) textLen / area;
-            return hit(r > num(a, 0, 0) && r <= num(a, 1, 0));
-        });
-        t.put("html_tag_balance", (s, a) -> {
-            String[] op = str(a, 1).strip().split("\\s+", 2);
-            if (op.length < 2) return 0;
-            double x = Double.parseDouble(op[1]);
-            for (HtmlText h : s.view().html) {
-                int b = h.tagBalance(str(a, 0));
-                boolean hit = switch (op[0]) {
-                    case "!=" -> b != x;
-                    case "==" -> b == x;
-                    case ">" -> b > x;
-                    case "<" -> b < x;
-                    case ">=" -> b >= x;
-                    case "<=" -> b <= x;
-                    default -> false;
-                };
-                if (hit) return 1;
-            }
-            return 0;
-        });
-        t.put("html_text_match", (s, a) -> {
-            if (!str(a, 0).equals("title")) return 0;
-            Pattern p = PerlRegex.compile(str(a, 1), 0);
-            for (HtmlText h : s.view().html) if (p.matcher(h.title).find()) return 1;
-            return 0;
-        });
     }
 
     private static double mime(MimeStats m, String what) {
@@ -139,28 +74,6 @@ final class BodyEvals {
             case "mime_bad_iso_charset" -> hit(m.badIsoCharset);
             case "mime_ascii_text_illegal" -> hit(m.asciiTextIllegal > 0);
             default -> 0;
-        };
-    }
-
-    private static double html(Scan s, String what) {
-        List<HtmlText> h = s.view().html;
-        return switch (what) {
-            case "html" -> hit(!h.isEmpty());
-            case "embeds" -> hit(h.stream().anyMatch(x -> x.hasTag("embed") || x.hasTag("object") || x.hasTag("applet")));
-            case "form_action_mailto" -> hit(h.stream().anyMatch(x -> x.uris.stream().anyMatch(u -> u.regionMatches(true, 0, "mailto:", 0, 7)) && x.hasTag("form")));
-            default -> 0;
-        };
-    }
-
-    private static double htmlValue(Scan s, String what) {
-        List<HtmlText> h = s.view().html;
-        if (h.isEmpty()) return Double.NaN;
-        return switch (what) {
-            case "length" -> h.stream().mapToInt(x -> x.text.strip().length()).sum();
-            case "max_size" -> h.stream().mapToDouble(x -> x.maxFontSize).max().orElse(3);
-            case "bad_tag_ratio" -> { int e = h.stream().mapToInt(x -> x.elements).sum(); yield e == 0 ? 0 : (double) h.stream().mapToInt(x -> x.badTags).sum() / e; }
-            case "non_element_ratio" -> { int e = h.stream().mapToInt(x -> x.elements).sum(); yield e == 0 ? 0 : (double) h.stream().mapToInt(x -> x.badTags).sum() / e; }
-            default -> Double.NaN;
         };
     }
 

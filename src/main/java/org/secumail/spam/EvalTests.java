@@ -27,6 +27,7 @@ final class EvalTests {
         HeaderEvals.register(TESTS);
         RelayEvals.register(TESTS);
         BodyEvals.register(TESTS);
+        HtmlEvals.register(TESTS);
     }
 
     static boolean supports(String function) { return TESTS.containsKey(function); }

@@ -31,7 +31,7 @@ final class MimeStats {
         void text(Part part, byte[] decoded) throws IOException;
     }
 
-    private static final java.util.regex.Pattern LOOKS_HTML = java.util.regex.Pattern.compile("\\s*<(?:!doctype\\s+html|html|head|body)\\b", java.util.regex.Pattern.CASE_INSENSITIVE);
+    private static final java.util.regex.Pattern HTML_NAME = java.util.regex.Pattern.compile("(?i)\\.s?html?$");
 
     final List<Part> parts = new ArrayList<>();
     int base64Count;
@@ -107,12 +107,8 @@ final class MimeStats {
         if (charset != null && charset.toLowerCase(Locale.ROOT).startsWith("iso-") && !charset.toLowerCase(Locale.ROOT).matches("iso-(8859|2022)-.*|iso-ir-.*")) badIsoCharset = true;
         // an encoded part was read raw (for the line-length tests): it is decoded from those bytes
         byte[] body = raw != null ? decodeAgain(enc, raw) : MessageView.readBounded(ts.getDecodedInputStream(), MessageView.RAWBODY_PART_SCAN_SIZE);
-        // no Content-Type at all but HTML inside: rendered as HTML, as SpamAssassin and mail clients do
-        if (type.equals("text/plain") && fields.stream().noneMatch(f -> f[0].equalsIgnoreCase("Content-Type"))
-                && LOOKS_HTML.matcher(new String(body, 0, Math.min(body.length, 512), StandardCharsets.ISO_8859_1)).lookingAt()) {
-            type = "text/html";
-            htmlPart = true;
-        }
+        // a part without Content-Type is text/plain even when it holds HTML: SpamAssassin 4 renders
+        // only text/html as HTML (Node.pm rendered()), so its tags stay in the body text
         // base64 for plain ASCII text has no reason but to hide the words (MIMEEval's mime_base64_encoded_text)
         if (enc.equals("base64") && type.startsWith("text/") && (cs.isEmpty() || ASCII_NAMES.matcher(cs).find())
                 && !disposition.startsWith("attachment") && !disposition.startsWith("inline")) base64Text++;
@@ -123,6 +119,9 @@ final class MimeStats {
         parts.add(p);
         if (text && (!attach || type.equals("text/plain") || type.equals("text/html")) && (filename == null || type.equals("text/plain") || type.equals("text/html"))) {
             sink.text(p, body);
+        } else if (filename != null && HTML_NAME.matcher(filename).find()) {
+            // SpamAssassin renders any part named *.html, *.htm or *.shtml as HTML (Node.pm effective_type)
+            sink.text(new Part("text/html", charset, enc, filename, p.headers(), body.length), body);
         }
     }
 
