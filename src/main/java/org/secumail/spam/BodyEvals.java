@@ -5,6 +5,7 @@ import static org.secumail.spam.EvalTests.hit;
 import static org.secumail.spam.EvalTests.num;
 import static org.secumail.spam.EvalTests.str;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleBiFunction;
@@ -16,6 +17,11 @@ final class BodyEvals {
 
     static void register(Map<String, ToDoubleBiFunction<Scan, List<String>>> t) {
         t.put("check_for_mime", (s, a) -> mime(s.view().mime, str(a, 0)));
+        t.put("multipart_alternative_difference", (s, a) -> {
+            double d = alternativeDifference(s.view());
+            double min = num(a, 0, 0);
+            return hit((min == 0 || d > min) && (str(a, 1).equals("undef") || d <= num(a, 1, Double.POSITIVE_INFINITY)));
+        });
         t.put("check_for_ascii_text_illegal", (s, a) -> hit(s.view().mime.asciiTextIllegal > 0));
         // of the parser's flags only the epilogue is recorded here; the missing-separator and
         // truncated-header flags are not, so rules on them never hit
@@ -62,6 +68,33 @@ final class BodyEvals {
             return hit(pct >= num(a, 0, 0) && pct <= num(a, 1, 100));
         });
     }
+
+    /**
+     * BodyEval's multipart_alternative_difference: for each multipart/alternative, the share
+     * (in percent) of the HTML alternative's distinct words that the plain-text alternative
+     * does not have as often; the largest over the message. Spam often sends text that
+     * differs from the HTML a reader sees.
+     */
+    static double alternativeDifference(MessageView v) {
+        double max = 0;
+        for (int alt = 1; alt <= v.mime.alternativeCount; alt++) {
+            Map<String, Integer> html = new HashMap<>();
+            Map<String, Integer> text = new HashMap<>();
+            for (MessageView.AlternativeText t : v.alternativeTexts) {
+                if (!t.alternatives().contains(alt)) continue;
+                Map<String, Integer> into = t.html() ? html : text;
+                for (String w : t.rendered().split("\\s+")) if (WORD.matcher(w).find()) into.merge(w, 1, Integer::sum);
+                if (t.html() && html.isEmpty() && t.image()) html.put("\n", 1); // an image-only HTML part counts as one word
+            }
+            int orig = html.size();
+            if (orig == 0) continue;
+            text.forEach((w, n) -> { Integer h = html.get(w); if (h != null && h - n < 1) html.remove(w); });
+            max = Math.max(max, 100.0 * html.size() / orig);
+        }
+        return max;
+    }
+
+    private static final Pattern WORD = Pattern.compile("\\w");
 
     private static double mime(MimeStats m, String what) {
         return switch (what) {

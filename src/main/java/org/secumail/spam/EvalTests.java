@@ -26,6 +26,7 @@ final class EvalTests {
     static {
         HeaderEvals.register(TESTS);
         RelayEvals.register(TESTS);
+        FreemailEvals.register(TESTS);
         BodyEvals.register(TESTS);
         HtmlEvals.register(TESTS);
     }

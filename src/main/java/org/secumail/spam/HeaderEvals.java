@@ -56,16 +56,6 @@ final class HeaderEvals {
         t.put("check_to_in_more_spam", (s, a) -> toIn(s, s.rules().conf().moreSpamTo));
         t.put("check_to_in_all_spam", (s, a) -> toIn(s, s.rules().conf().allSpamTo));
         t.put("check_from_in_list", (s, a) -> hit(Scan.anyGlob(addrList(s, str(a, 0)), s.view().fromAddress())));
-        // FreeMail
-        t.put("check_freemail_from", (s, a) -> hit(freemail(s, s.view().fromAddress())));
-        t.put("check_freemail_header", (s, a) -> {
-            String h = str(a, 0);
-            String v = h.endsWith(":addr") ? s.view().header(h.substring(0, h.length() - 5), "addr") : addrHeader(s, h);
-            if (v == null || !freemail(s, v.strip())) return 0;
-            String re = str(a, 1);
-            return re.isEmpty() ? 1 : hit(java.util.regex.Pattern.compile(re).matcher(v).find());
-        });
-        t.put("check_freemail_replyto", (s, a) -> freemailReplyTo(s, str(a, 0).isEmpty() ? "replyto" : str(a, 0)));
         t.put("check_equal_from_domains", (s, a) -> {
             String env = s.view().envelopeFrom();
             String from = s.view().fromAddress();
@@ -207,23 +197,9 @@ final class HeaderEvals {
         return hit(bad > count && (double) bad / v.length() > ratio);
     }
 
-    private static String addr(Scan s, String header) {
-        String v = s.view().header(header, "addr");
-        return v == null ? "" : v.strip().toLowerCase(Locale.ROOT);
-    }
-
-    private static String addrHeader(Scan s, String header) {
-        if (header.equals("EnvelopeFrom")) return s.view().envelopeFrom();
-        return s.view().header(header, "addr");
-    }
-
     private static double fromIn(Scan s, List<String> globs) {
         if (globs.isEmpty()) return 0;
-        List<String> candidates = new ArrayList<>();
-        candidates.add(s.view().fromAddress());
-        candidates.add(addr(s, "Resent-From"));
-        candidates.add(s.view().envelopeFrom().toLowerCase(Locale.ROOT));
-        for (String c : candidates) if (Scan.anyGlob(globs, c)) return 1;
+        for (String c : s.view().allFromAddresses()) if (Scan.anyGlob(globs, c)) return 1;
         return 0;
     }
 
@@ -248,61 +224,5 @@ final class HeaderEvals {
             for (String g : l.substring(name.length() + 2).strip().split("\\s+")) if (!g.isEmpty()) out.add(g);
         }
         return out;
-    }
-
-    /**
-     * FreeMail's check_freemail_replyto: From and Reply-To both free-mail and different, or a
-     * free-mail address in the body other than the one replies go to ("reply": Reply-To, else
-     * From; "replyto": Reply-To only).
-     */
-    private static double freemailReplyTo(Scan s, String what) {
-        String from = s.view().fromAddress();
-        String reply = addr(s, "Reply-To");
-        boolean fromFm = freemail(s, from);
-        boolean replyFm = freemail(s, reply);
-        if (fromFm && replyFm && !reply.equals(from)) return 1;
-        if (what.equals("replyto") && !replyFm) return 0;
-        if (what.equals("reply") && (!reply.isEmpty() && !replyFm || reply.isEmpty() && !fromFm)) return 0;
-        String target = what.equals("replyto") || replyFm ? reply : from;
-        for (String b : bodyAddresses(s)) if (freemail(s, b) && !b.equals(target)) return 1;
-        return 0;
-    }
-
-    /** The first 100 addresses in the body text, lower-cased (read by both reply tests). */
-    @SuppressWarnings("unchecked")
-    private static List<String> bodyAddresses(Scan s) {
-        return (List<String>) s.view().memo.computeIfAbsent("body-addresses", k -> {
-            // what BODY_ADDR.find() finds, looked for from each "@" (a local part cannot hold
-            // one): find() would try every position of the text with a greedy run
-            List<String> out = new ArrayList<>();
-            String t = s.view().text;
-            java.util.regex.Matcher m = BODY_ADDR.matcher(t);
-            int at = t.indexOf('@');
-            while (at >= 0 && out.size() < 100) {
-                int start = at;
-                while (start > 0 && LOCAL_CHARS.indexOf(t.charAt(start - 1)) >= 0) start--;
-                if (start < at && m.region(start, t.length()).lookingAt()) {
-                    out.add(m.group().toLowerCase(Locale.ROOT));
-                    at = t.indexOf('@', m.end());
-                } else {
-                    at = t.indexOf('@', at + 1);
-                }
-            }
-            return out;
-        });
-    }
-
-    private static final String LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-";
-    private static final java.util.regex.Pattern BODY_ADDR = java.util.regex.Pattern.compile("[a-zA-Z0-9._%+-]+@[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*\\.[a-zA-Z]{2,}");
-
-    private static boolean freemail(Scan s, String address) {
-        if (address == null || address.isEmpty()) return false;
-        String d = FromHeader.domain(address.strip()).toLowerCase(Locale.ROOT);
-        if (d.isEmpty()) return false;
-        return (Boolean) s.view().memo.computeIfAbsent("freemail:" + d, k -> {
-            if (s.rules().conf().freemailDomains.contains(d)) return true;
-            for (String g : s.rules().conf().freemailGlobs()) if (Scan.globMatch(g, d)) return true;
-            return false;
-        });
     }
 }

@@ -50,11 +50,21 @@ public final class MessageView {
     final String envelopeFrom;
     final List<String> envelopeTo;
     final List<String> paragraphs = new ArrayList<>();
+    /** The decoded text parts line by line (for the blank-line ratio). */
     final List<String> rawLines = new ArrayList<>();
+    /**
+     * What rawbody rules read: each decoded text part in chunks of 2,048 to 4,096 octets cut
+     * after a line end (or a '>', or a space), as SpamAssassin's
+     * split_into_array_of_short_paragraphs, so a pattern can span lines as it does there.
+     */
+    final List<String> rawChunks = new ArrayList<>();
     final List<String> uris;
     final String full;
     final MimeStats mime;
     final List<HtmlText> html = new ArrayList<>();
+    /** A text part inside a multipart/alternative: its containers, whether HTML (with an image), its rendered text. */
+    record AlternativeText(List<Integer> alternatives, boolean html, boolean image, String rendered) { }
+    final List<AlternativeText> alternativeTexts = new ArrayList<>();
     final Relays relays;
     /** The rendered text of all parts, not yet collapsed (for Bayes and length tests). */
     final String text;
@@ -83,16 +93,19 @@ public final class MessageView {
                 if (part.type().equals("text/html")) {
                     HtmlText h = HtmlText.render(t);
                     html.add(h);
+                    if (!part.alternatives().isEmpty()) alternativeTexts.add(new AlternativeText(part.alternatives(), true, h.hasTag("img"), h.text));
                     uriSet.addAll(h.uris);
                     Uris.fromText(h.text, uriSet);
                     append(rendered, octets(h.text), BODY_PART_SCAN_SIZE);
                 } else {
+                    if (!part.alternatives().isEmpty()) alternativeTexts.add(new AlternativeText(part.alternatives(), false, false, t));
                     Uris.fromText(t, uriSet);
                     append(rendered, octets(t), BODY_PART_SCAN_SIZE);
                 }
                 String o = octets(t);
                 int max = Math.min(o.length(), RAWBODY_PART_SCAN_SIZE);
                 for (String line : o.substring(0, max).split("\n", -1)) rawLines.add(line);
+                shortParagraphs(o.substring(0, max).replace("\r\n", "\n"), rawChunks); // SpamAssassin reads LF line ends
             });
         }
         this.text = rendered.toString();
@@ -133,6 +146,30 @@ public final class MessageView {
             if (c.isBlank()) continue;
             for (int i = 0; i < c.length(); i += 2048) paragraphs.add(c.substring(i, Math.min(c.length(), i + 2048)));
         }
+    }
+
+    static final int MAX_BODY_LINE_LENGTH = 2048;
+
+    /** A text cut into chunks of MAX to 2*MAX octets, preferably after "\n", then '>', then ' '. */
+    static void shortParagraphs(String t, List<String> out) {
+        int n = t.length();
+        if (n <= MAX_BODY_LINE_LENGTH) {
+            out.add(t);
+            return;
+        }
+        int ofs = 0;
+        while (n - ofs > 2 * MAX_BODY_LINE_LENGTH) {
+            int j = -1;
+            for (char c : new char[] {'\n', '>', ' '}) {
+                j = t.indexOf(c, ofs + MAX_BODY_LINE_LENGTH);
+                if (j >= 0 && j - ofs + 1 <= 2 * MAX_BODY_LINE_LENGTH) break;
+                j = -1;
+            }
+            if (j < 0) j = ofs + MAX_BODY_LINE_LENGTH;
+            out.add(t.substring(ofs, j + 1));
+            ofs = j + 1;
+        }
+        if (ofs < n) out.add(t.substring(ofs));
     }
 
     static String decode(byte[] b, String charset) {
@@ -316,6 +353,34 @@ public final class MessageView {
             if (h.is(header)) return false;
         }
         return false;
+    }
+
+    /**
+     * Every address the message claims to be from, lower case, as SpamAssassin's
+     * all_from_addrs: the first Resent-From if resent, else From, Envelope-Sender,
+     * Resent-Sender, X-Envelope-From and the envelope sender (runs of dots made one).
+     */
+    List<String> allFromAddresses() {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        List<String> candidates = new ArrayList<>();
+        String resent = firstAddress("Resent-From");
+        if (!resent.isEmpty()) {
+            candidates.add(resent);
+        } else {
+            for (HeaderField f : all("From")) {
+                List<String> a = FromHeader.parse(decoded(f));
+                if (!a.isEmpty()) candidates.add(a.get(0));
+            }
+            for (String h : List.of("Envelope-Sender", "Resent-Sender", "X-Envelope-From")) {
+                for (HeaderField f : all(h)) {
+                    List<String> a = FromHeader.parse(decoded(f));
+                    if (!a.isEmpty()) candidates.add(a.get(0));
+                }
+            }
+            candidates.add(envelopeFrom());
+        }
+        for (String c : candidates) if (!c.isBlank()) out.add(c.strip().toLowerCase(Locale.ROOT).replaceAll("\\.{2,}", "."));
+        return List.copyOf(out);
     }
 
     /** The first address of From (decoded, lower case), or "". */

@@ -25,7 +25,8 @@ import org.apache.james.mime4j.stream.RecursionMode;
  */
 final class MimeStats {
     /** One leaf part. */
-    record Part(String type, String charset, String encoding, String filename, List<String[]> headers, int size) { }
+    /** One leaf part; alternatives: the multipart/alternative containers it is inside (numbered from 1). */
+    record Part(String type, String charset, String encoding, String filename, List<String[]> headers, int size, List<Integer> alternatives) { }
 
     interface TextSink {
         void text(Part part, byte[] decoded) throws IOException;
@@ -34,6 +35,9 @@ final class MimeStats {
     private static final java.util.regex.Pattern HTML_NAME = java.util.regex.Pattern.compile("(?i)\\.s?html?$");
 
     final List<Part> parts = new ArrayList<>();
+    /** The multiparts open around the current part: a number for each multipart/alternative, 0 for others. */
+    private final java.util.ArrayDeque<Integer> containers = new java.util.ArrayDeque<>();
+    int alternativeCount;
     int base64Count;
     int qpCount;
     int base64Text;
@@ -65,7 +69,12 @@ final class MimeStats {
                         Field f = ts.getField();
                         if (fields.size() < 100) fields.add(new String[] {f.getName(), f.getBody()});
                     }
-                    case T_START_MULTIPART -> stats.multipart = true;
+                    case T_START_MULTIPART -> {
+                        stats.multipart = true;
+                        boolean alt = ts.getBodyDescriptor().getMimeType().equalsIgnoreCase("multipart/alternative");
+                        stats.containers.push(alt ? ++stats.alternativeCount : 0);
+                    }
+                    case T_END_MULTIPART -> { if (!stats.containers.isEmpty()) stats.containers.pop(); }
                     case T_BODY -> stats.body(ts, fields, sink);
                     case T_EPILOGUE -> {
                         byte[] e = MessageView.readBounded(ts.getInputStream(), 65_536);
@@ -115,13 +124,14 @@ final class MimeStats {
         if (type.equals("text/plain") && (cs.isEmpty() || cs.equals("us-ascii"))) {
             asciiTextIllegal += illegalAsciiLines(raw != null ? raw : body);
         }
-        Part p = new Part(type, charset, enc, filename, List.copyOf(fields), body.length);
+        List<Integer> alts = containers.stream().filter(i -> i > 0).toList();
+        Part p = new Part(type, charset, enc, filename, List.copyOf(fields), body.length, alts);
         parts.add(p);
         if (text && (!attach || type.equals("text/plain") || type.equals("text/html")) && (filename == null || type.equals("text/plain") || type.equals("text/html"))) {
             sink.text(p, body);
         } else if (filename != null && HTML_NAME.matcher(filename).find()) {
             // SpamAssassin renders any part named *.html, *.htm or *.shtml as HTML (Node.pm effective_type)
-            sink.text(new Part("text/html", charset, enc, filename, p.headers(), body.length), body);
+            sink.text(new Part("text/html", charset, enc, filename, p.headers(), body.length, alts), body);
         }
     }
 

@@ -88,6 +88,15 @@ public final class RuleSet {
         return nl < 0 ? v : v.substring(nl + 1);
     }
 
+    /** A numeric setting's last value, or the default when unset or not a number. */
+    public int intSetting(String name, int dflt) {
+        try {
+            return Integer.parseInt(setting(name, Integer.toString(dflt)).strip());
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
     /** Every value a list setting was given ("originating_ip_headers"), in order. */
     public List<String> settingValues(String name) {
         String v = conf.settings.get(name);

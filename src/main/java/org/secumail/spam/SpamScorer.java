@@ -170,7 +170,7 @@ public final class SpamScorer {
     private static List<String> texts(Rule.Type t, MessageView v) {
         return switch (t) {
             case BODY -> v.paragraphs;
-            case RAWBODY -> v.rawLines;
+            case RAWBODY -> v.rawChunks;
             default -> List.of(v.full);
         };
     }
@@ -306,7 +306,7 @@ public final class SpamScorer {
                 case HEADER -> header(r, m, p.memoKey(), v, details, auto);
                 case MIMEHEADER -> mimeHeader(r, m, v, details);
                 case BODY -> lines(r, m.pattern(), v.paragraphs, details, start, auto);
-                case RAWBODY -> lines(r, m.pattern(), v.rawLines, details, start, auto);
+                case RAWBODY -> lines(r, m.pattern(), v.rawChunks, details, start, auto);
                 case URI -> lines(r, m.pattern(), v.uris, details, null, null);
                 case FULL -> lines(r, m.pattern(), List.of(v.full), details, start, auto);
                 case META -> 0;

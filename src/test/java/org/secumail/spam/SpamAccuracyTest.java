@@ -55,15 +55,18 @@ class SpamAccuracyTest {
                     throw new IllegalStateException(e);
                 }
             });
-            int fn = count(f, spam.subList(1000, 1200), false);
-            int fp = count(f, ham.subList(2000, 2400), true);
-            int fpHard = count(f, hard.subList(150, 250), true);
+            List<String> failed = new java.util.ArrayList<>();
+            int fn = count(f, spam.subList(1000, 1200), false, failed);
+            int fp = count(f, ham.subList(2000, 2400), true, failed);
+            int fpHard = count(f, hard.subList(150, 250), true, failed);
             System.out.printf("spam accuracy sample: %d of 200 spam missed, %d of 400 ham and %d of 100 hard ham flagged%n", fn, fp, fpHard);
-            // measured: 19 of 200 missed, 1 and 5 flagged (bench/spam-accuracy.sh compares with SpamAssassin);
+            // measured: 12 of 200 missed, 1 and 3 flagged (19, 1 and 5 before the SpamAssassin-faithful relays, evals and Bayes tokens) (bench/spam-accuracy.sh compares with SpamAssassin);
             // the bounds catch a regression, they are no target
             assertThat(fp).as("ham flagged as spam").isLessThanOrEqualTo(1);
-            assertThat(fn).as("spam missed").isLessThanOrEqualTo(24);
-            assertThat(fpHard).as("hard ham flagged").isLessThanOrEqualTo(10);
+            assertThat(fn).as("spam missed").isLessThanOrEqualTo(16);
+            assertThat(fpHard).as("hard ham flagged").isLessThanOrEqualTo(6);
+            // a rule that throws is silently a miss: none may (the time and step budgets are not failures)
+            assertThat(failed).as("rules that failed with an exception").isEmpty();
         }
     }
 
@@ -75,10 +78,11 @@ class SpamAccuracyTest {
     }
 
     /** How many of these messages the filter calls spam (wantSpam) or ham (!wantSpam). */
-    private static int count(SpamFilter f, List<Path> files, boolean wantSpam) throws Exception {
+    private static int count(SpamFilter f, List<Path> files, boolean wantSpam, List<String> failed) throws Exception {
         int n = 0;
         for (Path p : files) {
             SpamReport r = f.score(message(p), "", List.of(), Map.of(), false).report();
+            for (String skip : r.skipped()) if (skip.endsWith("Exception)") || skip.endsWith("Error)")) failed.add(p.getFileName() + ": " + skip);
             if ((r.score() >= f.settings().required()) == wantSpam) n++;
         }
         return n;
