@@ -81,6 +81,8 @@ public final class BayesCommand {
                         }
                     });
                 }
+                Bayes.Expiry e = bayes.expireIfDue(false);
+                if (e.deleted() > 0) out.println("expired: " + e.deleted() + " tokens not seen in " + e.olderThanSeconds() / 3600 + " hours of mail removed, " + e.kept() + " kept");
                 BayesStore.Totals t = bayes.store().totals();
                 String verb = kind.forget ? "forgot" : "learned as " + (kind.spam ? "spam" : "ham");
                 out.println(verb + ": " + n[1] + " of " + n[0] + " messages examined (" + n[2] + (kind.forget ? " were not learned" : " already learned as that")

@@ -54,7 +54,7 @@ public final class Bayes {
     public BayesStore store() { return store; }
 
     public Result classify(MessageView v) {
-        BayesStore.Totals t = store.totals();
+        BayesStore.Totals t = store.messageTotals();
         if (t.spam() < minSpam || t.ham() < minHam) {
             return new Result(Double.NaN, "Bayes not used: " + t.spam() + " spam and " + t.ham() + " ham learned, needs "
                     + minSpam + " and " + minHam, List.of());
@@ -100,6 +100,77 @@ public final class Bayes {
         if (TOKENIZER_VERSION.equals(version)) return null;
         return "the database was learned by tokenizer version " + (version == null ? "1" : version) + ", this is version " + TOKENIZER_VERSION
                 + ": move it away and learn again (secumail bayes learn)";
+    }
+
+    /**
+     * When the message was received, in epoch seconds, as SpamAssassin's receive_date reads
+     * it: the newest Received: date (past a local pick-up and a fetchmail hop), else the
+     * Resent-Date or Date, else now; never in the future. The tokens learned from it are
+     * stamped with it, so expiry forgets what only old mail said.
+     */
+    static long receiveTime(MessageView v) {
+        long now = System.currentTimeMillis() / 1000;
+        List<java.util.Date> received = HeaderEvals.receivedTimes(v);
+        Long t = received.isEmpty() ? null : received.get(0).getTime() / 1000;
+        for (String h : List.of("Resent-Date", "Date")) {
+            if (t != null) break;
+            String d = v.header(h, "");
+            if (d != null) t = SaDate.parse(d.lines().findFirst().orElse(""));
+        }
+        return t == null ? now : Math.min(t, now);
+    }
+
+    private boolean autoExpire = true;
+    private long maxDbSize = 150_000;
+
+    /** bayes_auto_expire and bayes_expiry_max_db_size. */
+    void expiry(boolean auto, long maxTokens) {
+        this.autoExpire = auto;
+        this.maxDbSize = maxTokens;
+    }
+
+    /** What an expiry did: tokens removed and kept, and the age limit in seconds (0 when nothing was due). */
+    public record Expiry(long deleted, long kept, long olderThanSeconds) { }
+
+    static final long EXPIRY_PERIOD = 43_200;
+    static final int EXPIRY_MAX_EXPONENT = 9;
+
+    /**
+     * SpamAssassin's expiry (BayesStore expire_old_tokens): when the database holds more than
+     * bayes_expiry_max_db_size tokens (and at least 100,000, spanning at least 12 hours, and
+     * the last expiry was 12 hours ago), the tokens not seen for longest are removed until
+     * about 75% of the limit remain, the age limit chosen among 12 hours times a power of two
+     * (up to 256 days) that removes no more than needed.
+     */
+    public Expiry expireIfDue(boolean force) {
+        if (!force && !autoExpire) return new Expiry(0, 0, 0);
+        long now = System.currentTimeMillis() / 1000;
+        String last = store.variable("last_expire");
+        if (!force && last != null && now - Long.parseLong(last) < EXPIRY_PERIOD) return new Expiry(0, 0, 0);
+        long tokens = store.totals().tokens();
+        long[] range = store.atimeRange();
+        long newest = Math.min(range[1], now);
+        if (tokens <= 100_000 || maxDbSize > tokens || range[1] - range[0] < EXPIRY_PERIOD) return new Expiry(0, tokens, 0);
+        long goal = tokens - Math.max(100_000, (long) (maxDbSize * 0.75));
+        store.variable("last_expire", Long.toString(now));
+        if (goal < 1000) return new Expiry(0, tokens, 0);
+        // the largest multiple of 12 hours whose removal stays within the goal: the next one out
+        // from the first (counting down) that would remove more than needed
+        int mult = 1 << EXPIRY_MAX_EXPONENT;
+        long chosenCount = -1;
+        for (; mult > 0; mult >>= 1) {
+            long n = store.countOlderThan(newest - EXPIRY_PERIOD * mult);
+            if (n > goal) {
+                mult <<= 1;
+                break;
+            }
+        }
+        if (mult == 0) mult = 1;
+        if (mult > 1 << EXPIRY_MAX_EXPONENT) return new Expiry(0, tokens, 0);
+        chosenCount = store.countOlderThan(newest - EXPIRY_PERIOD * mult);
+        if (chosenCount < 1000) return new Expiry(0, tokens, 0);
+        long deleted = store.deleteOlderThan(newest - EXPIRY_PERIOD * mult);
+        return new Expiry(deleted, tokens - deleted, EXPIRY_PERIOD * mult);
     }
 
     /** A token's spam probability, for "bayes dump". */
@@ -157,7 +228,7 @@ public final class Bayes {
     public int learn(MessageView v, boolean spam, String source) {
         checkTokenizer();
         List<Long> hashes = hashes(v);
-        return store.learn(messageKey(v), spam, hashes, source) ? hashes.size() : -1;
+        return store.learn(messageKey(v), spam, hashes, source, receiveTime(v)) ? hashes.size() : -1;
     }
 
     public int forget(MessageView v, String source) {

@@ -31,7 +31,15 @@ public interface BayesStore extends AutoCloseable {
      * @param messageId a stable identity of the message (see {@link Bayes#messageKey})
      * @param source    where the message came from, for "bayes stats"
      */
-    boolean learn(String messageId, boolean spam, Collection<Long> tokens, String source);
+    default boolean learn(String messageId, boolean spam, Collection<Long> tokens, String source) {
+        return learn(messageId, spam, tokens, source, System.currentTimeMillis() / 1000);
+    }
+
+    /**
+     * As {@link #learn(String, boolean, Collection, String)}, with the message's time (epoch
+     * seconds) as the tokens' access time: expiry removes the tokens not seen in recent mail.
+     */
+    boolean learn(String messageId, boolean spam, Collection<Long> tokens, String source, long atime);
 
     /** Forgets a learned message; false when it was not learned. */
     boolean forget(String messageId, Collection<Long> tokens, String source);
@@ -41,6 +49,18 @@ public interface BayesStore extends AutoCloseable {
 
     /** Sets a named value kept with the learned state. */
     void variable(String name, String value);
+
+    /** The learned state without counting the tokens (what classifying needs, cheaply). */
+    default Totals messageTotals() { return totals(); }
+
+    /** The oldest and newest token access times, {0, 0} when empty. */
+    long[] atimeRange();
+
+    /** How many tokens were last seen before this time. */
+    long countOlderThan(long atime);
+
+    /** Removes the tokens last seen before this time; returns how many. */
+    long deleteOlderThan(long atime);
 
     /** Every token with its counts, for "bayes dump". */
     void forEachToken(java.util.function.BiConsumer<Long, Counts> sink);

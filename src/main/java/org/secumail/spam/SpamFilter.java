@@ -93,6 +93,7 @@ public final class SpamFilter implements AutoCloseable {
             bayes = new Bayes(SqliteBayesStore.open(Path.of(c.get("secumail_spam_bayes_database"))),
                     Long.parseLong(rules.setting("bayes_min_spam_num", "200")), Long.parseLong(rules.setting("bayes_min_ham_num", "200")),
                     BayesTokenizer.of(rules));
+            bayes.expiry(!rules.setting("bayes_auto_expire", "1").strip().equals("0"), rules.intSetting("bayes_expiry_max_db_size", 150_000));
         }
         String hc = c.get("secumail_spam_hashcash_database").strip();
         return new SpamFilter(rules, bayes, settings(c, rules), trust(rules), Hashcash.open(hc.isEmpty() ? null : Path.of(hc)), dns);
@@ -207,13 +208,18 @@ public final class SpamFilter implements AutoCloseable {
             if (r.type() == Rule.Type.HEADER) head += pts; else if (r.type() != Rule.Type.META) body += pts;
         }
         try {
-            if (s < settings.learnHam()) return bayes.learn(view, false, "autolearn") >= 0 ? "ham" : "no";
-            if (s >= settings.learnSpam() && head >= 3 && body >= 3) return bayes.learn(view, true, "autolearn") >= 0 ? "spam" : "no";
+            String learned = "no";
+            if (s < settings.learnHam()) learned = bayes.learn(view, false, "autolearn") >= 0 ? "ham" : "no";
+            else if (s >= settings.learnSpam() && head >= 3 && body >= 3) learned = bayes.learn(view, true, "autolearn") >= 0 ? "spam" : "no";
+            if (!learned.equals("no")) {
+                Bayes.Expiry e = bayes.expireIfDue(false);
+                if (e.deleted() > 0) LOG.info("spam: Bayes expiry: {} tokens not seen for {} hours removed, {} kept", e.deleted(), e.olderThanSeconds() / 3600, e.kept());
+            }
+            return learned;
         } catch (RuntimeException e) {
             LOG.warn("spam: Bayes auto-learn failed: {}", e.getMessage());
             return "failed";
         }
-        return "no";
     }
 
     private static List<String> headerRecipients(MessageView v) {

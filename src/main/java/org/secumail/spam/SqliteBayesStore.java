@@ -99,17 +99,17 @@ public final class SqliteBayesStore implements BayesStore {
     }
 
     @Override
-    public boolean learn(String messageId, boolean spam, Collection<Long> tokens, String source) {
-        return change(messageId, spam ? "s" : "h", tokens, source);
+    public boolean learn(String messageId, boolean spam, Collection<Long> tokens, String source, long atime) {
+        return change(messageId, spam ? "s" : "h", tokens, source, atime);
     }
 
     @Override
     public boolean forget(String messageId, Collection<Long> tokens, String source) {
-        return change(messageId, null, tokens, source);
+        return change(messageId, null, tokens, source, 0); // forgetting leaves the access times as they were
     }
 
     /** Moves a message to class {@code to} ("s", "h", or null for forgotten). */
-    private boolean change(String messageId, String to, Collection<Long> tokens, String source) {
+    private boolean change(String messageId, String to, Collection<Long> tokens, String source, long atime) {
         lock.lock();
         try {
             begin();
@@ -121,8 +121,8 @@ public final class SqliteBayesStore implements BayesStore {
                 }
                 if (java.util.Objects.equals(was, to)) { commit(); return false; }
                 long now = System.currentTimeMillis() / 1000;
-                if (was != null) apply(was.equals("s"), -1, tokens, now);
-                if (to != null) apply(to.equals("s"), +1, tokens, now);
+                if (was != null) apply(was.equals("s"), -1, tokens, atime);
+                if (to != null) apply(to.equals("s"), +1, tokens, atime);
                 try (PreparedStatement ps = db.prepareStatement(to == null ? "DELETE FROM seen WHERE msgid = ?" : "INSERT OR REPLACE INTO seen (msgid, class) VALUES (?, ?)")) {
                     ps.setString(1, messageId);
                     if (to != null) ps.setString(2, to);
@@ -146,7 +146,7 @@ public final class SqliteBayesStore implements BayesStore {
     private void apply(boolean spam, int sign, Collection<Long> tokens, long now) throws SQLException {
         String col = spam ? "spam" : "ham";
         try (PreparedStatement up = db.prepareStatement("INSERT INTO token (hash, spam, ham, atime) VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT(hash) DO UPDATE SET " + col + " = max(0, " + col + " + ?), atime = ?")) {
+                + "ON CONFLICT(hash) DO UPDATE SET " + col + " = max(0, " + col + " + ?), atime = max(atime, ?)")) {
             for (long t : tokens) {
                 up.setLong(1, t);
                 up.setInt(2, spam && sign > 0 ? 1 : 0);
@@ -167,6 +167,60 @@ public final class SqliteBayesStore implements BayesStore {
             ps.setString(2, Integer.toString(Math.max(0, sign)));
             ps.setInt(3, sign);
             ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public Totals messageTotals() {
+        lock.lock();
+        try {
+            Map<String, String> v = new HashMap<>();
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT name, value FROM vars WHERE name IN ('nspam', 'nham')")) {
+                while (rs.next()) v.put(rs.getString(1), rs.getString(2));
+            }
+            return new Totals(Long.parseLong(v.getOrDefault("nspam", "0")), Long.parseLong(v.getOrDefault("nham", "0")), -1, 0, "");
+        } catch (SQLException e) {
+            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long[] atimeRange() {
+        lock.lock();
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(min(atime), 0), coalesce(max(atime), 0) FROM token")) {
+            return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : new long[] {0, 0};
+        } catch (SQLException e) {
+            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long countOlderThan(long atime) {
+        lock.lock();
+        try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM token WHERE atime < ?")) {
+            ps.setLong(1, atime);
+            try (ResultSet rs = ps.executeQuery()) { return rs.next() ? rs.getLong(1) : 0; }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long deleteOlderThan(long atime) {
+        lock.lock();
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM token WHERE atime < ?")) {
+            ps.setLong(1, atime);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,5 +123,41 @@ class BayesTest {
             assertThatThrownBy(() -> bayes.learn(m, false, "t")).isInstanceOf(IllegalStateException.class).hasMessageContaining("version 1");
             assertThat(store.totals().spam()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void expiryRemovesTheTokensOfTheOldestMailWhenTheDatabaseIsOverItsLimit() throws Exception {
+        try (SqliteBayesStore store = SqliteBayesStore.open(dir.resolve("expire.db"))) {
+            Bayes bayes = new Bayes(store, 1, 1, BayesTokenizer.defaults());
+            long day = 86_400;
+            long now = System.currentTimeMillis() / 1000;
+            // 5,000 tokens last seen 300 days ago, 15,000 100 days ago, 100,000 a day ago
+            List<Long> oldest = new java.util.ArrayList<>();
+            List<Long> old = new java.util.ArrayList<>();
+            List<Long> recent = new java.util.ArrayList<>();
+            for (long i = 0; i < 5_000; i++) oldest.add(i);
+            for (long i = 0; i < 15_000; i++) old.add(100_000 + i);
+            for (long i = 0; i < 100_000; i++) recent.add(1_000_000 + i);
+            store.learn("oldest", true, oldest, "t", now - 300 * day);
+            store.learn("old", true, old, "t", now - 100 * day);
+            store.learn("recent", false, recent, "t", now - day);
+            bayes.expiry(true, 100_000);
+            // the goal is to remove 20,000 (down to 100,000): the age limit is the shortest that removes no more
+            Bayes.Expiry e = bayes.expireIfDue(false);
+            assertThat(e.deleted()).isEqualTo(20_000);
+            assertThat(store.totals().tokens()).isEqualTo(100_000);
+            assertThat(store.countOlderThan(now - 2 * day)).isZero();
+            // the next expiry waits 12 hours
+            store.learn("older", true, old, "t", now - 50 * day);
+            assertThat(bayes.expireIfDue(false).deleted()).isZero();
+        }
+    }
+
+    @Test
+    void theReceiveTimeIsTheNewestReceivedDate() throws Exception {
+        MessageView v = TestScoring.view("Received: from a.example (a.example [192.0.2.1]) by b.example (Postfix) with ESMTP id 1; Tue, 17 Sep 2002 18:47:24 +0100\n"
+                + "Date: Mon, 16 Sep 2002 10:00:00 +0000\nSubject: x\n\nbody\n");
+        assertThat(Bayes.receiveTime(v)).isEqualTo(1032284844L);
+        assertThat(Bayes.receiveTime(TestScoring.view("Date: Mon, 16 Sep 2002 10:00:00 +0000\nSubject: x\n\nbody\n"))).isEqualTo(1032170400L);
     }
 }
