@@ -26,12 +26,17 @@ import org.secumail.content.FromHeader;
 final class RelayEvals {
     private RelayEvals() { }
 
+    /** The patterns of the forgery checks, compiled once (they are constants). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Pattern> PATTERNS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Pattern re(String regex) { return PATTERNS.computeIfAbsent(regex, Pattern::compile); }
+
     private static final Pattern IPV4_ONLY = Pattern.compile("^" + ReceivedLine.IPV4 + "$");
-    private static final Pattern IP_ANY = Pattern.compile(ReceivedLine.IP);
-    private static final Pattern DOTCOM_HELO = Pattern.compile("(?i)(?:\\.|^)(lycos\\.com|lycos\\.co\\.uk|hotmail\\.com|localhost\\.com|excite\\.com"
+    private static final Pattern IP_ANY = re(ReceivedLine.IP);
+    private static final Pattern DOTCOM_HELO = re("(?i)(?:\\.|^)(lycos\\.com|lycos\\.co\\.uk|hotmail\\.com|localhost\\.com|excite\\.com"
             + "|caramail\\.com|cs\\.com|aol\\.com|msn\\.com|yahoo\\.com|drizzle\\.com)$");
-    private static final Pattern HOSTNAME = Pattern.compile("^\\w+(?:[\\w.-]+\\.)+\\w+$");
-    private static final Pattern OUTLOOK_ID = Pattern.compile("^<[0-9a-f]{4}([0-9a-f]{8})\\$[0-9a-f]{8}\\$[0-9a-f]{8}@");
+    private static final Pattern HOSTNAME = re("^\\w+(?:[\\w.-]+\\.)+\\w+$");
+    private static final Pattern OUTLOOK_ID = re("^<[0-9a-f]{4}([0-9a-f]{8})\\$[0-9a-f]{8}\\$[0-9a-f]{8}@");
 
     static void register(Map<String, ToDoubleBiFunction<Scan, List<String>>> t) {
         t.put("helo_ip_mismatch", (s, a) -> heloIpMismatch(s.view().relays));
@@ -125,14 +130,14 @@ final class RelayEvals {
     /** Mail through a gateway that drops Received: fields (ezmlm lists, MSN groups), or with none at all. */
     static boolean gatedThroughRemover(MessageView v) {
         String list = v.header("Mailing-List", "");
-        if (list != null && Pattern.compile("(?m)^contact \\S+@\\S+; run by ezmlm$").matcher(list).find()) {
-            if (Pattern.compile("(?m)^mailing list \\S+@\\S+").matcher(header(v, "Delivered-To")).find()
-                    && Pattern.compile("qmail \\d+ invoked (?:from network|by .{3,20})\\); \\d+ ... \\d+").matcher(header(v, "Received")).find()) {
+        if (list != null && re("(?m)^contact \\S+@\\S+; run by ezmlm$").matcher(list).find()) {
+            if (re("(?m)^mailing list \\S+@\\S+").matcher(header(v, "Delivered-To")).find()
+                    && re("qmail \\d+ invoked (?:from network|by .{3,20})\\); \\d+ ... \\d+").matcher(header(v, "Received")).find()) {
                 return true;
             }
         }
         String rcvd = v.header("Received", "");
-        return rcvd == null || Pattern.compile("from groups\\.msn\\.com \\(\\S+\\.msn\\.com ").matcher(rcvd).find();
+        return rcvd == null || re("from groups\\.msn\\.com \\(\\S+\\.msn\\.com ").matcher(rcvd).find();
     }
 
     private static String fromAddr(MessageView v) {
@@ -141,19 +146,19 @@ final class RelayEvals {
     }
 
     static double forgedYahoo(MessageView v) {
-        if (!Pattern.compile("(?i)\\byahoo\\.com$").matcher(fromAddr(v)).find()) return 0;
+        if (!re("(?i)\\byahoo\\.com$").matcher(fromAddr(v)).find()) return 0;
         String rcvd = header(v, "Received");
         if (!header(v, "Resent-From").isEmpty() && !header(v, "Resent-To").isEmpty() && !header(v, "X-Received").isEmpty()) rcvd = header(v, "X-Received");
         rcvd = rcvd.replaceAll("\\s+", " ");
         if (gatedThroughRemover(v)) return 0;
-        if (Pattern.compile(" rdns=\\S+\\.yahoo\\.com ").matcher(v.relays.pseudoHeader("trusted")).find()
-                || Pattern.compile("^[^\\]]+ rdns=\\S+\\.yahoo\\.com ").matcher(v.relays.pseudoHeader("untrusted")).find()) return 0;
+        if (re(" rdns=\\S+\\.yahoo\\.com ").matcher(v.relays.pseudoHeader("trusted")).find()
+                || re("^[^\\]]+ rdns=\\S+\\.yahoo\\.com ").matcher(v.relays.pseudoHeader("untrusted")).find()) return 0;
         String[] fine = {"by web\\S+\\.mail\\S*\\.yahoo\\.com via HTTP", "by sonic\\S+\\.consmr\\.mail\\S*\\.yahoo\\.com with HTTP",
             "by smtp\\S+\\.yahoo\\.com with SMTP", "from \\[" + ReceivedLine.IP + "\\] by \\S+\\.(?:groups|scd|dcn)\\.yahoo\\.com with NNFMP",
             "by \\w+\\.\\w+\\.yahoo\\.com \\(\\d+\\.\\d+\\.\\d+/\\d+\\.\\d+\\.\\d+\\)(?: with ESMTP)? id \\w+"};
-        for (String f : fine) if (Pattern.compile(f).matcher(rcvd).find()) return 0;
-        if (Pattern.compile("\\bmailer\\d+\\.bulk\\.scd\\.yahoo\\.com\\b").matcher(rcvd).find()
-                && Pattern.compile("(?i)@reply\\.yahoo\\.com$").matcher(fromAddr(v)).find()) return 0;
+        for (String f : fine) if (re(f).matcher(rcvd).find()) return 0;
+        if (re("\\bmailer\\d+\\.bulk\\.scd\\.yahoo\\.com\\b").matcher(rcvd).find()
+                && re("(?i)@reply\\.yahoo\\.com$").matcher(fromAddr(v)).find()) return 0;
         return 1;
     }
 
@@ -163,23 +168,23 @@ final class RelayEvals {
         if (rcvd.contains("from mail pickup service by hotmail.com with Microsoft SMTPSVC;")) return 0;
         if (msnGroups(v)) return 0;
         boolean ip = IP_ANY.matcher(header(v, "X-Originating-Ip")).find();
-        boolean orig = Pattern.compile("hotmail\\.com|msonline-outlook").matcher(header(v, "X-OriginatorOrg")).find();
+        boolean orig = re("hotmail\\.com|msonline-outlook").matcher(header(v, "X-OriginatorOrg")).find();
         if (gatedThroughRemover(v)) return 0;
         String anyIp = ReceivedLine.IP;
-        if (ip && (Pattern.compile("from (?:\\S*\\.)?hotmail.com \\(\\S+\\.hotmail(?:\\.msn)?\\.com[ )]").matcher(rcvd).find()
-                || Pattern.compile("from \\S*\\.hotmail.com \\(\\[" + anyIp + "\\][ ):]").matcher(rcvd).find()
-                || Pattern.compile("from \\S+ by \\S+\\.hotmail(?:\\.msn)?\\.com with HTTP;").matcher(rcvd).find()
-                || Pattern.compile("from \\[66\\.218.\\S+\\] by \\S+\\.yahoo\\.com").matcher(rcvd).find())) return 0;
-        if (orig && (Pattern.compile("from \\S*\\.outbound\\.protection\\.outlook\\.com \\(\\S+\\.outbound\\.protection\\.outlook\\.com[ )]").matcher(rcvd).find()
-                || Pattern.compile("from \\S*\\.(?:eur|nam)prd\\d+\\.prod\\.outlook\\.com \\(" + anyIp + "\\)").matcher(rcvd).find())) return 0;
-        if (Pattern.compile("(?:from |HELO |helo=)\\S*hotmail\\.com\\b").matcher(rcvd).find()) return 1;
-        return Pattern.compile("(?i)\\bhotmail\\.com$").matcher(fromAddr(v)).find() ? 2 : 0;
+        if (ip && (re("from (?:\\S*\\.)?hotmail.com \\(\\S+\\.hotmail(?:\\.msn)?\\.com[ )]").matcher(rcvd).find()
+                || re("from \\S*\\.hotmail.com \\(\\[" + anyIp + "\\][ ):]").matcher(rcvd).find()
+                || re("from \\S+ by \\S+\\.hotmail(?:\\.msn)?\\.com with HTTP;").matcher(rcvd).find()
+                || re("from \\[66\\.218.\\S+\\] by \\S+\\.yahoo\\.com").matcher(rcvd).find())) return 0;
+        if (orig && (re("from \\S*\\.outbound\\.protection\\.outlook\\.com \\(\\S+\\.outbound\\.protection\\.outlook\\.com[ )]").matcher(rcvd).find()
+                || re("from \\S*\\.(?:eur|nam)prd\\d+\\.prod\\.outlook\\.com \\(" + anyIp + "\\)").matcher(rcvd).find())) return 0;
+        if (re("(?:from |HELO |helo=)\\S*hotmail\\.com\\b").matcher(rcvd).find()) return 1;
+        return re("(?i)\\bhotmail\\.com$").matcher(fromAddr(v)).find() ? 2 : 0;
     }
 
     private static boolean msnGroups(MessageView v) {
-        Matcher to = Pattern.compile("(?i)<(\\S+)@groups\\.msn\\.com>").matcher(header(v, "To"));
+        Matcher to = re("(?i)<(\\S+)@groups\\.msn\\.com>").matcher(header(v, "To"));
         if (!to.find()) return false;
-        Matcher server = Pattern.compile("from mail pickup service by ((?:p\\d\\d\\.)groups\\.msn\\.com)\\b").matcher(header(v, "Received"));
+        Matcher server = re("from mail pickup service by ((?:p\\d\\d\\.)groups\\.msn\\.com)\\b").matcher(header(v, "Received"));
         if (!server.find()) return false;
         String list = to.group(1);
         String id = header(v, "Message-Id");
@@ -189,29 +194,29 @@ final class RelayEvals {
     }
 
     static double forgedGmail(MessageView v) {
-        if (!Pattern.compile("(?i)\\bgmail\\.com$").matcher(fromAddr(v)).find()) return 0;
+        if (!re("(?i)\\bgmail\\.com$").matcher(fromAddr(v)).find()) return 0;
         String xr = header(v, "X-Received");
-        if (Pattern.compile("by 10\\.\\S+ with SMTP id \\S+").matcher(xr).find() || Pattern.compile("by 2002:a\\d\\d:\\w+:\\S+ with SMTP id \\S+").matcher(xr).find()) return 0;
-        if (Pattern.compile("by smtp\\.googlemail\\.com with ESMTPSA id \\S+").matcher(header(v, "Received")).find()) return 0;
+        if (re("by 10\\.\\S+ with SMTP id \\S+").matcher(xr).find() || re("by 2002:a\\d\\d:\\w+:\\S+ with SMTP id \\S+").matcher(xr).find()) return 0;
+        if (re("by smtp\\.googlemail\\.com with ESMTPSA id \\S+").matcher(header(v, "Received")).find()) return 0;
         // Gmail's own bookkeeping fields are long; forgers rarely add them
         return hit(!(header(v, "X-Gm-Message-State").length() >= 60 && header(v, "X-Google-Smtp-Source").length() >= 60));
     }
 
     static double forgedJuno(MessageView v) {
-        if (!Pattern.compile("(?i)\\bjuno\\.com$").matcher(fromAddr(v)).find() || gatedThroughRemover(v)) return 0;
+        if (!re("(?i)\\bjuno\\.com$").matcher(fromAddr(v)).find() || gatedThroughRemover(v)) return 0;
         String xorig = header(v, "X-Originating-IP");
         String xmailer = header(v, "X-Mailer");
         String rcvd = header(v, "Received");
         String ip = ReceivedLine.IP;
         if (!xorig.isEmpty()) {
-            if (!Pattern.compile("from.*\\b(?:juno|untd)\\.com.*[\\[(]" + ip + "[\\])].*by").matcher(rcvd).find()
-                    && !Pattern.compile(" cookie\\.(?:juno|untd)\\.com ").matcher(rcvd).find()) return 1;
+            if (!re("from.*\\b(?:juno|untd)\\.com.*[\\[(]" + ip + "[\\])].*by").matcher(rcvd).find()
+                    && !re(" cookie\\.(?:juno|untd)\\.com ").matcher(rcvd).find()) return 1;
             return hit(!xmailer.contains("Juno "));
         }
-        if (Pattern.compile("from.*\\bmail\\.com.*\\[" + ip + "\\].*by").matcher(rcvd).find()) {
-            if (!Pattern.compile("\\bmail\\.com").matcher(xmailer).find()) return 1;
-        } else if (Pattern.compile("from (webmail\\S+\\.untd\\.com) \\(\\1 \\[" + ip + "\\]\\) by").matcher(rcvd).find()) {
-            if (!Pattern.compile("^Webmail Version \\d").matcher(xmailer).find()) return 1;
+        if (re("from.*\\bmail\\.com.*\\[" + ip + "\\].*by").matcher(rcvd).find()) {
+            if (!re("\\bmail\\.com").matcher(xmailer).find()) return 1;
+        } else if (re("from (webmail\\S+\\.untd\\.com) \\(\\1 \\[" + ip + "\\]\\) by").matcher(rcvd).find()) {
+            if (!re("^Webmail Version \\d").matcher(xmailer).find()) return 1;
         } else {
             return 1;
         }
@@ -219,17 +224,17 @@ final class RelayEvals {
     }
 
     static double forgedEudoramail(MessageView v) {
-        if (!Pattern.compile("(?i)\\beudoramail\\.com$").matcher(fromAddr(v)).find()) return 0;
+        if (!re("(?i)\\beudoramail\\.com$").matcher(fromAddr(v)).find()) return 0;
         boolean ip = IP_ANY.matcher(header(v, "X-Sender-Ip")).find();
         if (gatedThroughRemover(v)) return 0;
-        return hit(!(ip && Pattern.compile("by \\S*whowhere.com;").matcher(flat(v, "Received")).find()));
+        return hit(!(ip && re("by \\S*whowhere.com;").matcher(flat(v, "Received")).find()));
     }
 
     /** An AOL relay name (rly-xx01.) in a trail that AOL's own relays did not write. */
     static double fakeAolRelay(MessageView v) {
         String rcvd = flat(v, "Received");
-        if (!Pattern.compile("(?i) rly-[a-z][a-z]\\d\\d\\.").matcher(rcvd).find()) return 0;
-        return hit(!Pattern.compile("/AOL-\\d+\\.\\d+\\.\\d+\\)").matcher(rcvd).find() && !Pattern.compile("ESMTP id (?:RELAY|MAILRELAY|MAILIN)").matcher(rcvd).find());
+        if (!re("(?i) rly-[a-z][a-z]\\d\\d\\.").matcher(rcvd).find()) return 0;
+        return hit(!re("/AOL-\\d+\\.\\d+\\.\\d+\\)").matcher(rcvd).find() && !re("ESMTP id (?:RELAY|MAILRELAY|MAILIN)").matcher(rcvd).find());
     }
 
     /**
@@ -241,7 +246,7 @@ final class RelayEvals {
         if (!m.find()) return 0;
         long token = Long.parseLong(m.group(1), 16);
         if (Math.abs(token - expected(HeaderEvals.date(header(v, "Date").strip()))) < 250) return 0;
-        Matcher d = Pattern.compile("(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+).*?$").matcher(header(v, "Received"));
+        Matcher d = re("(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+).*?$").matcher(header(v, "Received"));
         Date r = d.find() ? HeaderEvals.date(d.group(1).strip()) : null;
         return hit(Math.abs(token - expected(r)) >= 250);
     }
@@ -303,19 +308,19 @@ final class RelayEvals {
 
     /** Ratware that makes the Message-ID from 28 capitals and the From: address. */
     static double ratwareNameId(MessageView v) {
-        Matcher m = Pattern.compile("<[A-Z]{28}\\.([^>]+?)>").matcher(header(v, "MESSAGEID"));
+        Matcher m = re("<[A-Z]{28}\\.([^>]+?)>").matcher(header(v, "MESSAGEID"));
         if (!m.find()) return 0;
         return hit(Pattern.compile("\"[^\"]+\"\\s*<" + Pattern.quote(m.group(1)) + ">").matcher(header(v, "From")).find());
     }
 
-    private static final Pattern TEMPLATE_OK = Pattern.compile("(?i)^(?:X-VMS-To|X-UIDL|X-Face|To|Cc|From|Subject|References|In-Reply-To|(?:X-|Resent-|X-Original-)?Message-Id):");
+    private static final Pattern TEMPLATE_OK = re("(?i)^(?:X-VMS-To|X-UIDL|X-Face|To|Cc|From|Subject|References|In-Reply-To|(?:X-|Resent-|X-Original-)?Message-Id):");
 
     /** A mail merge that left a %PLACEHOLDER in a header. */
     static double unresolvedTemplate(MessageView v) {
         String all = v.header("ALL", "");
         if (all == null) return 0;
         for (String line : all.split("\n")) {
-            if (Pattern.compile("%[A-Z][A-Z_-]").matcher(line).find() && !TEMPLATE_OK.matcher(line).find()) return 1;
+            if (re("%[A-Z][A-Z_-]").matcher(line).find() && !TEMPLATE_OK.matcher(line).find()) return 1;
         }
         return 0;
     }
