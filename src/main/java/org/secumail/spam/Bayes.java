@@ -29,9 +29,10 @@ public final class Bayes {
      * The tokenizer's version, kept in the database when it is first learned into: tokens
      * of another version would not match, so a database learned by another tokenizer is not
      * used, nor learned into, until it is learned again from scratch. (Version 1, which
-     * kept no mark, tokenized differently from SpamAssassin.)
+     * kept no mark, tokenized differently from SpamAssassin; version 2 lacked the tokens of
+     * invisible text.)
      */
-    static final String TOKENIZER_VERSION = "2";
+    static final String TOKENIZER_VERSION = "3";
 
     /** One token's part in a classification. */
     public record TokenProb(String token, double prob, int spam, int ham) { }

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * (Plugin/Bayes.pm, tokenize and _tokenize_line), so that a classifier trained here
  * learns what SpamAssassin's would from the same mail:
  * <ul>
- *   <li>the visible body text, paragraph by paragraph with the Subject first (region 1);
+ *   <li>the visible body text, paragraph by paragraph with the Subject first (region 1), and the
+ *       HTML text styled invisible, as "I*:" tokens;
  *   <li>every URI found in the text and HTML, whole (region 2);
  *   <li>the header fields that are not noise, each value chewed by its kind and prefixed by
  *       the field's (compressed) name, with the relay lines SpamAssassin derives
@@ -122,8 +123,15 @@ final class BayesTokenizer {
     Set<String> tokens(MessageView v) {
         Set<String> out = new LinkedHashSet<>();
         int limit = MAX_BODY_TOKENS;
-        for (String p : v.paragraphs) {
+        for (String p : v.bayesParagraphs(false)) {
             line(p, "", BODY, out);
+            if (out.size() >= limit) break;
+        }
+        // text styled invisible (white on white, display:none, tiny fonts) under its own prefix:
+        // what a reader does not see tells Bayes something else than what they do
+        limit = out.size() + MAX_BODY_TOKENS;
+        for (String p : v.bayesParagraphs(true)) {
+            line(p, "I*:", BODY, out);
             if (out.size() >= limit) break;
         }
         limit = out.size() + MAX_URI_TOKENS;

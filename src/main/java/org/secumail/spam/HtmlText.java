@@ -264,6 +264,13 @@ final class HtmlText {
 
     boolean hasTag(String tag) { return inside.containsKey(tag); }
 
+    /** The rendered text without (invisible false) or with only (true) the text styled invisible: what Bayes reads apart. */
+    String text(boolean invisibleOnly) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < chunks.size(); i++) if (invisible.get(i) == invisibleOnly) sb.append(chunks.get(i));
+        return sb.toString().replace('\u00a0', ' ');
+    }
+
     /** The title texts, for rules matching them. */
     String title() { return String.join("", titles); }
 }

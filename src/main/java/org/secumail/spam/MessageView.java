@@ -68,6 +68,9 @@ public final class MessageView {
     final Relays relays;
     /** The rendered text of all parts, not yet collapsed (for Bayes and length tests). */
     final String text;
+    /** The rendered text without, and only, the HTML text styled invisible (Bayes tokenizes them apart). */
+    private final String visible;
+    private final String invisible;
     /**
      * What eval tests work out once per message and several rules read (the Date: shift,
      * free-mail verdicts per domain, the addresses in the body). One message is scored by
@@ -87,6 +90,8 @@ public final class MessageView {
         this.mime = new MimeStats();
         Set<String> uriSet = new LinkedHashSet<>();
         StringBuilder rendered = new StringBuilder();
+        StringBuilder visibleText = new StringBuilder();
+        StringBuilder invisibleText = new StringBuilder();
         try (InputStream in = raw.openMessage()) {
             MimeStats.walk(in, MAX_PARTS, mime, (part, decoded) -> {
                 String t = decode(decoded, part.charset());
@@ -97,10 +102,13 @@ public final class MessageView {
                     uriSet.addAll(h.uris);
                     Uris.fromText(h.text, uriSet);
                     append(rendered, octets(h.text), BODY_PART_SCAN_SIZE);
+                    append(visibleText, octets(h.text(false)), BODY_PART_SCAN_SIZE);
+                    append(invisibleText, octets(h.text(true)), BODY_PART_SCAN_SIZE);
                 } else {
                     if (!part.alternatives().isEmpty()) alternativeTexts.add(new AlternativeText(part.alternatives(), false, false, t));
                     Uris.fromText(t, uriSet);
                     append(rendered, octets(t), BODY_PART_SCAN_SIZE);
+                    append(visibleText, octets(t), BODY_PART_SCAN_SIZE);
                 }
                 String o = octets(t);
                 int max = Math.min(o.length(), RAWBODY_PART_SCAN_SIZE);
@@ -109,6 +117,8 @@ public final class MessageView {
             });
         }
         this.text = rendered.toString();
+        this.visible = visibleText.length() == rendered.length() ? this.text : visibleText.toString();
+        this.invisible = invisibleText.toString();
         this.uris = List.copyOf(uriSet);
         paragraphs(header("Subject", "") == null ? "" : header("Subject", "").strip(), text);
         List<HeaderField> originating = new ArrayList<>();
@@ -140,11 +150,15 @@ public final class MessageView {
      * its whitespace runs made one space (Message.pm get_rendered_body_text_array).
      */
     private void paragraphs(String subject, String body) {
-        paragraphs.add(subject + "\n");
+        splitParagraphs(subject, body, paragraphs, true);
+    }
+
+    private static void splitParagraphs(String subject, String body, List<String> out, boolean withSubject) {
+        if (withSubject) out.add(subject + "\n");
         for (String p : body.split("\n[ \t\r\u000b]*\n")) {
             String c = p.replaceAll("[ \t\n\r\u000b]+", " ");
             if (c.isBlank()) continue;
-            for (int i = 0; i < c.length(); i += 2048) paragraphs.add(c.substring(i, Math.min(c.length(), i + 2048)));
+            for (int i = 0; i < c.length(); i += 2048) out.add(c.substring(i, Math.min(c.length(), i + 2048)));
         }
     }
 
@@ -170,6 +184,19 @@ public final class MessageView {
             ofs = j + 1;
         }
         if (ofs < n) out.add(t.substring(ofs));
+    }
+
+    /**
+     * SpamAssassin's visible_rendered (invisible false, the Subject first) or invisible_rendered
+     * paragraphs, for Bayes; the body rules read {@link #paragraphs}, which hold both.
+     */
+    List<String> bayesParagraphs(boolean invisibleOnly) {
+        if (!invisibleOnly && visible == text) return paragraphs;
+        if (invisibleOnly && invisible.isBlank()) return List.of();
+        List<String> out = new ArrayList<>();
+        String subject = header("Subject", "");
+        splitParagraphs(invisibleOnly ? "" : subject == null ? "" : subject.strip(), invisibleOnly ? invisible : visible, out, !invisibleOnly);
+        return out;
     }
 
     static String decode(byte[] b, String charset) {

@@ -105,7 +105,9 @@ class MetricsTest {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < end) {
                 after = parse(scrape(port));
-                if (delta(before, after, "secumail_deliveries_total{status=sent}") >= 1) break;
+                // the delivery is counted and its delay observed one after the other: wait for both
+                if (delta(before, after, "secumail_deliveries_total{status=sent}") >= 1
+                        && delta(before, after, "secumail_delivery_delay_seconds_count{}") >= 1) break;
                 Thread.sleep(100);
             }
             assertThat(delta(before, after, "secumail_smtpd_connections_total{service=127.0.0.1:0}")).isEqualTo(1);
