@@ -170,83 +170,77 @@ public final class SqliteBayesStore implements BayesStore {
         }
     }
 
-    @Override
-    public Totals messageTotals() {
+    /** A database call under the store's lock, its SQL failure reported as the store's. */
+    private interface Call<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T locked(Call<T> call) {
         lock.lock();
         try {
+            return call.run();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A query for one number, with its numeric parameters. */
+    private long number(String sql, long... params) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) ps.setLong(i + 1, params[i]);
+            try (ResultSet rs = ps.executeQuery()) { return rs.next() ? rs.getLong(1) : 0; }
+        }
+    }
+
+    @Override
+    public Totals messageTotals() {
+        return locked(() -> {
             Map<String, String> v = new HashMap<>();
             try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT name, value FROM vars WHERE name IN ('nspam', 'nham')")) {
                 while (rs.next()) v.put(rs.getString(1), rs.getString(2));
             }
             return new Totals(Long.parseLong(v.getOrDefault("nspam", "0")), Long.parseLong(v.getOrDefault("nham", "0")), -1, 0, "");
-        } catch (SQLException e) {
-            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public long[] atimeRange() {
-        lock.lock();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(min(atime), 0), coalesce(max(atime), 0) FROM token")) {
-            return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : new long[] {0, 0};
-        } catch (SQLException e) {
-            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> new long[] {number("SELECT coalesce(min(atime), 0) FROM token"), number("SELECT coalesce(max(atime), 0) FROM token")});
     }
 
     @Override
     public long countOlderThan(long atime) {
-        lock.lock();
-        try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM token WHERE atime < ?")) {
-            ps.setLong(1, atime);
-            try (ResultSet rs = ps.executeQuery()) { return rs.next() ? rs.getLong(1) : 0; }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> number("SELECT count(*) FROM token WHERE atime < ?", atime));
     }
 
     @Override
     public long deleteOlderThan(long atime) {
-        lock.lock();
-        try (PreparedStatement ps = db.prepareStatement("DELETE FROM token WHERE atime < ?")) {
-            ps.setLong(1, atime);
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM token WHERE atime < ?")) {
+                ps.setLong(1, atime);
+                return (long) ps.executeUpdate();
+            }
+        });
     }
 
     @Override
     public String variable(String name) {
-        lock.lock();
-        try (PreparedStatement ps = db.prepareStatement("SELECT value FROM vars WHERE name = ?")) {
-            ps.setString(1, "var_" + name);
-            try (ResultSet rs = ps.executeQuery()) { return rs.next() ? rs.getString(1) : null; }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT value FROM vars WHERE name = ?")) {
+                ps.setString(1, "var_" + name);
+                try (ResultSet rs = ps.executeQuery()) { return rs.next() ? rs.getString(1) : null; }
+            }
+        });
     }
 
     @Override
     public void variable(String name, String value) {
-        lock.lock();
-        try {
+        locked(() -> {
             setVar("var_" + name, value);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Bayes database: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     private void setVar(String name, String value) throws SQLException {
