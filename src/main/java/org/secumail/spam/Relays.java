@@ -42,6 +42,7 @@ final class Relays {
     }
 
     private static final Pattern ORIGINATING_IP = Pattern.compile(ReceivedLine.IP);
+    static final int MAX_RECEIVED_LENGTH = 4096;
 
     final List<Relay> trusted = new ArrayList<>();
     final List<Relay> untrusted = new ArrayList<>();
@@ -66,7 +67,12 @@ final class Relays {
     static Relays parse(List<HeaderField> received, List<HeaderField> originating, Trust trust) {
         Relays r = new Relays();
         List<String> lines = new ArrayList<>();
-        for (HeaderField h : received) lines.add(MessageView.decoded(h));
+        // real Received: fields are a few hundred octets; a crafted one of a megabyte would make
+        // each of the layouts' patterns read all of it, so only the start of each is read
+        for (HeaderField h : received) {
+            String d = MessageView.decoded(h);
+            lines.add(d.length() > MAX_RECEIVED_LENGTH ? d.substring(0, MAX_RECEIVED_LENGTH) : d);
+        }
         for (HeaderField h : originating) {
             Matcher m = ORIGINATING_IP.matcher(MessageView.decoded(h));
             if (m.find()) lines.add("from X-Originating-IP: " + m.group());

@@ -67,4 +67,14 @@ class ReceivedLineTest {
         assertThat(v.relays.untrusted).extracting(Relays.Relay::ip).containsExactly("203.0.113.9", "198.18.0.1");
         assertThat(List.of(v.relays.unparseable)).containsExactly(0);
     }
+
+    @Test
+    void onlyTheStartOfAnOverlongFieldIsRead() throws Exception {
+        // a crafted field of megabytes would make every layout's pattern read all of it
+        String padding = "x".repeat(Relays.MAX_RECEIVED_LENGTH);
+        MessageView v = TestScoring.view("Received: from a.example (" + padding + " [192.0.2.7]) by b.example (Postfix) with ESMTP id 1\n"
+                + "Subject: x\n\nbody\n");
+        assertThat(v.relays.untrusted).isEmpty();
+        assertThat(v.relays.unparseable).isEqualTo(1);
+    }
 }
