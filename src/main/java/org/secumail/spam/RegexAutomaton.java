@@ -9,22 +9,19 @@ import org.apache.lucene.util.automaton.Automaton;
 import org.apache.lucene.util.automaton.Operations;
 
 /**
- * A Java pattern as a Lucene automaton over US-ASCII that accepts a superset of what the
- * pattern matches, for {@link AutomatonPrefilter}: recursive descent over the pattern's syntax,
- * each construct an automaton can express built as one, the others widened (see the
- * prefilter for what becomes what). A construct not understood gives no automaton.
+ * A Java pattern as a Lucene automaton that accepts a superset of what the pattern matches,
+ * for {@link MultiPatternAutomaton}: recursive descent over the pattern's syntax, each
+ * construct an automaton can express built as one, the others widened. Anchors, {@code \b}
+ * and lookarounds match the empty string, a back-reference matches any string, atomic groups
+ * and possessive quantifiers become ordinary ones, {@code \h}, {@code \v} and {@code \p{..}}
+ * match any character, a counted repetition above a few times becomes "at least min(n, a few)
+ * times", and case folding (ASCII, as Java's without UNICODE_CASE) applies to the whole
+ * pattern when any part of it folds. The alphabet is US-ASCII plus one symbol for every
+ * other character. A construct not understood gives no automaton.
  */
 final class RegexAutomaton {
     private RegexAutomaton() { }
 
-    /**
-     * The automaton of any string followed by a string of the widened pattern: run over a
-     * text, it reaches an accepting state where a match of the pattern may end. Null when the
-     * pattern holds a construct not handled here.
-     *
-     * @param fold     whether the pattern folds case anywhere (ASCII, applied to all of it)
-     * @param exactUpTo counted repetitions up to this many are kept exact, above it widened
-     */
     /** States a repetition's minimum may copy the repeated part into, whatever exactUpTo. */
     static final int SMALL_REPEAT = 128;
 
@@ -34,18 +31,34 @@ final class RegexAutomaton {
      */
     static final char END = 0;
 
-    static Automaton search(String pattern, boolean fold, boolean multiline, int exactUpTo) {
+    /**
+     * The symbol that stands for every character above U+007F: a class holding any such
+     * character also holds it, so a runner that reads each of them as this one symbol still
+     * accepts a superset (the Latin-1 and UTF-8 look-alikes of the obfuscation rules collapse
+     * into it instead of making determinization explode).
+     */
+    static final char NON_ASCII = 0x80;
+
+    /**
+     * The automaton of the widened pattern (without a leading "any string":
+     * {@link MultiPatternAutomaton} starts every pattern at every position itself), over
+     * US-ASCII and {@link #NON_ASCII}. Null when the pattern holds a construct not handled here.
+     *
+     * @param fold      whether the pattern folds case anywhere (ASCII, applied to all of it)
+     * @param exactUpTo counted repetitions up to this many are kept exact, above it widened
+     */
+    static Automaton pattern(String pattern, boolean fold, boolean multiline, int exactUpTo) {
         try {
             Builder b = new Builder(pattern, fold, multiline, exactUpTo);
             Automaton a = b.alternation();
             if (b.i != b.re.length()) return null;
-            return nz(Operations.concatenate(ANY_STRING, a));
+            return nz(a);
         } catch (RuntimeException | StackOverflowError e) {
             return null;
         }
     }
 
-    private static final Automaton ANY_CHAR = Automata.makeCharRange(0, 0x7f);
+    private static final Automaton ANY_CHAR = Automata.makeCharRange(0, NON_ASCII);
     private static final Automaton ANY_STRING = Operations.repeat(ANY_CHAR);
     /** The empty language (a pattern that needs characters above U+007F), with a start state. */
     private static final Automaton NOTHING = nothing();
@@ -306,16 +319,17 @@ final class RegexAutomaton {
 
         /**
          * One step over a set of characters (ASCII-folded when the pattern folds), US-ASCII
-         * only: the automaton is asked about US-ASCII texts only, where a match cannot use
-         * anything else. This drops the dozens of Latin-1 and UTF-8 look-alikes the
-         * obfuscation rules spell out for each letter, which make determinization explode.
+         * with {@link #NON_ASCII} standing for all the others: a runner reads every character
+         * above U+007F as that one symbol.
          */
         private Automaton chars(BitSet s) {
             if (fold) {
                 for (char c = 'A'; c <= 'Z'; c++) if (s.get(c)) s.set(c + 32);
                 s.clear('A', 'Z' + 1);
             }
+            boolean wide = s.nextSetBit(0x80) >= 0;
             s.clear(0x80, 0x10000);
+            if (wide) s.set(NON_ASCII);
             List<int[]> ranges = new ArrayList<>();
             for (int a = s.nextSetBit(0); a >= 0; a = s.nextSetBit(a)) {
                 int b = s.nextClearBit(a);

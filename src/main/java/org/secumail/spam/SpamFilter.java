@@ -236,10 +236,9 @@ public final class SpamFilter implements AutoCloseable {
         if (bayes != null) bayes.store().close();
         if (hashcash != null) hashcash.close();
     }
-    /** For the profile: automaton states cached now, and caches started afresh. */
+    /** For the profile: each type's pattern set, its groups and their cached states. */
     public static String automatonStats() {
-        return "automaton states cached " + AutomatonPrefilter.cachedStates() + ", caches started afresh " + AutomatonPrefilter.resets()
-                + ", switched off by their trial " + AutomatonPrefilter.switchedOff();
+        return "pattern sets: " + SpamScorer.setFilterStats();
     }
     private static void awaitAutomata(SpamScorer s) {
         try {

@@ -47,19 +47,24 @@ public final class SpamScorer {
      * @param memoKey    for a header rule: the key of its header in the message's memo
      */
     private record Plan(Rule rule, boolean metaInput, boolean net, LiteralPrefilter literals, String headerKey,
-                        String memoKey, StartChars start, AtomicReference<AutomatonPrefilter> automaton) { }
+                        String memoKey, StartChars start, int setIndex) { }
 
     private final Map<Rule.Type, List<Plan>> plans = new java.util.EnumMap<>(Rule.Type.class);
 
     /** Header rules by header and modifier: the literal prefilter of each header's rules. */
     private final Map<String, LiteralPrefilter> headerPrefilters = new HashMap<>();
     /**
-     * Pattern rules read first by a linear-time automaton ({@link AutomatonPrefilter}), each
-     * filled in by a background thread: building them all takes a second or two, which neither
-     * start-up nor a reload should wait for (a rule runs without its automaton until then).
+     * The patterns of each type read together by linear-time automata, one pass over each text
+     * ({@link PatternSetFilter}): the body, rawbody and full rules, and the header rules on
+     * ALL (the whole header, kilobytes long). Built by a background thread: building them
+     * takes a few seconds, which neither start-up nor a reload should wait for (the rules run
+     * unfiltered until then). A plan's setIndex is its pattern's index in its type's filter.
      */
-    private final Map<String, AtomicReference<AutomatonPrefilter>> automata = new java.util.LinkedHashMap<>();
     private final Thread automatonBuilder;
+    private final Map<Rule.Type, AtomicReference<PatternSetFilter>> setFilters = new java.util.EnumMap<>(Rule.Type.class);
+    private final Map<Rule.Type, List<java.util.regex.Pattern>> setPatterns = new java.util.EnumMap<>(Rule.Type.class);
+    private static final List<Rule.Type> SET_TYPES = List.of(Rule.Type.HEADER, Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL);
+    private static final String ALL_MEMO = MessageView.headerMemoKey("ALL", "");
 
     public SpamScorer(RuleSet rules) {
         this(rules, !"false".equals(System.getProperty("secumail.spam.prefilter")));
@@ -86,44 +91,61 @@ public final class SpamScorer {
                 LiteralPrefilter lp = LiteralPrefilter.of(list);
                 if (lp.filtered() > 0) headerPrefilters.put(k, lp);
             });
-            for (Rule.Type t : List.of(Rule.Type.HEADER, Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL)) {
-                for (Rule r : rules.rules(t)) {
-                    if (!(r.test() instanceof Rule.Match m) || m.pattern() == null || m.negate()) continue;
-                    if (needsAutomaton(r, m)) automata.put(r.name(), new AtomicReference<>());
-                }
+            for (Rule.Type t : SET_TYPES) {
+                setFilters.put(t, new AtomicReference<>());
+                setPatterns.put(t, new ArrayList<>());
             }
         }
         for (Rule.Type t : TYPES) {
             List<Plan> list = new ArrayList<>();
+            List<java.util.regex.Pattern> set = setPatterns.get(t);
             for (Rule r : rules.rules(t)) {
+                int setIndex = -1;
+                if (set != null && r.test() instanceof Rule.Match m && m.pattern() != null && !m.negate()
+                        && (t != Rule.Type.HEADER || ALL_MEMO.equals(MessageView.headerMemoKey(m.header(), m.modifier())) && m.ifUnset() == null)) {
+                    setIndex = set.size();
+                    set.add(m.pattern());
+                }
                 String hk = t == Rule.Type.HEADER ? headerKey(r) : null;
                 LiteralPrefilter lp = t == Rule.Type.HEADER ? (hk == null ? null : headerPrefilters.get(hk)) : prefilters.get(t);
                 String memo = r.test() instanceof Rule.Match m && t == Rule.Type.HEADER ? MessageView.headerMemoKey(m.header(), m.modifier()) : null;
                 list.add(new Plan(r, metaInputs.contains(r.name()), r.tflags().contains("net"), lp, hk, memo,
-                        startChars.get(r.name()), automata.get(r.name())));
+                        startChars.get(r.name()), setIndex));
             }
             plans.put(t, list);
         }
-        automatonBuilder = automata.isEmpty() ? null
+        automatonBuilder = setPatterns.isEmpty() ? null
                 : Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("spam-automata").start(this::buildAutomata);
     }
 
     private void buildAutomata() {
-        int built = 0;
         long bytes = 0;
-        for (var e : automata.entrySet()) {
-            Rule.Match m = (Rule.Match) rules.rule(e.getKey()).test();
-            AutomatonPrefilter a = AutomatonPrefilter.of(m.pattern());
-            if (a == null) continue;
-            e.getValue().set(a);
-            built++;
-            bytes += a.bytes();
+        for (Rule.Type t : SET_TYPES) {
+            List<java.util.regex.Pattern> set = setPatterns.get(t);
+            if (set.isEmpty()) continue;
+            PatternSetFilter f = PatternSetFilter.of(set);
+            setFilters.get(t).set(f);
+            bytes += f.bytes();
         }
-        if (PROFILE != null) System.err.println("spam: " + built + " automata, " + bytes / 1024 + " KiB");
+        if (PROFILE != null) {
+            System.err.println("spam: pattern sets built, " + bytes / 1024 + " KiB");
+            profiled = setFilters;
+        }
         // Building them leaves tens of megabytes of garbage (Lucene's intermediate automata),
         // which would keep the heap, and the resident size, that much larger until a full
         // collection: collect once now, while the server is idle at start or reload.
         System.gc();
+    }
+
+    /** With the profile on: the set filters of the last scorer built, for {@link #setFilterStats()}. */
+    private static volatile Map<Rule.Type, AtomicReference<PatternSetFilter>> profiled;
+
+    /** For the profile: each type's set filter, its groups and caches. */
+    static String setFilterStats() {
+        StringBuilder sb = new StringBuilder();
+        Map<Rule.Type, AtomicReference<PatternSetFilter>> m = profiled;
+        if (m != null) m.forEach((t, f) -> { if (f.get() != null) sb.append(t.name().toLowerCase()).append(": ").append(f.get().stats()).append("; "); });
+        return sb.toString();
     }
 
     /** Waits until every automaton is built (tests, and the profile of "spam check"). */
@@ -131,22 +153,6 @@ public final class SpamScorer {
         if (automatonBuilder != null) automatonBuilder.join();
     }
 
-    /**
-     * Whether a rule is worth an automaton: a header rule on ALL (the whole header, kilobytes
-     * long), a body, rawbody or full rule whose pattern is long (many alternatives tried at
-     * each position, even where its literals occur), or one without literals whose start
-     * characters are none or include the space (tried at every word). A short pattern with a
-     * narrow filter fails fast where it starts; an automaton would cost more than it saves.
-     */
-    private boolean needsAutomaton(Rule r, Rule.Match m) {
-        if (r.type() == Rule.Type.HEADER) return "ALL".equals(m.header());
-        if (m.pattern().pattern().length() > AUTOMATON_MIN_PATTERN) return true;
-        if (RequiredLiterals.of(m.pattern()) != null) return false;
-        StartChars sc = startChars.get(r.name());
-        return sc == null || sc.canStart(' ');   // tried at every word when it can begin with a space
-    }
-
-    static final int AUTOMATON_MIN_PATTERN = 200;
 
     /**
      * The header and modifier a header rule reads, when the literal prefilter may skip it:
@@ -171,6 +177,10 @@ public final class SpamScorer {
         return switch (t) {
             case BODY -> v.paragraphs;
             case RAWBODY -> v.rawChunks;
+            case HEADER -> {
+                String all = v.header(ALL_MEMO, "ALL", "");
+                yield List.of(all == null ? "" : all);
+            }
             default -> List.of(v.full);
         };
     }
@@ -249,6 +259,9 @@ public final class SpamScorer {
                           Map<String, boolean[]> headerFound, Boolean patterns) {
         LiteralPrefilter pre = prefilters.get(type);
         boolean[] found = null;
+        AtomicReference<PatternSetFilter> setRef = setFilters.get(type);
+        PatternSetFilter setFilter = setRef == null ? null : setRef.get();
+        long[][] setBits = null;
         for (Plan p : plans.get(type)) {
             Rule r = p.rule();
             boolean pattern = r.test() instanceof Rule.Match;
@@ -265,7 +278,8 @@ public final class SpamScorer {
             if (out.late) { out.skipped.add(r.name() + " (time limit)"); continue; }
             try {
                 long t0 = PROFILE == null ? 0 : System.nanoTime();
-                double n = run(p, scan, out.details);
+                if (setFilter != null && setBits == null && p.setIndex() >= 0) setBits = setBits(setFilter, texts(type, scan.view()));   // once, at the first pattern rule run
+                double n = run(p, scan, out.details, setBits);
                 if (PROFILE != null) PROFILE.computeIfAbsent(r.type() + " " + r.name(), k -> new java.util.concurrent.atomic.LongAdder()).add(System.nanoTime() - t0);
                 if (n > 0) out.counts.put(r.name(), n);
             } catch (BudgetedText.BudgetExceeded e) {
@@ -274,6 +288,15 @@ public final class SpamScorer {
                 out.skipped.add(r.name() + " (" + e.getClass().getSimpleName() + ")");
             }
         }
+    }
+
+    /** For each text, the patterns of the type's set that may match in it. */
+    private static long[][] setBits(PatternSetFilter set, List<String> texts) {
+        long t0 = PROFILE == null ? 0 : System.nanoTime();
+        long[][] bits = new long[texts.size()][];
+        for (int i = 0; i < bits.length; i++) bits[i] = set.scan(texts.get(i));
+        if (PROFILE != null) PROFILE.computeIfAbsent("SET scan", k -> new java.util.concurrent.atomic.LongAdder()).add(System.nanoTime() - t0);
+        return bits;
     }
 
     private static void joinUninterruptibly(Thread t) {
@@ -289,10 +312,9 @@ public final class SpamScorer {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
-    private static double run(Plan p, Scan scan, Map<String, String> details) {
+    private static double run(Plan p, Scan scan, Map<String, String> details, long[][] setBits) {
         Rule r = p.rule();
         StartChars start = p.start();
-        AutomatonPrefilter auto = p.automaton() == null ? null : p.automaton().get();
         MessageView v = scan.view();
         return switch (r.test()) {
             case Rule.Eval e -> {
@@ -303,12 +325,10 @@ public final class SpamScorer {
             case Rule.Exists x -> v.header(x.header(), "") != null ? 1 : 0;
             case Rule.Meta m -> 0;
             case Rule.Match m -> switch (r.type()) {
-                case HEADER -> header(r, m, p.memoKey(), v, details, auto);
+                case HEADER -> header(r, m, p.memoKey(), v, details, setBits == null || p.setIndex() < 0 || PatternSetFilter.has(setBits[0], p.setIndex()));
                 case MIMEHEADER -> mimeHeader(r, m, v, details);
-                case BODY -> lines(r, m.pattern(), v.paragraphs, details, start, auto);
-                case RAWBODY -> lines(r, m.pattern(), v.rawChunks, details, start, auto);
-                case URI -> lines(r, m.pattern(), v.uris, details, null, null);
-                case FULL -> lines(r, m.pattern(), List.of(v.full), details, start, auto);
+                case BODY, RAWBODY, FULL -> lines(r, m.pattern(), texts(r.type(), v), details, start, setBits, p.setIndex());
+                case URI -> lines(r, m.pattern(), v.uris, details, null, null, -1);
                 case META -> 0;
             };
         };
@@ -332,10 +352,11 @@ public final class SpamScorer {
         return f + "(" + String.join(", ", e.args()) + ")";
     }
 
-    private static double header(Rule r, Rule.Match m, String memoKey, MessageView v, Map<String, String> details, AutomatonPrefilter auto) {
+    /** @param mayMatch false when the type's pattern set says the pattern cannot match (rules without "!~" only) */
+    private static double header(Rule r, Rule.Match m, String memoKey, MessageView v, Map<String, String> details, boolean mayMatch) {
         String value = v.header(memoKey, m.header(), m.modifier());
         if (value == null) value = m.ifUnset() != null ? m.ifUnset() : "";
-        if (auto != null && !auto.mayMatch(value)) return 0;   // only for rules without "!~"
+        if (!mayMatch) return 0;
         Matcher x = m.pattern().matcher(budgeted(value));
         boolean found = x.find();
         if (found != m.negate()) {
@@ -360,15 +381,19 @@ public final class SpamScorer {
         return 0;
     }
 
-    private static double lines(Rule r, Pattern p, List<String> texts, Map<String, String> details, StartChars start, AutomatonPrefilter auto) {
+    /**
+     * @param setBits for each text, the patterns of the type's {@link PatternSetFilter} that
+     *                may match in it (null: no filter), this rule's at setIndex
+     */
+    private static double lines(Rule r, Pattern p, List<String> texts, Map<String, String> details, StartChars start,
+                                long[][] setBits, int setIndex) {
         boolean multiple = r.tflags().contains("multiple");
         int max = r.maxhits() > 0 ? r.maxhits() : Integer.MAX_VALUE;
         int n = 0;
-        for (String t : texts) {
-            if (auto != null && !auto.mayMatch(t)) continue;
-            long t0 = auto != null && auto.inTrial() ? System.nanoTime() : 0;
+        for (int i = 0; i < texts.size(); i++) {
+            String t = texts.get(i);
+            if (setBits != null && setIndex >= 0 && !PatternSetFilter.has(setBits[i], setIndex)) continue;
             n = matches(r, p, t, n, multiple, max, details, start);
-            if (t0 != 0) auto.patternRan(System.nanoTime() - t0);
             if (n > 0 && (!multiple || n >= max)) return n;
         }
         return n;

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.apache.lucene.util.automaton.Automaton;
+import org.apache.lucene.util.automaton.Transition;
+
+/**
+ * Many patterns read in one pass over a text: which of them <em>could</em> match in it. Each
+ * pattern becomes its superset automaton ({@link RegexAutomaton}, so "no" is certain and
+ * "maybe" means the Java pattern runs as before); the automata of all the patterns are one
+ * NFA whose accepting states remember their pattern, and a {@link MultiPatternRunner} reads
+ * the text through a lazily built DFA over it, every pattern starting at every position.
+ * This is what Hyperscan and sa-compile's re2c do for SpamAssassin: a paragraph costs one
+ * table step per character whatever the number of rules, where one automaton per rule read
+ * each paragraph once per rule.
+ *
+ * <p>Characters above U+007F are read as one symbol ({@link RegexAutomaton#NON_ASCII}) that
+ * stands for all of them, so mail in other languages is filtered too. A text holding NUL
+ * (the end-of-text symbol) is "maybe" for every pattern. Case folding is in the NFA: a
+ * folding pattern's lower-case steps are also taken on the upper-case letters.
+ *
+ * <p>The NFA is immutable and shared; the DFA states are cached by each runner, at most
+ * {@link #MAX_STATES} per runner, and a runner whose cache is full starts it afresh (RE2's
+ * policy), so memory stays bounded whatever the text. Runners are pooled: a scan takes one,
+ * at most {@link #MAX_RUNNERS} exist.
+ */
+final class MultiPatternAutomaton {
+    /** DFA states one runner caches before starting afresh (at most 65,534: a char each). */
+    static final int MAX_STATES = 3_000;
+    /** Runners, each with its cache: enough for the cores, not one per connection. */
+    static final int MAX_RUNNERS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /** The largest automaton (Lucene's own accounting) kept for one pattern. */
+    static final long MAX_PATTERN_BYTES = 4L << 20;
+
+    /** Symbols: US-ASCII (0 is the end of the text) and NON_ASCII. */
+    static final int SYMBOLS = RegexAutomaton.NON_ASCII + 1;
+
+    final int patterns;
+    /** NFA transitions of state s: indexes first[s] to first[s + 1] of min, max, dest. */
+    final int[] first;
+    final char[] min;
+    final char[] max;
+    final int[] dest;
+    /** The pattern a state accepts for, or -1. */
+    final int[] accepts;
+    /** The start state of every pattern, started at every position. */
+    final int[] starts;
+    /** Symbol to class: the symbols no transition tells apart share one. */
+    final int[] classOf = new int[SYMBOLS];
+    final int classes;
+    /** A symbol of each class. */
+    final char[] representative;
+
+    private final LinkedBlockingDeque<MultiPatternRunner> pool = new LinkedBlockingDeque<>();
+    private final AtomicInteger runners = new AtomicInteger();
+    final AtomicLong resets = new AtomicLong();
+
+    /**
+     * One pattern's superset automaton as flat arrays (states 0..n-1, 0 the start), its
+     * case folding already in the transitions: what groups of patterns are made of, so that
+     * regrouping costs no regex parsing.
+     */
+    record PatternNfa(int[] first, char[] min, char[] max, int[] dest, boolean[] accept) {
+        int states() { return accept.length; }
+
+        /** The NFA of a pattern, or null when none can be made (see {@link #automaton}). */
+        static PatternNfa of(Pattern p) {
+            Automaton a = automaton(p);
+            if (a == null) return null;
+            boolean fold = folds(p);
+            int n = a.getNumStates();
+            int[] first = new int[n + 1];
+            boolean[] accept = new boolean[n];
+            List<int[]> edges = new ArrayList<>();
+            Transition t = new Transition();
+            for (int s = 0; s < n; s++) {
+                first[s] = edges.size();
+                accept[s] = a.isAccept(s);
+                int k = a.initTransition(s, t);
+                for (int j = 0; j < k; j++) {
+                    a.getNextTransition(t);
+                    edges.add(new int[] {t.min, t.max, t.dest});
+                    // the automaton of a folding pattern knows lower case only (RegexAutomaton.chars)
+                    int lo = Math.max(t.min, 'a');
+                    int hi = Math.min(t.max, 'z');
+                    if (fold && lo <= hi) edges.add(new int[] {lo - 32, hi - 32, t.dest});
+                }
+            }
+            first[n] = edges.size();
+            char[] min = new char[edges.size()];
+            char[] max = new char[edges.size()];
+            int[] dest = new int[edges.size()];
+            for (int e = 0; e < edges.size(); e++) {
+                min[e] = (char) edges.get(e)[0];
+                max[e] = (char) edges.get(e)[1];
+                dest[e] = edges.get(e)[2];
+            }
+            return new PatternNfa(first, min, max, dest, accept);
+        }
+    }
+
+    /** DFA states each runner of this automaton caches before starting afresh. */
+    final int maxStates;
+
+    /** The automaton of these patterns, the i-th accepting as pattern i. */
+    MultiPatternAutomaton(List<PatternNfa> nfas, int maxStates) {
+        this.maxStates = Math.min(maxStates, 65_534);
+        this.patterns = nfas.size();
+        int states = 0;
+        int edges = 0;
+        for (PatternNfa n : nfas) { states += n.states(); edges += n.dest().length; }
+        first = new int[states + 1];
+        accepts = new int[states];
+        starts = new int[patterns];
+        min = new char[edges];
+        max = new char[edges];
+        dest = new int[edges];
+        boolean[] boundary = new boolean[SYMBOLS + 1];   // a class starts at each boundary
+        boundary[0] = true;
+        int offset = 0;
+        int e = 0;
+        for (int p = 0; p < patterns; p++) {
+            PatternNfa n = nfas.get(p);
+            starts[p] = offset;
+            for (int s = 0; s < n.states(); s++) {
+                first[offset + s] = e + n.first()[s] - n.first()[0];
+                accepts[offset + s] = n.accept()[s] ? p : -1;
+            }
+            for (int k = 0; k < n.dest().length; k++, e++) {
+                min[e] = n.min()[k];
+                max[e] = n.max()[k];
+                dest[e] = offset + n.dest()[k];
+                boundary[Math.min(min[e], SYMBOLS)] = true;
+                boundary[Math.min(max[e] + 1, SYMBOLS)] = true;
+            }
+            offset += n.states();
+        }
+        first[states] = e;
+        int c = -1;
+        List<Character> reps = new ArrayList<>();
+        for (int sym = 0; sym < SYMBOLS; sym++) {
+            if (boundary[sym]) { c++; reps.add((char) sym); }
+            classOf[sym] = c;
+        }
+        classes = c + 1;
+        representative = new char[classes];
+        for (int k = 0; k < classes; k++) representative[k] = reps.get(k);
+    }
+
+    private static boolean folds(Pattern p) {
+        return (p.flags() & Pattern.CASE_INSENSITIVE) != 0 || Pattern.compile("\\(\\?[a-zA-Z]*i").matcher(p.pattern()).find();
+    }
+
+    /**
+     * The widened automaton of a pattern, or null: a construct not handled, a pattern that
+     * matches the empty string (it matches everywhere), or one too large even widened.
+     */
+    private static Automaton automaton(Pattern p) {
+        int bad = Pattern.COMMENTS | Pattern.LITERAL | Pattern.UNICODE_CASE | Pattern.CANON_EQ | Pattern.UNICODE_CHARACTER_CLASS;
+        if ((p.flags() & bad) != 0) return null;
+        boolean multiline = (p.flags() & Pattern.MULTILINE) != 0 || Pattern.compile("\\(\\?[a-zA-Z]*m").matcher(p.pattern()).find();
+        for (int exact : new int[] {3, 2, 1}) {   // fewer exact repetitions, a smaller automaton
+            Automaton a = RegexAutomaton.pattern(p.pattern(), folds(p), multiline, exact);
+            if (a == null) return null;
+            if (a.isAccept(0)) return null;
+            if (a.ramBytesUsed() <= MAX_PATTERN_BYTES) return a;
+        }
+        return null;
+    }
+
+    /**
+     * The patterns that may match in the text, as a bit set over their indexes. Safe from any thread: each scan has a runner to itself.
+     */
+    long[] scan(CharSequence text) {
+        MultiPatternRunner r = pool.pollFirst();
+        if (r == null) {
+            if (runners.incrementAndGet() <= MAX_RUNNERS) {
+                r = new MultiPatternRunner(this);
+            } else {
+                runners.decrementAndGet();
+                try {
+                    r = pool.takeFirst();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return all();
+                }
+            }
+        }
+        try {
+            long[] bits = r.scan(text);
+            return bits == null ? all() : bits;
+        } finally {
+            pool.offerFirst(r);
+        }
+    }
+
+    /** Every pattern: maybe. */
+    long[] all() {
+        long[] bits = new long[(patterns + 63) >> 6];
+        for (int p = 0; p < patterns; p++) bits[p >> 6] |= 1L << p;
+        return bits;
+    }
+
+    static boolean has(long[] bits, int p) { return (bits[p >> 6] & 1L << p) != 0; }
+
+    /** DFA states cached by all runners now. */
+    int cachedStates() {
+        int n = 0;
+        for (MultiPatternRunner r : pool) n += r.size();
+        return n;
+    }
+
+    /** Bytes held: the NFA and the runners' caches. */
+    long bytes() {
+        long b = 4L * first.length + 8L * min.length + 4L * accepts.length;
+        for (MultiPatternRunner r : pool) b += r.bytes();
+        return b;
+    }
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One reader of a {@link MultiPatternAutomaton}: the subset construction done lazily, a DFA
+ * state (a set of NFA states, the partial matches alive after a character) made the first
+ * time a text reaches it and its steps kept in a flat table (state x character class). The
+ * start of every pattern is added after each character, which makes it a search: a state
+ * holding an accepting NFA state means that pattern may end a match there. Not thread-safe:
+ * the automaton's pool hands a runner to one scan at a time.
+ */
+final class MultiPatternRunner {
+    private final MultiPatternAutomaton a;
+    private final int width;
+    /** (state * width + class) -> next state + 1; 0: not yet known (states fit in a char). */
+    private char[] table;
+    /** The NFA states of each DFA state, sorted. */
+    private final List<int[]> sets = new ArrayList<>();
+    /** The patterns each DFA state accepts for, or null. */
+    private final List<long[]> acceptBits = new ArrayList<>();
+    private final Map<Key, Integer> index = new HashMap<>();
+    /** What the starts of all patterns reach on each class. */
+    private final int[][] startStep;
+    /** Marks for collecting a set without duplicates: mark[s] == generation when s is in. */
+    private final int[] mark;
+    private int generation;
+    private int[] buffer = new int[64];
+    private int setInts;
+
+    MultiPatternRunner(MultiPatternAutomaton a) {
+        this.a = a;
+        this.width = a.classes;
+        this.mark = new int[a.accepts.length];
+        this.table = new char[width * 64];
+        this.startStep = new int[width][];
+        for (int k = 0; k < width; k++) startStep[k] = collect(a.starts, a.representative[k], null);
+        clear();
+    }
+
+    int size() { return sets.size(); }
+
+    long bytes() { return 2L * table.length + 4L * setInts + 64L * sets.size(); }
+
+    /** The patterns that may match in the text, or null for all of them (a NUL in it). */
+    long[] scan(CharSequence text) {
+        long[] bits = new long[(a.patterns + 63) >> 6];
+        int state = 0;
+        for (int i = 0, n = text.length(); i <= n; i++) {
+            char c;
+            if (i == n) {
+                c = RegexAutomaton.END;   // after the last character: a pattern ending in "$"
+            } else {
+                c = text.charAt(i);
+                if (c == RegexAutomaton.END) return null;
+                if (c >= RegexAutomaton.NON_ASCII) c = RegexAutomaton.NON_ASCII;
+            }
+            int cls = a.classOf[c];
+            int e = table[state * width + cls];
+            state = e != 0 ? e - 1 : step(state, cls);
+            long[] acc = acceptBits.get(state);
+            if (acc != null) for (int w = 0; w < bits.length; w++) bits[w] |= acc[w];
+        }
+        return bits;
+    }
+
+    /** The state after state on a class, made (and the cache started afresh when full) if new. */
+    private int step(int state, int cls) {
+        int[] next = collect(sets.get(state), a.representative[cls], startStep[cls]);
+        Integer known = index.get(new Key(next));
+        if (known != null) {
+            table[state * width + cls] = (char) (known + 1);
+            return known;
+        }
+        boolean reset = sets.size() >= a.maxStates;
+        if (reset) {
+            a.resets.incrementAndGet();
+            clear();
+        }
+        int id = add(next);
+        if (!reset) table[state * width + cls] = (char) (id + 1);
+        return id;
+    }
+
+    private void clear() {
+        sets.clear();
+        acceptBits.clear();
+        index.clear();
+        setInts = 0;
+        Arrays.fill(table, (char) 0);
+        add(new int[0]);   // state 0: no partial match
+    }
+
+    private int add(int[] set) {
+        int id = sets.size();
+        sets.add(set);
+        setInts += set.length;
+        long[] acc = null;
+        for (int s : set) {
+            int p = a.accepts[s];
+            if (p < 0) continue;
+            if (acc == null) acc = new long[(a.patterns + 63) >> 6];
+            acc[p >> 6] |= 1L << p;
+        }
+        acceptBits.add(acc);
+        index.put(new Key(set), id);
+        if ((id + 1) * width > table.length) table = Arrays.copyOf(table, table.length * 2);
+        return id;
+    }
+
+    /** The NFA states reached from states on c, with extra added, sorted and distinct. */
+    private int[] collect(int[] states, char c, int[] extra) {
+        if (++generation == 0) { Arrays.fill(mark, 0); generation = 1; }
+        int n = 0;
+        for (int s : states) {
+            for (int e = a.first[s], end = a.first[s + 1]; e < end; e++) {
+                if (c < a.min[e] || c > a.max[e]) continue;
+                int d = a.dest[e];
+                if (mark[d] == generation) continue;
+                mark[d] = generation;
+                if (n == buffer.length) buffer = Arrays.copyOf(buffer, n * 2);
+                buffer[n++] = d;
+            }
+        }
+        if (extra != null) {
+            for (int d : extra) {
+                if (mark[d] == generation) continue;
+                mark[d] = generation;
+                if (n == buffer.length) buffer = Arrays.copyOf(buffer, n * 2);
+                buffer[n++] = d;
+            }
+        }
+        int[] set = Arrays.copyOf(buffer, n);
+        Arrays.sort(set);
+        return set;
+    }
+
+    /** A set of NFA states as a map key. */
+    private record Key(int[] set) {
+        @Override public boolean equals(Object o) { return o instanceof Key k && Arrays.equals(set, k.set); }
+        @Override public int hashCode() { return Arrays.hashCode(set); }
+    }
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+package org.secumail.spam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class PatternSetFilterTest {
+    /** Whether the filter of these patterns says pattern i may match in text. */
+    private static boolean maybe(PatternSetFilter f, int i, String text) {
+        return PatternSetFilter.has(f.scan(text), i);
+    }
+
+    private static PatternSetFilter of(String... perl) {
+        List<Pattern> ps = new ArrayList<>();
+        for (String p : perl) ps.add(PerlRegex.compileDelimited(p));
+        return PatternSetFilter.of(ps);
+    }
+
+    @Test
+    void noIsCertainAndMaybeWhereAMatchIs() {
+        PatternSetFilter f = of("/\\bv[i1!]agra\\b/i", "/(?:(?:your\\s)?(?:name|address|phone)[\\s:]{1,5}){3}/i",
+                "/(?:^|\\s)(?:pay\\s+me|send\\s(?:to\\s)?me)\\s\\d+/i", "/(?:blank|form)[ :]+$/", "/blank:$/m",
+                "/caf[\\xe9\\xc9]\\s/");
+        assertThat(maybe(f, 0, "hello world, nothing to see")).isFalse();
+        assertThat(maybe(f, 0, "buy V1AGRA now")).isTrue();
+        assertThat(maybe(f, 0, "viagr")).isFalse();
+
+        assertThat(maybe(f, 1, "Your Name: Your Address: Phone: ")).isTrue();
+        assertThat(maybe(f, 1, "name: address: and then nothing")).as("three in a row needed").isFalse();
+
+        assertThat(maybe(f, 2, "please PAY  ME 500 dollars")).isTrue();
+        assertThat(maybe(f, 2, "pay me later")).isFalse();
+        assertThat(maybe(f, 2, "pay me \u00e9 500")).as("characters above U+007F are read too").isFalse();
+        assertThat(maybe(f, 2, "\u00e9t\u00e9: pay me 500")).isTrue();
+        assertThat(maybe(f, 2, "pay me 500\u0000")).as("NUL: maybe").isTrue();
+
+        assertThat(maybe(f, 3, "name: blank: ")).isTrue();
+        assertThat(maybe(f, 3, "name: blank: \n")).as("before a final line end").isTrue();
+        assertThat(maybe(f, 3, "blank: and more")).as("a final $ where the text goes on").isFalse();
+        assertThat(maybe(f, 4, "blank:\nmore")).as("MULTILINE: before any line end").isTrue();
+
+        assertThat(maybe(f, 5, "un caf\u00e9 noir")).as("a class of characters above U+007F").isTrue();
+        assertThat(maybe(f, 5, "un cafe noir")).isFalse();
+        long[] bits = f.scan("buy viagra, pay me 5 at the caf\u00e9 ");
+        assertThat(List.of(0, 1, 2, 3, 4, 5).stream().filter(i -> PatternSetFilter.has(bits, i)).toList()).containsExactly(0, 2, 5);
+    }
+
+    @Test
+    void noAutomatonForWhatItCannotModel() {
+        PatternSetFilter f = PatternSetFilter.of(List.of(Pattern.compile("a b", Pattern.COMMENTS), Pattern.compile("[a-z&&[^b]]x"),
+                PerlRegex.compileDelimited("/(?x) a b/"), Pattern.compile("x?"), Pattern.compile("ab")));
+        for (int i = 0; i < 4; i++) {
+            assertThat(f.filters(i)).as("pattern " + i).isFalse();
+            assertThat(maybe(f, i, "zzz")).as("pattern " + i + " always maybe").isTrue();
+        }
+        assertThat(f.filters(4)).isTrue();
+        assertThat(maybe(f, 4, "zzz")).isFalse();
+    }
+
+    /** The one promise: wherever Java's find() matches, the filter says maybe, for each pattern of the set. */
+    @Test
+    void neverSaysNoWhereThePatternMatches() {
+        String[] perl = {
+            "/\\bab+a\\b/", "/(?<!x)b{2,4}?a/", "/(a|b)\\1/", "/(?i)AB(?-i)c/", "/[^ab\\s]{2}/",
+            "/a(?=b)b/", "/(?!ab)a./", "/^b.a$/m", "/\\Aab/", "/x?[\\d.]{1,3}\\z/", "/(?>a+)b/", "/a++b/",
+            "/\\Q.a\\E/", "/\\x61\\0142/", "/[[a][b]]c/", "/a{7}/", "/(?:ab|ba){2,9}x/", "/\\w\\W\\w/",
+            "/\\S\\s\\D/", "/a.{0,30}b/s", "/(?<n>ab)\\k<n>/", "/\\p{Alpha}1/", "/[\\x41-\\x43]b/i", "/[-a]{2}/",
+            "/a[]b]/", "/(?:a[b0]a|xb)\\s/i", "/[^a]\\xe9/", "/\\xe9{2}b/", "/b[^\\x00-\\x7f]/",
+        };
+        List<Pattern> ps = new ArrayList<>();
+        for (String p : perl) ps.add(PerlRegex.compileDelimited(p));
+        PatternSetFilter together = PatternSetFilter.of(ps);
+        Random rnd = new Random(13);
+        String[] tokens = {"a", "b", "aaa", "ab", "ba", "A", "B", "c", "0", "1", "x", ".", " ", "\n", "-", "]", "\u00e9", "\u4e2d"};
+        for (int i = 0; i < ps.size(); i++) {
+            Pattern p = ps.get(i);
+            PatternSetFilter alone = PatternSetFilter.of(List.of(p));
+            assertThat(alone.filters(0)).as(perl[i]).isTrue();
+            int matched = 0;
+            int refused = 0;
+            for (int k = 0; k < 3000; k++) {
+                StringBuilder sb = new StringBuilder();
+                for (int n = rnd.nextInt(9); n > 0; n--) sb.append(tokens[rnd.nextInt(tokens.length)]);
+                String t = sb.toString();
+                boolean found = p.matcher(t).find();
+                boolean maybe = maybe(alone, 0, t);
+                assertThat(maybe(together, i, t)).as(perl[i] + " in the set on \"" + t + "\"").isEqualTo(maybe);
+                if (found) {
+                    matched++;
+                    assertThat(maybe).as(perl[i] + " on \"" + t + "\"").isTrue();
+                } else if (!maybe) {
+                    refused++;
+                }
+            }
+            assertThat(matched).as(perl[i] + ": the texts exercise matches").isPositive();
+            assertThat(refused).as(perl[i] + ": and the filter refuses some").isPositive();
+        }
+    }
+
+    /** A group whose cache fills up is split, and the answers stay the same. */
+    @Test
+    void groupsSplitWhenTheirCacheFillsAndAnswerTheSame() {
+        List<Pattern> ps = new ArrayList<>();
+        for (int i = 0; i < 40; i++) ps.add(Pattern.compile("(?:w" + i + "|q)[a-z0-9 ]{0,12}" + (char) ('a' + i % 26) + "\\d{2,5}z", Pattern.CASE_INSENSITIVE));
+        PatternSetFilter f = PatternSetFilter.of(ps, 300);
+        Random rnd = new Random(7);
+        String alphabet = "wq0123456789 abcdefghijklmnopqrstuvwxyzZ";
+        for (int k = 0; k < 4000; k++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = 20 + rnd.nextInt(200); n > 0; n--) sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            String t = sb.toString();
+            long[] bits = f.scan(t);
+            for (int i = 0; i < ps.size(); i++) {
+                if (ps.get(i).matcher(t).find()) assertThat(PatternSetFilter.has(bits, i)).as(ps.get(i) + " on " + t).isTrue();
+            }
+        }
+        assertThat(f.stats()).as("random text over wide gaps fills the caches: groups split").doesNotContain("(0 splits)");
+    }
+}
