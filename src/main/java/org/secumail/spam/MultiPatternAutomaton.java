@@ -22,7 +22,7 @@ import org.apache.lucene.util.automaton.Transition;
  *
  * <p>Characters above U+007F are read as one symbol ({@link RegexAutomaton#NON_ASCII}) that
  * stands for all of them, so mail in other languages is filtered too. A text holding NUL
- * (the end-of-text symbol) is "maybe" for every pattern. Case folding is in the NFA: a
+ * (the end-of-text symbol) is "maybe" for every pattern (see {@link PatternSetFilter}). Case folding is in the NFA: a
  * folding pattern's lower-case steps are also taken on the upper-case letters.
  *
  * <p>The NFA is immutable and shared; the DFA states are cached by each runner, at most
@@ -31,7 +31,7 @@ import org.apache.lucene.util.automaton.Transition;
  * at most {@link #MAX_RUNNERS} exist.
  */
 final class MultiPatternAutomaton {
-    /** DFA states one runner caches before starting afresh (at most 65,534: a char each). */
+    /** DFA states one runner caches before starting afresh (at most 32,766: 15 bits each). */
     static final int MAX_STATES = 3_000;
     /** Runners, each with its cache: enough for the cores, not one per connection. */
     static final int MAX_RUNNERS = Math.max(2, Runtime.getRuntime().availableProcessors());
@@ -110,7 +110,7 @@ final class MultiPatternAutomaton {
 
     /** The automaton of these patterns, the i-th accepting as pattern i. */
     MultiPatternAutomaton(List<PatternNfa> nfas, int maxStates) {
-        this.maxStates = Math.min(maxStates, 65_534);
+        this.maxStates = Math.min(maxStates, 32_766);
         this.patterns = nfas.size();
         int states = 0;
         int edges = 0;
@@ -175,9 +175,27 @@ final class MultiPatternAutomaton {
     }
 
     /**
-     * The patterns that may match in the text, as a bit set over their indexes. Safe from any thread: each scan has a runner to itself.
+     * A text as the symbols a runner reads: US-ASCII as itself, every other character as
+     * {@link RegexAutomaton#NON_ASCII}, then {@link RegexAutomaton#END} (so that a pattern
+     * ending in "$" can match there). Null when the text holds NUL, the end symbol itself.
      */
-    long[] scan(CharSequence text) {
+    static byte[] symbols(CharSequence text) {
+        int n = text.length();
+        byte[] b = new byte[n + 1];
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c == RegexAutomaton.END) return null;
+            b[i] = (byte) Math.min(c, RegexAutomaton.NON_ASCII);
+        }
+        b[n] = RegexAutomaton.END;
+        return b;
+    }
+
+    /**
+     * The patterns that may match in a text given as {@link #symbols}, as a bit set over
+     * their indexes. Safe from any thread: each scan has a runner to itself.
+     */
+    long[] scan(byte[] symbols) {
         MultiPatternRunner r = pool.pollFirst();
         if (r == null) {
             if (runners.incrementAndGet() <= MAX_RUNNERS) {
@@ -193,8 +211,7 @@ final class MultiPatternAutomaton {
             }
         }
         try {
-            long[] bits = r.scan(text);
-            return bits == null ? all() : bits;
+            return r.scan(symbols);
         } finally {
             pool.offerFirst(r);
         }

@@ -18,7 +18,7 @@ import java.util.Map;
 final class MultiPatternRunner {
     private final MultiPatternAutomaton a;
     private final int width;
-    /** (state * width + class) -> next state + 1; 0: not yet known (states fit in a char). */
+    /** (state * width + class) -> next state + 1, with ACCEPT; 0: not yet known (states fit in 15 bits). */
     private char[] table;
     /** The NFA states of each DFA state, sorted. */
     private final List<int[]> sets = new ArrayList<>();
@@ -47,34 +47,44 @@ final class MultiPatternRunner {
 
     long bytes() { return 2L * table.length + 4L * setInts + 64L * sets.size(); }
 
-    /** The patterns that may match in the text, or null for all of them (a NUL in it). */
-    long[] scan(CharSequence text) {
+    /** Set in a table entry whose state accepts for some pattern. */
+    private static final char ACCEPT = 0x8000;
+
+    /** The patterns that may match in a text read as {@link MultiPatternAutomaton#symbols}. */
+    long[] scan(byte[] symbols) {
         long[] bits = new long[(a.patterns + 63) >> 6];
+        int[] classOf = a.classOf;
+        char[] t = table;
         int state = 0;
-        for (int i = 0, n = text.length(); i <= n; i++) {
-            char c;
-            if (i == n) {
-                c = RegexAutomaton.END;   // after the last character: a pattern ending in "$"
+        for (byte sym : symbols) {
+            int cls = classOf[sym & 0xff];
+            char e = t[state * width + cls];
+            if (e == 0) {
+                state = step(state, cls);
+                t = table;
+                if (acceptBits.get(state) != null) or(bits, state);
             } else {
-                c = text.charAt(i);
-                if (c == RegexAutomaton.END) return null;
-                if (c >= RegexAutomaton.NON_ASCII) c = RegexAutomaton.NON_ASCII;
+                state = (e & ~ACCEPT) - 1;
+                if ((e & ACCEPT) != 0) or(bits, state);
             }
-            int cls = a.classOf[c];
-            int e = table[state * width + cls];
-            state = e != 0 ? e - 1 : step(state, cls);
-            long[] acc = acceptBits.get(state);
-            if (acc != null) for (int w = 0; w < bits.length; w++) bits[w] |= acc[w];
         }
         return bits;
     }
+
+    private void or(long[] bits, int state) {
+        long[] acc = acceptBits.get(state);
+        for (int w = 0; w < bits.length; w++) bits[w] |= acc[w];
+    }
+
+    /** The table entry for a step to state id. */
+    private char entry(int id) { return (char) ((id + 1) | (acceptBits.get(id) != null ? ACCEPT : 0)); }
 
     /** The state after state on a class, made (and the cache started afresh when full) if new. */
     private int step(int state, int cls) {
         int[] next = collect(sets.get(state), a.representative[cls], startStep[cls]);
         Integer known = index.get(new Key(next));
         if (known != null) {
-            table[state * width + cls] = (char) (known + 1);
+            table[state * width + cls] = entry(known);
             return known;
         }
         boolean reset = sets.size() >= a.maxStates;
@@ -83,7 +93,7 @@ final class MultiPatternRunner {
             clear();
         }
         int id = add(next);
-        if (!reset) table[state * width + cls] = (char) (id + 1);
+        if (!reset) table[state * width + cls] = entry(id);
         return id;
     }
 

@@ -71,10 +71,12 @@ final class PatternSetFilter {
     /** The patterns that may match in the text, as bits over their indexes. */
     long[] scan(CharSequence text) {
         long[] bits = new long[(patterns + 63) >> 6];
-        for (int p = 0; p < patterns; p++) if (always[p]) bits[p >> 6] |= 1L << p;
+        byte[] symbols = MultiPatternAutomaton.symbols(text);
+        for (int p = 0; p < patterns; p++) if (always[p] || symbols == null) bits[p >> 6] |= 1L << p;   // NUL: all maybe
+        if (symbols == null) return bits;
         for (Group g : groups) {
             long before = g.automaton().resets.get();
-            long[] local = g.automaton().scan(text);
+            long[] local = g.automaton().scan(symbols);
             int[] m = g.members();
             for (int w = 0; w < local.length; w++) {
                 for (long x = local[w]; x != 0; x &= x - 1) {
