@@ -28,15 +28,16 @@ import org.apache.lucene.util.automaton.Transition;
  * <p>The NFA is immutable and shared; the DFA states are cached by each runner, at most
  * {@link #MAX_STATES} per runner, and a runner whose cache is full starts it afresh (RE2's
  * policy), so memory stays bounded whatever the text. Runners are pooled: a scan takes one,
- * at most {@link #MAX_RUNNERS} exist.
+ * at most {@link #MAX_RUNNERS} exist, and a scan that finds none free waits (a scan of a
+ * paragraph is microseconds; another cache would be megabytes).
  */
 final class MultiPatternAutomaton {
     /** DFA states one runner caches before starting afresh (at most 32,766: 15 bits each). */
     static final int MAX_STATES = 3_000;
-    /** Runners, each with its cache: enough for the cores, not one per connection. */
-    static final int MAX_RUNNERS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /** Runners per automaton, each with its cache. */
+    static final int MAX_RUNNERS = 1;
     /** The largest automaton (Lucene's own accounting) kept for one pattern. */
-    static final long MAX_PATTERN_BYTES = 4L << 20;
+    static final long MAX_PATTERN_BYTES = 1L << 20;
 
     /** Symbols: US-ASCII (0 is the end of the text) and NON_ASCII. */
     static final int SYMBOLS = RegexAutomaton.NON_ASCII + 1;
@@ -60,6 +61,8 @@ final class MultiPatternAutomaton {
     private final LinkedBlockingDeque<MultiPatternRunner> pool = new LinkedBlockingDeque<>();
     private final AtomicInteger runners = new AtomicInteger();
     final AtomicLong resets = new AtomicLong();
+    /** Set by a runner whose cache filled up: each pattern's share in it (see MultiPatternRunner.weights). */
+    volatile int[] weights;
 
     /**
      * One pattern's superset automaton as flat arrays (states 0..n-1, 0 the start), its
@@ -110,6 +113,7 @@ final class MultiPatternAutomaton {
 
     /** The automaton of these patterns, the i-th accepting as pattern i. */
     MultiPatternAutomaton(List<PatternNfa> nfas, int maxStates) {
+        if (nfas.size() > 64) throw new IllegalArgumentException("at most 64 patterns in one automaton");
         this.maxStates = Math.min(maxStates, 32_766);
         this.patterns = nfas.size();
         int states = 0;
@@ -192,10 +196,10 @@ final class MultiPatternAutomaton {
     }
 
     /**
-     * The patterns that may match in a text given as {@link #symbols}, as a bit set over
-     * their indexes. Safe from any thread: each scan has a runner to itself.
+     * The patterns that may match in a text given as {@link #symbols}, bit i for pattern i.
+     * Safe from any thread: each scan has a runner to itself.
      */
-    long[] scan(byte[] symbols) {
+    long scan(byte[] symbols) {
         MultiPatternRunner r = pool.pollFirst();
         if (r == null) {
             if (runners.incrementAndGet() <= MAX_RUNNERS) {
@@ -206,7 +210,7 @@ final class MultiPatternAutomaton {
                     r = pool.takeFirst();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return all();
+                    return all();   // every pattern: maybe
                 }
             }
         }
@@ -218,13 +222,7 @@ final class MultiPatternAutomaton {
     }
 
     /** Every pattern: maybe. */
-    long[] all() {
-        long[] bits = new long[(patterns + 63) >> 6];
-        for (int p = 0; p < patterns; p++) bits[p >> 6] |= 1L << p;
-        return bits;
-    }
-
-    static boolean has(long[] bits, int p) { return (bits[p >> 6] & 1L << p) != 0; }
+    long all() { return patterns == 64 ? -1L : (1L << patterns) - 1; }
 
     /** DFA states cached by all runners now. */
     int cachedStates() {
@@ -233,9 +231,12 @@ final class MultiPatternAutomaton {
         return n;
     }
 
+    /** Bytes held by the NFA. */
+    long nfaBytes() { return 4L * first.length + 8L * min.length + 4L * accepts.length; }
+
     /** Bytes held: the NFA and the runners' caches. */
     long bytes() {
-        long b = 4L * first.length + 8L * min.length + 4L * accepts.length;
+        long b = nfaBytes();
         for (MultiPatternRunner r : pool) b += r.bytes();
         return b;
     }

@@ -22,8 +22,8 @@ final class MultiPatternRunner {
     private char[] table;
     /** The NFA states of each DFA state, sorted. */
     private final List<int[]> sets = new ArrayList<>();
-    /** The patterns each DFA state accepts for, or null. */
-    private final List<long[]> acceptBits = new ArrayList<>();
+    /** The patterns each DFA state accepts for, one bit each (a group has at most 64). */
+    private long[] accepts = new long[64];
     private final Map<Key, Integer> index = new HashMap<>();
     /** What the starts of all patterns reach on each class. */
     private final int[][] startStep;
@@ -50,9 +50,9 @@ final class MultiPatternRunner {
     /** Set in a table entry whose state accepts for some pattern. */
     private static final char ACCEPT = 0x8000;
 
-    /** The patterns that may match in a text read as {@link MultiPatternAutomaton#symbols}. */
-    long[] scan(byte[] symbols) {
-        long[] bits = new long[(a.patterns + 63) >> 6];
+    /** The patterns that may match in a text read as {@link MultiPatternAutomaton#symbols}, one bit each. */
+    long scan(byte[] symbols) {
+        long found = 0;
         int[] classOf = a.classOf;
         char[] t = table;
         int state = 0;
@@ -62,22 +62,17 @@ final class MultiPatternRunner {
             if (e == 0) {
                 state = step(state, cls);
                 t = table;
-                if (acceptBits.get(state) != null) or(bits, state);
+                found |= accepts[state];
             } else {
                 state = (e & ~ACCEPT) - 1;
-                if ((e & ACCEPT) != 0) or(bits, state);
+                if ((e & ACCEPT) != 0) found |= accepts[state];
             }
         }
-        return bits;
-    }
-
-    private void or(long[] bits, int state) {
-        long[] acc = acceptBits.get(state);
-        for (int w = 0; w < bits.length; w++) bits[w] |= acc[w];
+        return found;
     }
 
     /** The table entry for a step to state id. */
-    private char entry(int id) { return (char) ((id + 1) | (acceptBits.get(id) != null ? ACCEPT : 0)); }
+    private char entry(int id) { return (char) ((id + 1) | (accepts[id] != 0 ? ACCEPT : 0)); }
 
     /** The state after state on a class, made (and the cache started afresh when full) if new. */
     private int step(int state, int cls) {
@@ -89,6 +84,7 @@ final class MultiPatternRunner {
         }
         boolean reset = sets.size() >= a.maxStates;
         if (reset) {
+            a.weights = weights();
             a.resets.incrementAndGet();
             clear();
         }
@@ -97,9 +93,30 @@ final class MultiPatternRunner {
         return id;
     }
 
+    /**
+     * For each pattern, how many different sets of its own NFA states the cached DFA states
+     * hold: the states it would have alone. A pattern that keeps many partial matches alive
+     * (a wide gap, a long run of a class) multiplies the states of the whole group.
+     */
+    private int[] weights() {
+        List<java.util.Set<Integer>> seen = new ArrayList<>();
+        for (int p = 0; p < a.patterns; p++) seen.add(new java.util.HashSet<>());
+        for (int[] set : sets) {
+            int i = 0;
+            for (int p = 0; p < a.patterns && i < set.length; p++) {
+                int end = p + 1 < a.patterns ? a.starts[p + 1] : Integer.MAX_VALUE;
+                int from = i;
+                while (i < set.length && set[i] < end) i++;
+                if (i > from) seen.get(p).add(Arrays.hashCode(Arrays.copyOfRange(set, from, i)));
+            }
+        }
+        int[] w = new int[a.patterns];
+        for (int p = 0; p < a.patterns; p++) w[p] = seen.get(p).size();
+        return w;
+    }
+
     private void clear() {
         sets.clear();
-        acceptBits.clear();
         index.clear();
         setInts = 0;
         Arrays.fill(table, (char) 0);
@@ -110,14 +127,13 @@ final class MultiPatternRunner {
         int id = sets.size();
         sets.add(set);
         setInts += set.length;
-        long[] acc = null;
-        for (int s : set) {
-            int p = a.accepts[s];
-            if (p < 0) continue;
-            if (acc == null) acc = new long[(a.patterns + 63) >> 6];
-            acc[p >> 6] |= 1L << p;
+        long acc = 0;
+        for (int st : set) {
+            int p = a.accepts[st];
+            if (p >= 0) acc |= 1L << p;
         }
-        acceptBits.add(acc);
+        if (id == accepts.length) accepts = Arrays.copyOf(accepts, id * 2);
+        accepts[id] = acc;
         index.put(new Key(set), id);
         if ((id + 1) * width > table.length) table = Arrays.copyOf(table, table.length * 2);
         return id;

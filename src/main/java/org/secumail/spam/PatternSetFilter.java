@@ -13,14 +13,15 @@ import java.util.regex.Pattern;
  * all would explode: the DFA of a union holds every combination of partial matches its
  * patterns keep alive together, and a few patterns keep many alive (SpamAssassin's
  * form-filling rules, with their gaps of up to 30 characters of any kind). So the groups
- * adapt to the mail: they start {@link #GROUP} patterns each, and a group whose cache fills
- * up ({@link MultiPatternAutomaton#MAX_STATES}) is split in two, until the patterns that
- * explode are alone or nearly, and the others share a few large groups. The answers never
- * change, only what they cost; a pattern with no automaton is always "maybe".
+ * adapt to the mail: they start with {@link #GROUP} patterns each, and a group whose cache
+ * fills up ({@link MultiPatternAutomaton#MAX_STATES}) is split in two, the quarter of its
+ * patterns that weigh most in the cache apart from the rest, until the patterns that explode
+ * are in small groups and the others share a few large ones. The answers never change, only
+ * what they cost; a pattern with no automaton is always "maybe".
  */
 final class PatternSetFilter {
-    /** Patterns per group at the start. */
-    static final int GROUP = 32;
+    /** Patterns per group at the start (an automaton holds at most 64). */
+    static final int GROUP = 64;
 
     /** A group: its automaton and the index, among all patterns, of each of its patterns. */
     private record Group(MultiPatternAutomaton automaton, int[] members, List<MultiPatternAutomaton.PatternNfa> nfas) { }
@@ -76,13 +77,10 @@ final class PatternSetFilter {
         if (symbols == null) return bits;
         for (Group g : groups) {
             long before = g.automaton().resets.get();
-            long[] local = g.automaton().scan(symbols);
             int[] m = g.members();
-            for (int w = 0; w < local.length; w++) {
-                for (long x = local[w]; x != 0; x &= x - 1) {
-                    int p = m[w << 6 | Long.numberOfTrailingZeros(x)];
-                    bits[p >> 6] |= 1L << p;
-                }
+            for (long x = g.automaton().scan(symbols); x != 0; x &= x - 1) {
+                int p = m[Long.numberOfTrailingZeros(x)];
+                bits[p >> 6] |= 1L << p;
             }
             if (g.automaton().resets.get() != before && m.length > 1) split(g);
         }
@@ -91,17 +89,33 @@ final class PatternSetFilter {
 
     static boolean has(long[] bits, int p) { return (bits[p >> 6] & 1L << p) != 0; }
 
-    /** Replaces a group whose cache filled up with its two halves (once: others may race). */
+    /**
+     * Replaces a group whose cache filled up with two: the quarter of its patterns that weigh
+     * most in the cache (the states each would have alone), and the rest, so that the patterns
+     * that explode end up together in small groups while the others stay in large ones. Once
+     * only: other scans may race here.
+     */
     private synchronized void split(Group g) {
         Group[] now = groups;
         int at = Arrays.asList(now).indexOf(g);
         if (at < 0) return;
-        int half = g.members().length / 2;
-        List<Integer> members = Arrays.stream(g.members()).boxed().toList();
+        int n = g.members().length;
+        int[] w = g.automaton().weights;
+        Integer[] order = new Integer[n];
+        for (int k = 0; k < n; k++) order[k] = k;
+        if (w != null) Arrays.sort(order, (x, y) -> Integer.compare(w[y], w[x]));   // heaviest first (stable)
+        int heavy = Math.max(1, n / 4);
         Group[] next = new Group[now.length + 1];
+        for (int part = 0; part < 2; part++) {
+            List<Integer> members = new ArrayList<>();
+            List<MultiPatternAutomaton.PatternNfa> nfas = new ArrayList<>();
+            for (int k = part == 0 ? 0 : heavy; k < (part == 0 ? heavy : n); k++) {
+                members.add(g.members()[order[k]]);
+                nfas.add(g.nfas().get(order[k]));
+            }
+            next[at + part] = group(members, nfas, maxStates);
+        }
         System.arraycopy(now, 0, next, 0, at);
-        next[at] = group(members.subList(0, half), g.nfas().subList(0, half), maxStates);
-        next[at + 1] = group(members.subList(half, members.size()), g.nfas().subList(half, members.size()), maxStates);
         System.arraycopy(now, at + 1, next, at + 2, now.length - at - 1);
         groups = next;
         splits.incrementAndGet();
@@ -112,12 +126,15 @@ final class PatternSetFilter {
         long states = 0;
         long resets = 0;
         long bytes = 0;
+        long nfa = 0;
         for (Group g : groups) {
             states += g.automaton().cachedStates();
             resets += g.automaton().resets.get();
             bytes += g.automaton().bytes();
+            nfa += g.automaton().nfaBytes();
         }
-        return groups.length + " groups (" + splits.get() + " splits), " + states + " states cached, " + resets + " restarts, " + bytes / 1024 + " KiB";
+        return groups.length + " groups (" + splits.get() + " splits), " + states + " states cached, " + resets + " restarts, "
+                + bytes / 1024 + " KiB (NFA " + nfa / 1024 + ")";
     }
 
     /** Memory held by the automata and their caches. */
