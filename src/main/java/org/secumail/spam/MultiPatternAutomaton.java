@@ -2,6 +2,7 @@
 package org.secumail.spam;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,14 +23,15 @@ import org.apache.lucene.util.automaton.Transition;
  *
  * <p>Characters above U+007F are read as one symbol ({@link RegexAutomaton#NON_ASCII}) that
  * stands for all of them, so mail in other languages is filtered too. A text holding NUL
- * (the end-of-text symbol) is "maybe" for every pattern (see {@link PatternSetFilter}). Case folding is in the NFA: a
- * folding pattern's lower-case steps are also taken on the upper-case letters.
+ * (the end-of-text symbol) is "maybe" for every pattern (see {@link PatternSetFilter}). Case
+ * folding is in the NFA: a folding pattern's lower-case steps are also taken on the upper-case
+ * letters.
  *
  * <p>The NFA is immutable and shared; the DFA states are cached by each runner, at most
  * {@link #MAX_STATES} per runner, and a runner whose cache is full starts it afresh (RE2's
- * policy), so memory stays bounded whatever the text. Runners are pooled: a scan takes one,
- * at most {@link #MAX_RUNNERS} exist, and a scan that finds none free waits (a scan of a
- * paragraph is microseconds; another cache would be megabytes).
+ * policy), so memory stays bounded whatever the text. Runners are pooled: a scan takes one
+ * ({@link #take}), at most {@link #MAX_RUNNERS} exist, and a scan that finds none free waits
+ * (a scan of a paragraph is microseconds; another cache would be megabytes).
  */
 final class MultiPatternAutomaton {
     /** DFA states one runner caches before starting afresh (at most 32,766: 15 bits each). */
@@ -37,7 +39,10 @@ final class MultiPatternAutomaton {
     /** Runners per automaton, each with its cache. */
     static final int MAX_RUNNERS = 1;
     /** The largest automaton (Lucene's own accounting) kept for one pattern. */
-    static final long MAX_PATTERN_BYTES = 1L << 20;
+    static final long MAX_PATTERN_BYTES = 4L << 20;
+
+    /** Patterns one automaton holds at most. */
+    static final int MAX_PATTERNS = 256;
 
     /** Symbols: US-ASCII (0 is the end of the text) and NON_ASCII. */
     static final int SYMBOLS = RegexAutomaton.NON_ASCII + 1;
@@ -113,7 +118,7 @@ final class MultiPatternAutomaton {
 
     /** The automaton of these patterns, the i-th accepting as pattern i. */
     MultiPatternAutomaton(List<PatternNfa> nfas, int maxStates) {
-        if (nfas.size() > 64) throw new IllegalArgumentException("at most 64 patterns in one automaton");
+        if (nfas.size() > MAX_PATTERNS) throw new IllegalArgumentException("at most " + MAX_PATTERNS + " patterns in one automaton");
         this.maxStates = Math.min(maxStates, 32_766);
         this.patterns = nfas.size();
         int states = 0;
@@ -157,6 +162,21 @@ final class MultiPatternAutomaton {
         for (int k = 0; k < classes; k++) representative[k] = reps.get(k);
     }
 
+    /** Pattern p's NFA, taken back out of this automaton (for regrouping). */
+    PatternNfa nfa(int p) {
+        int from = starts[p];
+        int to = p + 1 < patterns ? starts[p + 1] : accepts.length;
+        int[] f = new int[to - from + 1];
+        boolean[] accept = new boolean[to - from];
+        for (int s = from; s <= to; s++) f[s - from] = first[s] - first[from];
+        for (int s = from; s < to; s++) accept[s - from] = accepts[s] >= 0;
+        int e0 = first[from];
+        int e1 = first[to];
+        int[] d = new int[e1 - e0];
+        for (int e = e0; e < e1; e++) d[e - e0] = dest[e] - from;
+        return new PatternNfa(f, Arrays.copyOfRange(min, e0, e1), Arrays.copyOfRange(max, e0, e1), d, accept);
+    }
+
     private static boolean folds(Pattern p) {
         return (p.flags() & Pattern.CASE_INSENSITIVE) != 0 || Pattern.compile("\\(\\?[a-zA-Z]*i").matcher(p.pattern()).find();
     }
@@ -196,33 +216,23 @@ final class MultiPatternAutomaton {
     }
 
     /**
-     * The patterns that may match in a text given as {@link #symbols}, bit i for pattern i.
-     * Safe from any thread: each scan has a runner to itself.
+     * A runner for one scan, to be given back with {@link #release}; null when interrupted
+     * while waiting for one.
      */
-    long scan(byte[] symbols) {
+    MultiPatternRunner take() {
         MultiPatternRunner r = pool.pollFirst();
-        if (r == null) {
-            if (runners.incrementAndGet() <= MAX_RUNNERS) {
-                r = new MultiPatternRunner(this);
-            } else {
-                runners.decrementAndGet();
-                try {
-                    r = pool.takeFirst();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return all();   // every pattern: maybe
-                }
-            }
-        }
+        if (r != null) return r;
+        if (runners.incrementAndGet() <= MAX_RUNNERS) return new MultiPatternRunner(this);
+        runners.decrementAndGet();
         try {
-            return r.scan(symbols);
-        } finally {
-            pool.offerFirst(r);
+            return pool.takeFirst();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
     }
 
-    /** Every pattern: maybe. */
-    long all() { return patterns == 64 ? -1L : (1L << patterns) - 1; }
+    void release(MultiPatternRunner r) { pool.offerFirst(r); }
 
     /** DFA states cached by all runners now. */
     int cachedStates() {

@@ -22,8 +22,10 @@ final class MultiPatternRunner {
     private char[] table;
     /** The NFA states of each DFA state, sorted. */
     private final List<int[]> sets = new ArrayList<>();
-    /** The patterns each DFA state accepts for, one bit each (a group has at most 64). */
-    private long[] accepts = new long[64];
+    /** Words of accept bits per state. */
+    private final int words;
+    /** The patterns each DFA state accepts for, one bit each: words per state, state by state. */
+    private long[] accepts;
     private final Map<Key, Integer> index = new HashMap<>();
     /** What the starts of all patterns reach on each class. */
     private final int[][] startStep;
@@ -37,6 +39,8 @@ final class MultiPatternRunner {
         this.a = a;
         this.width = a.classes;
         this.mark = new int[a.accepts.length];
+        this.words = (a.patterns + 63) >> 6;
+        this.accepts = new long[64 * words];
         this.table = new char[width * 64];
         this.startStep = new int[width][];
         for (int k = 0; k < width; k++) startStep[k] = collect(a.starts, a.representative[k], null);
@@ -50,29 +54,54 @@ final class MultiPatternRunner {
     /** Set in a table entry whose state accepts for some pattern. */
     private static final char ACCEPT = 0x8000;
 
-    /** The patterns that may match in a text read as {@link MultiPatternAutomaton#symbols}, one bit each. */
-    long scan(byte[] symbols) {
-        long found = 0;
-        int[] classOf = a.classOf;
-        char[] t = table;
-        int state = 0;
-        for (byte sym : symbols) {
-            int cls = classOf[sym & 0xff];
-            char e = t[state * width + cls];
-            if (e == 0) {
-                state = step(state, cls);
-                t = table;
-                found |= accepts[state];
-            } else {
-                state = (e & ~ACCEPT) - 1;
-                if ((e & ACCEPT) != 0) found |= accepts[state];
+    /**
+     * The patterns that may match in a text read as {@link MultiPatternAutomaton#symbols},
+     * for several runners over the same text at once, runners[i] for i in [from, to), into
+     * found[i] (bit p for the runner's pattern p). A step is a load whose address depends on the
+     * step before, so one runner waits on the memory at every character; the steps of
+     * different runners do not depend on each other, and the processor overlaps them.
+     */
+    static void scan(MultiPatternRunner[] runners, int from, int to, byte[] symbols, long[][] found) {
+        int k = to - from;
+        int[] state = new int[k];
+        char[][] tables = new char[k][];
+        int[][] classOf = new int[k][];
+        int[] width = new int[k];
+        for (int j = 0; j < k; j++) {
+            MultiPatternRunner r = runners[from + j];
+            found[from + j] = new long[r.words];
+            tables[j] = r.table;
+            classOf[j] = r.a.classOf;
+            width[j] = r.width;
+        }
+        for (byte b : symbols) {
+            int sym = b & 0xff;
+            for (int j = 0; j < k; j++) {
+                int cls = classOf[j][sym];
+                char e = tables[j][state[j] * width[j] + cls];
+                if (e == 0) {
+                    MultiPatternRunner r = runners[from + j];
+                    state[j] = r.step(state[j], cls);
+                    tables[j] = r.table;
+                    r.or(found[from + j], state[j]);
+                } else {
+                    state[j] = (e & ~ACCEPT) - 1;
+                    if ((e & ACCEPT) != 0) runners[from + j].or(found[from + j], state[j]);
+                }
             }
         }
-        return found;
     }
 
     /** The table entry for a step to state id. */
-    private char entry(int id) { return (char) ((id + 1) | (accepts[id] != 0 ? ACCEPT : 0)); }
+    private char entry(int id) {
+        boolean accepting = false;
+        for (int w = 0; w < words; w++) accepting |= accepts[id * words + w] != 0;
+        return (char) ((id + 1) | (accepting ? ACCEPT : 0));
+    }
+
+    private void or(long[] found, int state) {
+        for (int w = 0, at = state * words; w < words; w++) found[w] |= accepts[at + w];
+    }
 
     /** The state after state on a class, made (and the cache started afresh when full) if new. */
     private int step(int state, int cls) {
@@ -127,15 +156,16 @@ final class MultiPatternRunner {
         int id = sets.size();
         sets.add(set);
         setInts += set.length;
-        long acc = 0;
+        if ((id + 1) * words > accepts.length) accepts = Arrays.copyOf(accepts, accepts.length * 2);
+        Arrays.fill(accepts, id * words, (id + 1) * words, 0L);
         for (int st : set) {
             int p = a.accepts[st];
-            if (p >= 0) acc |= 1L << p;
+            if (p >= 0) accepts[id * words + (p >> 6)] |= 1L << p;
         }
-        if (id == accepts.length) accepts = Arrays.copyOf(accepts, id * 2);
-        accepts[id] = acc;
         index.put(new Key(set), id);
-        if ((id + 1) * width > table.length) table = Arrays.copyOf(table, table.length * 2);
+        if ((id + 1) * width > table.length) {   // by half again, never past the cache's limit
+            table = Arrays.copyOf(table, Math.min(Math.max(table.length + table.length / 2, (id + 1) * width), (a.maxStates + 1) * width));
+        }
         return id;
     }
 

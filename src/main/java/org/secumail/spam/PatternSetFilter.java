@@ -20,11 +20,14 @@ import java.util.regex.Pattern;
  * what they cost; a pattern with no automaton is always "maybe".
  */
 final class PatternSetFilter {
-    /** Patterns per group at the start (an automaton holds at most 64). */
-    static final int GROUP = 64;
+    /** Patterns per group at the start (at most MultiPatternAutomaton.MAX_PATTERNS). */
+    static final int GROUP = 256;
+
+    /** Groups read side by side in one pass (see MultiPatternRunner's batch scan). */
+    static final int BATCH = 8;
 
     /** A group: its automaton and the index, among all patterns, of each of its patterns. */
-    private record Group(MultiPatternAutomaton automaton, int[] members, List<MultiPatternAutomaton.PatternNfa> nfas) { }
+    private record Group(MultiPatternAutomaton automaton, int[] members) { }
 
     private final int patterns;
     private final boolean[] always;
@@ -63,7 +66,7 @@ final class PatternSetFilter {
     }
 
     private static Group group(List<Integer> members, List<MultiPatternAutomaton.PatternNfa> nfas, int maxStates) {
-        return new Group(new MultiPatternAutomaton(List.copyOf(nfas), maxStates), members.stream().mapToInt(Integer::intValue).toArray(), List.copyOf(nfas));
+        return new Group(new MultiPatternAutomaton(nfas, maxStates), members.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** Whether a pattern is filtered at all (else always "maybe"). */
@@ -75,15 +78,40 @@ final class PatternSetFilter {
         byte[] symbols = MultiPatternAutomaton.symbols(text);
         for (int p = 0; p < patterns; p++) if (always[p] || symbols == null) bits[p >> 6] |= 1L << p;   // NUL: all maybe
         if (symbols == null) return bits;
-        for (Group g : groups) {
-            long before = g.automaton().resets.get();
-            int[] m = g.members();
-            for (long x = g.automaton().scan(symbols); x != 0; x &= x - 1) {
-                int p = m[Long.numberOfTrailingZeros(x)];
-                bits[p >> 6] |= 1L << p;
+        Group[] gs = groups;
+        MultiPatternRunner[] runners = new MultiPatternRunner[gs.length];
+        long[][] found = new long[gs.length][];
+        for (int from = 0; from < gs.length; from += BATCH) {
+            int to = Math.min(gs.length, from + BATCH);
+            long[] before = new long[to - from];
+            try {
+                for (int i = from; i < to; i++) {
+                    before[i - from] = gs[i].automaton().resets.get();
+                    runners[i] = gs[i].automaton().take();
+                    if (runners[i] == null) return all();   // interrupted
+                }
+                MultiPatternRunner.scan(runners, from, to, symbols, found);
+            } finally {
+                for (int i = from; i < to; i++) if (runners[i] != null) gs[i].automaton().release(runners[i]);
             }
-            if (g.automaton().resets.get() != before && m.length > 1) split(g);
+            for (int i = from; i < to; i++) {
+                int[] m = gs[i].members();
+                for (int w = 0; w < found[i].length; w++) {
+                    for (long x = found[i][w]; x != 0; x &= x - 1) {
+                        int p = m[w << 6 | Long.numberOfTrailingZeros(x)];
+                        bits[p >> 6] |= 1L << p;
+                    }
+                }
+                if (gs[i].automaton().resets.get() != before[i - from] && m.length > 1) split(gs[i]);
+            }
         }
+        return bits;
+    }
+
+    /** Every pattern: maybe. */
+    private long[] all() {
+        long[] bits = new long[(patterns + 63) >> 6];
+        for (int p = 0; p < patterns; p++) bits[p >> 6] |= 1L << p;
         return bits;
     }
 
@@ -111,7 +139,7 @@ final class PatternSetFilter {
             List<MultiPatternAutomaton.PatternNfa> nfas = new ArrayList<>();
             for (int k = part == 0 ? 0 : heavy; k < (part == 0 ? heavy : n); k++) {
                 members.add(g.members()[order[k]]);
-                nfas.add(g.nfas().get(order[k]));
+                nfas.add(g.automaton().nfa(order[k]));   // taken back out: a group keeps only its merged NFA
             }
             next[at + part] = group(members, nfas, maxStates);
         }
@@ -133,8 +161,10 @@ final class PatternSetFilter {
             bytes += g.automaton().bytes();
             nfa += g.automaton().nfaBytes();
         }
+        StringBuilder per = new StringBuilder();   // [patterns, states, character classes] of each group
+        for (Group g : groups) per.append(" [").append(g.members().length).append("p ").append(g.automaton().cachedStates()).append("s ").append(g.automaton().classes).append("c]");
         return groups.length + " groups (" + splits.get() + " splits), " + states + " states cached, " + resets + " restarts, "
-                + bytes / 1024 + " KiB (NFA " + nfa / 1024 + ")";
+                + bytes / 1024 + " KiB (NFA " + nfa / 1024 + ")" + per;
     }
 
     /** Memory held by the automata and their caches. */
