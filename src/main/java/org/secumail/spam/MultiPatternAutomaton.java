@@ -23,9 +23,9 @@ import org.apache.lucene.util.automaton.Transition;
  *
  * <p>Characters above U+007F are read as one symbol ({@link RegexAutomaton#NON_ASCII}) that
  * stands for all of them, so mail in other languages is filtered too. A text holding NUL
- * (the end-of-text symbol) is "maybe" for every pattern (see {@link PatternSetFilter}). Case
- * folding is in the NFA: a folding pattern's lower-case steps are also taken on the upper-case
- * letters.
+ * (the end-of-text symbol) is "maybe" for every pattern (see {@link PatternSetFilter}). A
+ * folding pattern's automaton knows lower case only, and its states read an upper-case letter
+ * as the lower-case one (rather than doubling their transitions).
  *
  * <p>The NFA is immutable and shared; the DFA states are cached by each runner, at most
  * {@link #MAX_STATES} per runner, and a runner whose cache is full starts it afresh (RE2's
@@ -35,7 +35,7 @@ import org.apache.lucene.util.automaton.Transition;
  */
 final class MultiPatternAutomaton {
     /** DFA states one runner caches before starting afresh (at most 32,766: 15 bits each). */
-    static final int MAX_STATES = 3_000;
+    static final int MAX_STATES = 2_000;
     /** Runners per automaton, each with its cache. */
     static final int MAX_RUNNERS = 1;
     /** The largest automaton (Lucene's own accounting) kept for one pattern. */
@@ -55,6 +55,8 @@ final class MultiPatternAutomaton {
     final int[] dest;
     /** The pattern a state accepts for, or -1. */
     final int[] accepts;
+    /** Whether a state's pattern folds case: it reads an upper-case letter as the lower-case one. */
+    final boolean[] fold;
     /** The start state of every pattern, started at every position. */
     final int[] starts;
     /** Symbol to class: the symbols no transition tells apart share one. */
@@ -70,11 +72,11 @@ final class MultiPatternAutomaton {
     volatile int[] weights;
 
     /**
-     * One pattern's superset automaton as flat arrays (states 0..n-1, 0 the start), its
-     * case folding already in the transitions: what groups of patterns are made of, so that
-     * regrouping costs no regex parsing.
+     * One pattern's superset automaton as flat arrays (states 0..n-1, 0 the start), lower
+     * case only when it folds: what groups of patterns are made of, so that regrouping costs
+     * no regex parsing.
      */
-    record PatternNfa(int[] first, char[] min, char[] max, int[] dest, boolean[] accept) {
+    record PatternNfa(int[] first, char[] min, char[] max, int[] dest, boolean[] accept, boolean fold) {
         int states() { return accept.length; }
 
         /** The NFA of a pattern, or null when none can be made (see {@link #automaton}). */
@@ -94,10 +96,6 @@ final class MultiPatternAutomaton {
                 for (int j = 0; j < k; j++) {
                     a.getNextTransition(t);
                     edges.add(new int[] {t.min, t.max, t.dest});
-                    // the automaton of a folding pattern knows lower case only (RegexAutomaton.chars)
-                    int lo = Math.max(t.min, 'a');
-                    int hi = Math.min(t.max, 'z');
-                    if (fold && lo <= hi) edges.add(new int[] {lo - 32, hi - 32, t.dest});
                 }
             }
             first[n] = edges.size();
@@ -109,7 +107,7 @@ final class MultiPatternAutomaton {
                 max[e] = (char) edges.get(e)[1];
                 dest[e] = edges.get(e)[2];
             }
-            return new PatternNfa(first, min, max, dest, accept);
+            return new PatternNfa(first, min, max, dest, accept, fold);
         }
     }
 
@@ -126,6 +124,7 @@ final class MultiPatternAutomaton {
         for (PatternNfa n : nfas) { states += n.states(); edges += n.dest().length; }
         first = new int[states + 1];
         accepts = new int[states];
+        fold = new boolean[states];
         starts = new int[patterns];
         min = new char[edges];
         max = new char[edges];
@@ -140,6 +139,7 @@ final class MultiPatternAutomaton {
             for (int s = 0; s < n.states(); s++) {
                 first[offset + s] = e + n.first()[s] - n.first()[0];
                 accepts[offset + s] = n.accept()[s] ? p : -1;
+                fold[offset + s] = n.fold();
             }
             for (int k = 0; k < n.dest().length; k++, e++) {
                 min[e] = n.min()[k];
@@ -147,6 +147,12 @@ final class MultiPatternAutomaton {
                 dest[e] = offset + n.dest()[k];
                 boundary[Math.min(min[e], SYMBOLS)] = true;
                 boundary[Math.min(max[e] + 1, SYMBOLS)] = true;
+                int lo = Math.max(min[e], 'a');
+                int hi = Math.min(max[e], 'z');
+                if (n.fold() && lo <= hi) {   // the upper-case letters it reads as these: classes alike
+                    boundary[lo - 32] = true;
+                    boundary[hi + 1 - 32] = true;
+                }
             }
             offset += n.states();
         }
@@ -174,7 +180,7 @@ final class MultiPatternAutomaton {
         int e1 = first[to];
         int[] d = new int[e1 - e0];
         for (int e = e0; e < e1; e++) d[e - e0] = dest[e] - from;
-        return new PatternNfa(f, Arrays.copyOfRange(min, e0, e1), Arrays.copyOfRange(max, e0, e1), d, accept);
+        return new PatternNfa(f, Arrays.copyOfRange(min, e0, e1), Arrays.copyOfRange(max, e0, e1), d, accept, fold[from]);
     }
 
     private static boolean folds(Pattern p) {
@@ -242,7 +248,7 @@ final class MultiPatternAutomaton {
     }
 
     /** Bytes held by the NFA. */
-    long nfaBytes() { return 4L * first.length + 8L * min.length + 4L * accepts.length; }
+    long nfaBytes() { return 4L * first.length + 8L * min.length + 5L * accepts.length; }
 
     /** Bytes held: the NFA and the runners' caches. */
     long bytes() {

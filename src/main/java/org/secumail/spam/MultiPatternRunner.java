@@ -173,9 +173,11 @@ final class MultiPatternRunner {
     private int[] collect(int[] states, char c, int[] extra) {
         if (++generation == 0) { Arrays.fill(mark, 0); generation = 1; }
         int n = 0;
+        char lower = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
         for (int s : states) {
+            char x = a.fold[s] ? lower : c;
             for (int e = a.first[s], end = a.first[s + 1]; e < end; e++) {
-                if (c < a.min[e] || c > a.max[e]) continue;
+                if (x < a.min[e] || x > a.max[e]) continue;
                 int d = a.dest[e];
                 if (mark[d] == generation) continue;
                 mark[d] = generation;
