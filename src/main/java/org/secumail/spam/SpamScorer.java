@@ -33,7 +33,12 @@ public final class SpamScorer {
     static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> PROFILE =
             Boolean.getBoolean("secumail.spam.profile") ? new java.util.concurrent.ConcurrentHashMap<>() : null;
 
-    private final Map<Rule.Type, LiteralPrefilter> prefilters = new java.util.EnumMap<>(Rule.Type.class);
+    /**
+     * The literal prefilter of the body, rawbody and full rules; each is dropped once its
+     * type's pattern set is built, which says no wherever it would (a pattern's automaton
+     * holds its literals) and more often, so its tables (megabytes) are not kept for nothing.
+     */
+    private final Map<Rule.Type, LiteralPrefilter> prefilters = new java.util.concurrent.ConcurrentHashMap<>();
     /** Body, rawbody and full rules tried only where a match can begin ({@link StartChars}). */
     private final Map<String, StartChars> startChars = new HashMap<>();
     private static final List<Rule.Type> TYPES = List.of(Rule.Type.HEADER, Rule.Type.MIMEHEADER, Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.URI, Rule.Type.FULL);
@@ -42,7 +47,7 @@ public final class SpamScorer {
      * What scoring one rule needs besides the rule, worked out once at load rather than
      * looked up by name for every rule of every message.
      *
-     * @param literals   the literal prefilter that may skip it (its type's, or its header's), or null
+     * @param literals   for a header rule, its header's literal prefilter, or null
      * @param headerKey  for a header rule its literal prefilter reads: header and modifier
      * @param memoKey    for a header rule: the key of its header in the message's memo
      */
@@ -107,7 +112,7 @@ public final class SpamScorer {
                     set.add(m.pattern());
                 }
                 String hk = t == Rule.Type.HEADER ? headerKey(r) : null;
-                LiteralPrefilter lp = t == Rule.Type.HEADER ? (hk == null ? null : headerPrefilters.get(hk)) : prefilters.get(t);
+                LiteralPrefilter lp = t == Rule.Type.HEADER && hk != null ? headerPrefilters.get(hk) : null;
                 String memo = r.test() instanceof Rule.Match m && t == Rule.Type.HEADER ? MessageView.headerMemoKey(m.header(), m.modifier()) : null;
                 list.add(new Plan(r, metaInputs.contains(r.name()), r.tflags().contains("net"), lp, hk, memo,
                         startChars.get(r.name()), setIndex));
@@ -125,6 +130,7 @@ public final class SpamScorer {
             if (set.isEmpty()) continue;
             PatternSetFilter f = PatternSetFilter.of(set);
             setFilters.get(t).set(f);
+            prefilters.remove(t);
             bytes += f.bytes();
         }
         if (PROFILE != null) {
@@ -257,10 +263,10 @@ public final class SpamScorer {
      */
     private void runRules(Rule.Type type, Scan scan, boolean network, int set, long deadlineNanos, Results out,
                           Map<String, boolean[]> headerFound, Boolean patterns) {
-        LiteralPrefilter pre = prefilters.get(type);
-        boolean[] found = null;
         AtomicReference<PatternSetFilter> setRef = setFilters.get(type);
         PatternSetFilter setFilter = setRef == null ? null : setRef.get();
+        LiteralPrefilter pre = setFilter == null ? prefilters.get(type) : null;
+        boolean[] found = null;
         long[][] setBits = null;
         for (Plan p : plans.get(type)) {
             Rule r = p.rule();
