@@ -31,7 +31,7 @@ public final class AhoCorasick {
     private int[][] outputs;
     private int[] lengths;
     /** States with a dense row: 4,096 rows of 256 ints are 4 MiB, whatever the signature set. */
-    static final int DENSE_STATES = 4096;
+    public static final int DENSE_STATES = 4096;
     /** Row of a state in {@link #dense}, or -1; the root's row is 0. */
     private int[] denseRow;
     private int[] dense;
@@ -39,6 +39,14 @@ public final class AhoCorasick {
     private AhoCorasick() { }
 
     public static AhoCorasick build(List<byte[]> patterns) {
+        return build(patterns, DENSE_STATES);
+    }
+
+    /**
+     * With at most denseStates dense rows (a kilobyte each): fewer for an automaton that reads
+     * short texts, such as a header, where the sparse steps cost little.
+     */
+    public static AhoCorasick build(List<byte[]> patterns, int denseStates) {
         AhoCorasick ac = new AhoCorasick();
         List<byte[]> lab = new ArrayList<>();
         List<int[]> tgt = new ArrayList<>();
@@ -74,7 +82,7 @@ public final class AhoCorasick {
         ac.fail = new int[n];
         ac.denseRow = new int[n];
         Arrays.fill(ac.denseRow, -1);
-        int rows = Math.min(n, DENSE_STATES);
+        int rows = Math.max(1, Math.min(n, denseStates));   // the root's row at least
         ac.dense = new int[rows * 256];
         int used = 0;
         // breadth first: a state's failure target is shallower, so its row (if any) is complete

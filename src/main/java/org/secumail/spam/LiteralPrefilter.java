@@ -30,6 +30,11 @@ final class LiteralPrefilter {
     }
 
     static LiteralPrefilter of(List<Rule> rules) {
+        return of(rules, AhoCorasick.DENSE_STATES);
+    }
+
+    /** With at most denseStates dense rows in its automaton (see AhoCorasick.build). */
+    static LiteralPrefilter of(List<Rule> rules, int denseStates) {
         Map<String, Integer> index = new LinkedHashMap<>();
         Map<String, int[]> byRule = new HashMap<>();
         for (Rule r : rules) {
@@ -43,7 +48,7 @@ final class LiteralPrefilter {
         }
         List<byte[]> patterns = new ArrayList<>();
         for (String l : index.keySet()) patterns.add(l.getBytes(StandardCharsets.ISO_8859_1));
-        return new LiteralPrefilter(patterns.isEmpty() ? null : AhoCorasick.build(patterns), byRule, patterns.size());
+        return new LiteralPrefilter(patterns.isEmpty() ? null : AhoCorasick.build(patterns, denseStates), byRule, patterns.size());
     }
 
     /** How many rules are filtered (the others always run). */

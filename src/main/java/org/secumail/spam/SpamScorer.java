@@ -56,6 +56,13 @@ public final class SpamScorer {
 
     private final Map<Rule.Type, List<Plan>> plans = new java.util.EnumMap<>(Rule.Type.class);
 
+    /**
+     * Dense rows of a header's literal automaton: a header is a few hundred characters, read
+     * once per message, where the full 4,096 rows (4 MiB) of each of dozens of headers would
+     * cost memory and save nothing measurable.
+     */
+    static final int HEADER_DENSE_STATES = 64;
+
     /** Header rules by header and modifier: the literal prefilter of each header's rules. */
     private final Map<String, LiteralPrefilter> headerPrefilters = new HashMap<>();
     /**
@@ -93,7 +100,7 @@ public final class SpamScorer {
                 if (headerKey(r) != null) byHeader.computeIfAbsent(headerKey(r), k -> new ArrayList<>()).add(r);
             }
             byHeader.forEach((k, list) -> {
-                LiteralPrefilter lp = LiteralPrefilter.of(list);
+                LiteralPrefilter lp = LiteralPrefilter.of(list, HEADER_DENSE_STATES);
                 if (lp.filtered() > 0) headerPrefilters.put(k, lp);
             });
             for (Rule.Type t : SET_TYPES) {
