@@ -36,6 +36,12 @@ import org.apache.lucene.util.automaton.Transition;
 final class MultiPatternAutomaton {
     /** DFA states one runner caches before starting afresh (at most 32,766: 15 bits each). */
     static final int MAX_STATES = 2_000;
+    /**
+     * Bytes one runner's cache may hold (table and state sets) before starting afresh, whatever
+     * its number of states: with {@link PatternSetFilter#MAX_GROUPS}, what bounds the memory of
+     * crafted text, which can make every state of a large group hold hundreds of NFA states.
+     */
+    static final long MAX_CACHE_BYTES = 1L << 20;
     /** Runners per automaton, each with its cache. */
     static final int MAX_RUNNERS = 1;
     /** The largest automaton (Lucene's own accounting) kept for one pattern. */

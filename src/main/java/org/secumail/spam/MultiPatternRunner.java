@@ -111,7 +111,7 @@ final class MultiPatternRunner {
             table[state * width + cls] = entry(known);
             return known;
         }
-        boolean reset = sets.size() >= a.maxStates;
+        boolean reset = sets.size() >= a.maxStates || bytes() >= MultiPatternAutomaton.MAX_CACHE_BYTES;
         if (reset) {
             a.weights = weights();
             a.resets.incrementAndGet();

@@ -16,12 +16,20 @@ import java.util.regex.Pattern;
  * adapt to the mail: they start with {@link #GROUP} patterns each, and a group whose cache
  * fills up ({@link MultiPatternAutomaton#MAX_STATES}) is split in two, the quarter of its
  * patterns that weigh most in the cache apart from the rest, until the patterns that explode
- * are in small groups and the others share a few large ones. The answers never change, only
- * what they cost; a pattern with no automaton is always "maybe".
+ * are in small groups and the others share a few large ones (at most {@link #MAX_GROUPS}). The
+ * answers never change, only what they cost; a pattern with no automaton is always "maybe".
  */
 final class PatternSetFilter {
     /** Patterns per group at the start (at most MultiPatternAutomaton.MAX_PATTERNS). */
     static final int GROUP = 256;
+
+    /**
+     * Groups one filter may split into: crafted text can fill every group's cache, and
+     * splitting without end would give each pattern a cache of its own. Past it a full cache
+     * starts afresh. With {@link MultiPatternAutomaton#MAX_CACHE_BYTES} this bounds the caches
+     * of one type at 48 MiB whatever the mail; ordinary mail ends at about 20 groups and 6 MiB.
+     */
+    static final int MAX_GROUPS = 48;
 
     /** Groups read side by side in one pass (see MultiPatternRunner's batch scan). */
     static final int BATCH = 8;
@@ -102,7 +110,7 @@ final class PatternSetFilter {
                         bits[p >> 6] |= 1L << p;
                     }
                 }
-                if (gs[i].automaton().resets.get() != before[i - from] && m.length > 1) split(gs[i]);
+                if (gs[i].automaton().resets.get() != before[i - from] && m.length > 1 && gs.length < MAX_GROUPS) split(gs[i]);
             }
         }
         return bits;
@@ -148,6 +156,9 @@ final class PatternSetFilter {
         groups = next;
         splits.incrementAndGet();
     }
+
+    /** How many groups there are now. */
+    int groups() { return groups.length; }
 
     /** Groups now, splits so far, DFA states cached, caches started afresh: for the profile. */
     String stats() {

@@ -121,4 +121,24 @@ class PatternSetFilterTest {
         }
         assertThat(f.stats()).as("random text over wide gaps fills the caches: groups split").doesNotContain("(0 splits)");
     }
+
+    /** Text that fills every cache splits groups only up to a limit: memory stays bounded. */
+    @Test
+    void splittingStopsAtTheGroupLimit() {
+        List<Pattern> ps = new ArrayList<>();
+        for (int i = 0; i < 200; i++) ps.add(Pattern.compile("(?:v" + i + "|k)[a-z ]{0,9}" + (char) ('a' + i % 26) + "[0-9]{1,4}z", Pattern.CASE_INSENSITIVE));
+        PatternSetFilter f = PatternSetFilter.of(ps, 40);
+        Random rnd = new Random(5);
+        String alphabet = "vk0123456789 abcdefghijklmnopqrstuvwxyzZ";
+        for (int k = 0; k < 1500; k++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = 50 + rnd.nextInt(200); n > 0; n--) sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            String t = sb.toString();
+            long[] bits = f.scan(t);
+            for (int i = 0; i < ps.size(); i += 7) {
+                if (ps.get(i).matcher(t).find()) assertThat(PatternSetFilter.has(bits, i)).as(ps.get(i) + " on " + t).isTrue();
+            }
+        }
+        assertThat(f.groups()).isEqualTo(PatternSetFilter.MAX_GROUPS);
+    }
 }
