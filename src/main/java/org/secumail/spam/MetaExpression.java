@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToIntFunction;
 
 /**
  * A SpamAssassin {@code meta} rule's expression: rule names (their hit counts, 0 when not
@@ -13,15 +14,28 @@ import java.util.function.ToDoubleFunction;
  * precedence. Boolean operators yield 1 or 0, so "(A + B + C) > 1" and "A && !B" both work,
  * as in SpamAssassin's Check plugin (which compiles the same text to Perl).
  *
- * <p>Parsed once at load; {@link #evaluate} is a tree walk with no allocation.
+ * <p>Parsed once at load; {@link #evaluate} is a tree walk with no allocation. The scorer
+ * evaluates every meta rule of every message, so it {@link #bind binds} the names to slots of an
+ * array once, and a message's evaluation reads array slots instead of looking names up.
  */
 final class MetaExpression {
-    private sealed interface Node permits Num, Ref, Not, Neg, Bin { }
+    private sealed interface Node permits Num, Ref, Slot, Not, Neg, Bin { }
     private record Num(double v) implements Node { }
     private record Ref(String name) implements Node { }
+    private record Slot(int index) implements Node { }
     private record Not(Node a) implements Node { }
     private record Neg(Node a) implements Node { }
-    private record Bin(String op, Node a, Node b) implements Node { }
+    private record Bin(Op op, Node a, Node b) implements Node { }
+
+    private enum Op {
+        AND("&&"), OR("||"), ADD("+"), SUB("-"), MUL("*"), DIV("/"), LT("<"), GT(">"), LE("<="), GE(">="), EQ("=="), NE("!=");
+        final String text;
+        Op(String text) { this.text = text; }
+        static Op of(String t) {
+            for (Op o : values()) if (o.text.equals(t)) return o;
+            throw new IllegalArgumentException(t);
+        }
+    }
 
     private final Node root;
     private final Set<String> references;
@@ -41,30 +55,52 @@ final class MetaExpression {
         return new MetaExpression(n, p.refs);
     }
 
+    /** Evaluates with each name's hit count from hits. */
     double evaluate(ToDoubleFunction<String> hits) {
-        return eval(root, hits);
+        return eval(root, hits, null);
     }
 
-    private static double eval(Node n, ToDoubleFunction<String> hits) {
+    /** The same expression reading the name n from slot index(n) of the array given to {@link #evaluate(double[])}. */
+    MetaExpression bind(ToIntFunction<String> index) {
+        return new MetaExpression(bind(root, index), references);
+    }
+
+    /** Evaluates a {@link #bind bound} expression: slots holds every name's hit count. */
+    double evaluate(double[] slots) {
+        return eval(root, null, slots);
+    }
+
+    private static Node bind(Node n, ToIntFunction<String> index) {
+        return switch (n) {
+            case Ref r -> new Slot(index.applyAsInt(r.name()));
+            case Not x -> new Not(bind(x.a(), index));
+            case Neg x -> new Neg(bind(x.a(), index));
+            case Bin b -> new Bin(b.op(), bind(b.a(), index), bind(b.b(), index));
+            case Num x -> x;
+            case Slot x -> x;
+        };
+    }
+
+    private static double eval(Node n, ToDoubleFunction<String> hits, double[] slots) {
         return switch (n) {
             case Num x -> x.v();
+            case Slot x -> slots[x.index()];
             case Ref r -> hits.applyAsDouble(r.name());
-            case Not x -> eval(x.a(), hits) == 0 ? 1 : 0;
-            case Neg x -> -eval(x.a(), hits);
+            case Not x -> eval(x.a(), hits, slots) == 0 ? 1 : 0;
+            case Neg x -> -eval(x.a(), hits, slots);
             case Bin b -> switch (b.op()) {
-                case "&&" -> eval(b.a(), hits) != 0 && eval(b.b(), hits) != 0 ? 1 : 0;
-                case "||" -> eval(b.a(), hits) != 0 || eval(b.b(), hits) != 0 ? 1 : 0;
-                case "+" -> eval(b.a(), hits) + eval(b.b(), hits);
-                case "-" -> eval(b.a(), hits) - eval(b.b(), hits);
-                case "*" -> eval(b.a(), hits) * eval(b.b(), hits);
-                case "/" -> { double d = eval(b.b(), hits); yield d == 0 ? 0 : eval(b.a(), hits) / d; }
-                case "<" -> eval(b.a(), hits) < eval(b.b(), hits) ? 1 : 0;
-                case ">" -> eval(b.a(), hits) > eval(b.b(), hits) ? 1 : 0;
-                case "<=" -> eval(b.a(), hits) <= eval(b.b(), hits) ? 1 : 0;
-                case ">=" -> eval(b.a(), hits) >= eval(b.b(), hits) ? 1 : 0;
-                case "==" -> eval(b.a(), hits) == eval(b.b(), hits) ? 1 : 0;
-                case "!=" -> eval(b.a(), hits) != eval(b.b(), hits) ? 1 : 0;
-                default -> throw new IllegalStateException(b.op());
+                case AND -> eval(b.a(), hits, slots) != 0 && eval(b.b(), hits, slots) != 0 ? 1 : 0;
+                case OR -> eval(b.a(), hits, slots) != 0 || eval(b.b(), hits, slots) != 0 ? 1 : 0;
+                case ADD -> eval(b.a(), hits, slots) + eval(b.b(), hits, slots);
+                case SUB -> eval(b.a(), hits, slots) - eval(b.b(), hits, slots);
+                case MUL -> eval(b.a(), hits, slots) * eval(b.b(), hits, slots);
+                case DIV -> { double d = eval(b.b(), hits, slots); yield d == 0 ? 0 : eval(b.a(), hits, slots) / d; }
+                case LT -> eval(b.a(), hits, slots) < eval(b.b(), hits, slots) ? 1 : 0;
+                case GT -> eval(b.a(), hits, slots) > eval(b.b(), hits, slots) ? 1 : 0;
+                case LE -> eval(b.a(), hits, slots) <= eval(b.b(), hits, slots) ? 1 : 0;
+                case GE -> eval(b.a(), hits, slots) >= eval(b.b(), hits, slots) ? 1 : 0;
+                case EQ -> eval(b.a(), hits, slots) == eval(b.b(), hits, slots) ? 1 : 0;
+                case NE -> eval(b.a(), hits, slots) != eval(b.b(), hits, slots) ? 1 : 0;
             };
         };
     }
@@ -114,13 +150,13 @@ final class MetaExpression {
 
         Node or() {
             Node n = and();
-            while (eat("||")) n = new Bin("||", n, and());
+            while (eat("||")) n = new Bin(Op.OR, n, and());
             return n;
         }
 
         Node and() {
             Node n = equality();
-            while (eat("&&")) n = new Bin("&&", n, equality());
+            while (eat("&&")) n = new Bin(Op.AND, n, equality());
             return n;
         }
 
@@ -128,7 +164,7 @@ final class MetaExpression {
             Node n = relational();
             while (true) {
                 String t = peek();
-                if (t.equals("==") || t.equals("!=")) { pos++; n = new Bin(t, n, relational()); } else return n;
+                if (t.equals("==") || t.equals("!=")) { pos++; n = new Bin(Op.of(t), n, relational()); } else return n;
             }
         }
 
@@ -136,7 +172,7 @@ final class MetaExpression {
             Node n = additive();
             while (true) {
                 String t = peek();
-                if (t.equals("<") || t.equals(">") || t.equals("<=") || t.equals(">=")) { pos++; n = new Bin(t, n, additive()); } else return n;
+                if (t.equals("<") || t.equals(">") || t.equals("<=") || t.equals(">=")) { pos++; n = new Bin(Op.of(t), n, additive()); } else return n;
             }
         }
 
@@ -144,7 +180,7 @@ final class MetaExpression {
             Node n = multiplicative();
             while (true) {
                 String t = peek();
-                if (t.equals("+") || t.equals("-")) { pos++; n = new Bin(t, n, multiplicative()); } else return n;
+                if (t.equals("+") || t.equals("-")) { pos++; n = new Bin(Op.of(t), n, multiplicative()); } else return n;
             }
         }
 
@@ -152,7 +188,7 @@ final class MetaExpression {
             Node n = unary();
             while (true) {
                 String t = peek();
-                if (t.equals("*") || t.equals("/")) { pos++; n = new Bin(t, n, unary()); } else return n;
+                if (t.equals("*") || t.equals("/")) { pos++; n = new Bin(Op.of(t), n, unary()); } else return n;
             }
         }
 

@@ -29,6 +29,13 @@ public final class SpamScorer {
 
     private final RuleSet rules;
     private final Set<String> metaInputs = new HashSet<>();
+    /**
+     * The meta rules bound to slots ({@link MetaExpression#bind}): every name a meta reads or
+     * sets has a slot, so the thousand-odd metas of each message read an array, not a map.
+     */
+    private final Map<String, Integer> metaSlots = new HashMap<>();
+    private final MetaExpression[] boundMetas;
+    private final int[] metaSlot;
     /** With -Dsecumail.spam.profile=true: CPU nanoseconds per rule, summed over every message scored. */
     static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> PROFILE =
             Boolean.getBoolean("secumail.spam.profile") ? new java.util.concurrent.ConcurrentHashMap<>() : null;
@@ -86,6 +93,13 @@ public final class SpamScorer {
     SpamScorer(RuleSet rules, boolean prefilter) {
         this.rules = rules;
         for (Rule m : rules.metas()) metaInputs.addAll(((Rule.Meta) m.test()).expression().references());
+        List<Rule> metas = rules.metas();
+        boundMetas = new MetaExpression[metas.size()];
+        metaSlot = new int[metas.size()];
+        for (int i = 0; i < metas.size(); i++) {
+            boundMetas[i] = ((Rule.Meta) metas.get(i).test()).expression().bind(this::metaSlot);
+            metaSlot[i] = metaSlot(metas.get(i).name());
+        }
         if (prefilter) {
             for (Rule.Type t : List.of(Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL)) {
                 prefilters.put(t, LiteralPrefilter.of(rules.rules(t)));
@@ -128,6 +142,10 @@ public final class SpamScorer {
         }
         automatonBuilder = setPatterns.isEmpty() ? null
                 : Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("spam-automata").start(this::buildAutomata);
+    }
+
+    private int metaSlot(String name) {
+        return metaSlots.computeIfAbsent(name, n -> metaSlots.size());
     }
 
     private void buildAutomata() {
@@ -235,9 +253,16 @@ public final class SpamScorer {
         Map<String, Double> counts = main.counts;
         Map<String, String> details = main.details;
         List<String> skipped = main.skipped;
-        for (Rule m : rules.metas()) {
-            double v = ((Rule.Meta) m.test()).expression().evaluate(n -> counts.getOrDefault(n, 0.0));
-            if (v != 0) counts.put(m.name(), 1.0);
+        double[] slots = new double[metaSlots.size()];
+        for (var e : counts.entrySet()) {
+            Integer i = metaSlots.get(e.getKey());
+            if (i != null) slots[i] = e.getValue();
+        }
+        List<Rule> metas = rules.metas();
+        for (int i = 0; i < boundMetas.length; i++) {
+            if (boundMetas[i].evaluate(slots) == 0) continue;
+            slots[metaSlot[i]] = 1;
+            counts.put(metas.get(i).name(), 1.0);
         }
         List<SpamReport.Hit> hits = new ArrayList<>();
         double total = 0;

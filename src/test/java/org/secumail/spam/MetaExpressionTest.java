@@ -4,12 +4,22 @@ package org.secumail.spam;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MetaExpressionTest {
+    /** Evaluates by name and bound to slots (as the scorer does), and checks both agree. */
     private static double eval(String e, Map<String, Double> hits) {
-        return MetaExpression.parse(e).evaluate(n -> hits.getOrDefault(n, 0.0));
+        MetaExpression m = MetaExpression.parse(e);
+        double byName = m.evaluate(n -> hits.getOrDefault(n, 0.0));
+        List<String> names = new ArrayList<>(m.references());
+        double[] slots = new double[names.size() + 1];   // slot 0 unused: indexes need not start at 0
+        for (int i = 0; i < names.size(); i++) slots[i + 1] = hits.getOrDefault(names.get(i), 0.0);
+        double bySlot = m.bind(n -> names.indexOf(n) + 1).evaluate(slots);
+        assertThat(bySlot).as("bound %s", e).isEqualTo(byName);
+        return byName;
     }
 
     @Test
