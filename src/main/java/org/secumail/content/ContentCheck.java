@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.secumail.content;
 
+import java.util.concurrent.Future;
+
 /**
  * One content check run at end of DATA, before the 250 (DKIM/ARC verification, DMARC,
  * antivirus, spam scoring, milters). The runner ({@link ContentChecks}) calls every check of
@@ -24,4 +26,21 @@ public interface ContentCheck {
     default boolean appliesTo(ContentContext ctx) { return true; }
 
     ContentResult check(ContentContext ctx, RawMessage message) throws Exception;
+
+    /**
+     * Whether this check, of a later phase, starts with the first phase and waits for the
+     * earlier phases' results only where it reads them: spam scoring reads DKIM's and DMARC's
+     * results in a handful of its tests, and its thousands of others need not wait for them.
+     * The runner then calls {@link #check(ContentContext, RawMessage, Future)}.
+     */
+    default boolean startsEarly() { return false; }
+
+    /**
+     * A check that {@link #startsEarly()}: ctx is the transaction as the first phase sees it;
+     * earlier completes with the context this check's phase would have had (the earlier
+     * checks' results), or is cancelled when the message's checks end without it.
+     */
+    default ContentResult check(ContentContext ctx, RawMessage message, Future<ContentContext> earlier) throws Exception {
+        return check(earlier.get(), message);
+    }
 }

@@ -3,9 +3,13 @@ package org.secumail.content;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the content checks of one message at end of DATA and merges their results into one
- * {@link ContentOutcome}. Checks of the same phase run at once, each on a virtual thread;
+ * {@link ContentOutcome}. Checks of the same phase run at once, each on a virtual thread
+ * (a check that {@link ContentCheck#startsEarly starts early} runs from the first phase on);
  * all phases share one deadline ({@code secumail_content_check_timeout}). A check that
  * throws or misses the deadline gives 451 4.7.1 (a temporary failure: the client retries and
  * nothing is lost), never an accept by default.
@@ -69,10 +74,33 @@ public final class ContentChecks {
         }
         List<ContentResult> all = new ArrayList<>();
         ContentContext cur = ctx;
-        for (List<ContentCheck> phase : phases.values()) {
-            List<ContentResult> got = runPhase(cur, msg, phase, deadline);
-            all.addAll(got);
-            cur = cur.withEarlier(got);
+        // checks that start early (ContentCheck.startsEarly) are given their phase's context
+        // through a future completed when that phase comes
+        Map<ContentCheck, CompletableFuture<ContentContext>> contexts = new HashMap<>();
+        Map<ContentCheck, Future<ContentResult>> started = new HashMap<>();
+        try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            try {
+                for (List<ContentCheck> phase : phases.tailMap(phases.isEmpty() ? 0 : phases.firstKey(), false).values()) {
+                    for (ContentCheck c : phase) {
+                        if (!c.startsEarly()) continue;
+                        CompletableFuture<ContentContext> later = new CompletableFuture<>();
+                        contexts.put(c, later);
+                        started.put(c, exec.submit(() -> c.check(ctx, msg, later)));
+                    }
+                }
+                for (List<ContentCheck> phase : phases.values()) {
+                    for (ContentCheck c : phase) {
+                        CompletableFuture<ContentContext> later = contexts.get(c);
+                        if (later != null) later.complete(cur);
+                    }
+                    List<ContentResult> got = runPhase(exec, cur, msg, phase, started, deadline);
+                    all.addAll(got);
+                    cur = cur.withEarlier(got);
+                }
+            } finally {
+                // a check still waiting for its phase when the others end (an exception) stops
+                for (CompletableFuture<ContentContext> later : contexts.values()) later.cancel(true);
+            }
         }
         ContentResult decider = null;
         for (ContentResult r : all) {
@@ -90,32 +118,35 @@ public final class ContentChecks {
         return new ContentOutcome(action, by, code, enh, text, fin, all);
     }
 
-    private List<ContentResult> runPhase(ContentContext ctx, RawMessage msg, List<ContentCheck> phase, long deadline) {
+    /** Runs one phase's checks at once (those started early are already running) and waits for them until the deadline. */
+    private List<ContentResult> runPhase(ExecutorService exec, ContentContext ctx, RawMessage msg, List<ContentCheck> phase,
+                                         Map<ContentCheck, Future<ContentResult>> started, long deadline) {
         List<Future<ContentResult>> futures = new ArrayList<>();
-        try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            for (ContentCheck c : phase) futures.add(exec.submit(() -> c.check(ctx, msg)));
-            List<ContentResult> out = new ArrayList<>();
-            for (int i = 0; i < phase.size(); i++) {
-                ContentCheck c = phase.get(i);
-                Future<ContentResult> f = futures.get(i);
-                ContentResult r;
-                try {
-                    r = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    if (r == null) r = failure(ctx, c, "no result");
-                } catch (TimeoutException e) {
-                    f.cancel(true);
-                    r = failure(ctx, c, "timed out after " + timeout.toSeconds() + "s");
-                } catch (ExecutionException e) {
-                    Throwable t = e.getCause() == null ? e : e.getCause();
-                    r = failure(ctx, c, t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    r = failure(ctx, c, "interrupted");
-                }
-                out.add(r);
-            }
-            return out;
+        for (ContentCheck c : phase) {
+            Future<ContentResult> f = started.get(c);
+            futures.add(f != null ? f : exec.submit(() -> c.check(ctx, msg)));
         }
+        List<ContentResult> out = new ArrayList<>();
+        for (int i = 0; i < phase.size(); i++) {
+            ContentCheck c = phase.get(i);
+            Future<ContentResult> f = futures.get(i);
+            ContentResult r;
+            try {
+                r = f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (r == null) r = failure(ctx, c, "no result");
+            } catch (TimeoutException e) {
+                f.cancel(true);
+                r = failure(ctx, c, "timed out after " + timeout.toSeconds() + "s");
+            } catch (ExecutionException e) {
+                Throwable t = e.getCause() == null ? e : e.getCause();
+                r = failure(ctx, c, t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                r = failure(ctx, c, "interrupted");
+            }
+            out.add(r);
+        }
+        return out;
     }
 
     private static ContentResult failure(ContentContext ctx, ContentCheck c, String why) {

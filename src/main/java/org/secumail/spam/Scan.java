@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * What the eval tests of one message may read besides the message itself: the rule set's
@@ -17,22 +18,33 @@ import java.util.Set;
  * @param bayes  the Bayes probability in [0, 1], or NaN
  * @param auth   authentication results by method ("spf", "dkim", "dmarc", "arc") to their
  *               result keywords ("pass", "fail" ...); DKIM also gives "dkim.author" ("pass"
- *               when a valid signature's d= aligns with From's domain)
+ *               when a valid signature's d= aligns with From's domain). Given as a supplier
+ *               that may block: at end of DATA scoring starts while DKIM and DMARC still run,
+ *               and only the tests that read their results wait ({@link #readsAuth})
  * @param now    the time of the scan (for date tests)
  * @param hashcash what the message's Hashcash stamps earn
  * @param net    the answers of the DNS and URI lists (empty when network tests are off)
  */
-record Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<String>> auth, Instant now, Hashcash.Result hashcash,
+record Scan(MessageView view, RuleSet rules, double bayes, Supplier<Map<String, Set<String>>> auth, Instant now, Hashcash.Result hashcash,
             NetworkTests.Answers net) {
     Scan(MessageView view, RuleSet rules, double bayes, Map<String, Set<String>> auth, Instant now) {
-        this(view, rules, bayes, auth, now, Hashcash.Result.NONE, NetworkTests.Answers.NONE);
+        this(view, rules, bayes, () -> auth, now, Hashcash.Result.NONE, NetworkTests.Answers.NONE);
+    }
+
+    /**
+     * The eval functions that read {@link #auth}: the scorer runs them after every other test
+     * of the message, so that the rest never waits for the earlier checks.
+     */
+    static boolean readsAuth(String function) {
+        return function.startsWith("check_for_spf_") || function.equals("check_dkim_valid") || function.equals("check_dkim_dependable")
+                || function.equals("check_dkim_valid_author_sig") || function.startsWith("check_dmarc_") || function.equals("check_arc_valid");
     }
 
     boolean authIs(String method, String result) {
-        return auth.getOrDefault(method, Set.of()).contains(result);
+        return auth.get().getOrDefault(method, Set.of()).contains(result);
     }
 
-    boolean hasAuth(String method) { return auth.containsKey(method); }
+    boolean hasAuth(String method) { return auth.get().containsKey(method); }
 
     /** Whether an address matches a SpamAssassin address glob ("*@example.com", "*.example.com"). */
     static boolean globMatch(String glob, String address) {

@@ -19,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Spam scoring at end of DATA (docs/spam.md). Runs after DKIM, ARC and DMARC (phase 2) so
+ * Spam scoring at end of DATA (docs/spam.md). Belongs after DKIM, ARC and DMARC (phase 2) so
  * their results are SpamAssassin's SPF_*, DKIM_*, DMARC_* and ARC_* tests without a second
- * look-up. The score decides, in this order: reject (secumail_spam_reject_score, 550 5.7.1,
+ * look-up, but starts with them ({@link #startsEarly}): only those few tests, run last, wait
+ * for their results, so one message's scoring overlaps its DKIM check and virus scan. The score decides, in this order: reject (secumail_spam_reject_score, 550 5.7.1,
  * unless the message is larger than secumail_spam_reject_max_size), quarantine (held in the
  * hold queue), tag (X-Spam-Flag: YES); every scored message gets X-Spam-Status, X-Spam-Score
  * and, by default, X-Spam-Report.
@@ -62,8 +63,16 @@ public final class SpamCheck implements ContentCheck {
         return !(filter.settings().skipTrusted() && ctx.trusted());
     }
 
+    /** Starts with DKIM and antivirus; only the tests of DKIM's and DMARC's results wait for them. */
+    @Override public boolean startsEarly() { return true; }
+
     @Override
     public ContentResult check(ContentContext ctx, RawMessage message) throws Exception {
+        return check(ctx, message, java.util.concurrent.CompletableFuture.completedFuture(ctx));
+    }
+
+    @Override
+    public ContentResult check(ContentContext ctx, RawMessage message, java.util.concurrent.Future<ContentContext> earlier) throws Exception {
         SpamFilter filter = this.filter;
         SpamFilter.Settings s = filter.settings();
         long size = message.bodyOffset() + bodySize(message);
@@ -73,8 +82,13 @@ public final class SpamCheck implements ContentCheck {
         }
         long t0 = System.nanoTime();
         SpamFilter.Outcome o;
+        var auth = new java.util.concurrent.atomic.AtomicReference<Map<String, Set<String>>>();
         try {
-            o = filter.score(message, ctx.sender(), ctx.recipients(), auth(ctx, message), true);
+            o = filter.score(message, ctx.sender(), ctx.recipients(), () -> {
+                Map<String, Set<String>> a = auth.get();
+                if (a == null) auth.set(a = auth(await(earlier), message));
+                return a;
+            }, true);
         } catch (RuntimeException e) {
             LOG.warn("{}: spam: scoring failed, message accepted unscored: {}", ctx.queueId(), e.toString());
             return ContentResult.accept(name(), List.of(), List.of(), List.of("spam: scoring failed: " + e), null);
@@ -118,6 +132,18 @@ public final class SpamCheck implements ContentCheck {
         for (SpamReport.Hit h : r.hits()) t.add("spam: " + h.name() + " " + SpamReport.fmt(h.points()) + (h.detail().isEmpty() ? "" : " [" + h.detail() + "]"));
         t.add("spam: score " + SpamReport.fmt(r.score()) + " of " + SpamReport.fmt(r.required()));
         return t;
+    }
+
+    /** The earlier checks' context, when their phases are done (the runner bounds the wait by the message's deadline). */
+    private static ContentContext await(java.util.concurrent.Future<ContentContext> earlier) {
+        try {
+            return earlier.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** The earlier checks' results as the eval tests read them (see {@link Scan#auth}). */

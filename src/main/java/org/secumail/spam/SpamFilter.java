@@ -176,6 +176,15 @@ public final class SpamFilter implements AutoCloseable {
      * @param learn whether auto-learning may update the Bayes database (not for dry runs)
      */
     public Outcome score(RawMessage message, String envelopeFrom, List<String> recipients, Map<String, Set<String>> auth, boolean learn) throws IOException {
+        return score(message, envelopeFrom, recipients, () -> auth, learn);
+    }
+
+    /**
+     * Scores a message whose authentication results may still be coming: auth is read (and
+     * may block) only by the few tests of those results, which run last.
+     */
+    public Outcome score(RawMessage message, String envelopeFrom, List<String> recipients, java.util.function.Supplier<Map<String, Set<String>>> auth,
+                         boolean learn) throws IOException {
         long deadline = System.nanoTime() + settings.timeLimitMillis() * 1_000_000L;
         MessageView view = MessageView.of(message, envelopeFrom, recipients, trust);
         Bayes.Result br = bayes == null ? new Bayes.Result(Double.NaN, "Bayes disabled", List.of()) : bayes.classify(view);

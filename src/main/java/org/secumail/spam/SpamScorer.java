@@ -59,7 +59,7 @@ public final class SpamScorer {
      * @param memoKey    for a header rule: the key of its header in the message's memo
      */
     private record Plan(Rule rule, boolean metaInput, boolean net, LiteralPrefilter literals, String headerKey,
-                        String memoKey, StartChars start, int setIndex) { }
+                        String memoKey, StartChars start, int setIndex, boolean readsAuth) { }
 
     private final Map<Rule.Type, List<Plan>> plans = new java.util.EnumMap<>(Rule.Type.class);
 
@@ -136,7 +136,7 @@ public final class SpamScorer {
                 LiteralPrefilter lp = t == Rule.Type.HEADER && hk != null ? headerPrefilters.get(hk) : null;
                 String memo = r.test() instanceof Rule.Match m && t == Rule.Type.HEADER ? MessageView.headerMemoKey(m.header(), m.modifier()) : null;
                 list.add(new Plan(r, metaInputs.contains(r.name()), r.tflags().contains("net"), lp, hk, memo,
-                        startChars.get(r.name()), setIndex));
+                        startChars.get(r.name()), setIndex, r.test() instanceof Rule.Eval e && Scan.readsAuth(e.function())));
             }
             plans.put(t, list);
         }
@@ -233,7 +233,7 @@ public final class SpamScorer {
         Results body = new Results();
         Thread bodyThread = scan.view().paragraphs.isEmpty() || !PARALLEL ? null : Thread.ofVirtual().start(() -> {
             try {
-                runRules(Rule.Type.BODY, scan, network, set, deadlineNanos, body, null, true);
+                runRules(Rule.Type.BODY, scan, network, set, deadlineNanos, body, null, true, false);
             } catch (Throwable e) {
                 body.skipped.add("body patterns (" + e.getClass().getSimpleName() + ")");
             }
@@ -241,8 +241,8 @@ public final class SpamScorer {
         Results main = new Results();
         Map<String, boolean[]> headerFound = new HashMap<>();
         for (Rule.Type type : TYPES) {
-            if (type == Rule.Type.BODY && bodyThread != null) runRules(type, scan, network, set, deadlineNanos, main, headerFound, false);
-            else runRules(type, scan, network, set, deadlineNanos, main, headerFound, null);
+            if (type == Rule.Type.BODY && bodyThread != null) runRules(type, scan, network, set, deadlineNanos, main, headerFound, false, false);
+            else runRules(type, scan, network, set, deadlineNanos, main, headerFound, null, false);
         }
         if (bodyThread != null) {
             joinUninterruptibly(bodyThread);
@@ -250,6 +250,9 @@ public final class SpamScorer {
             main.details.putAll(body.details);
             main.skipped.addAll(body.skipped);
         }
+        // last, the tests of the earlier checks' results (DKIM, DMARC): reading them may wait
+        // for those checks, which the rest of the scoring overlaps (Scan#auth)
+        for (Rule.Type type : TYPES) runRules(type, scan, network, set, deadlineNanos, main, headerFound, null, true);
         Map<String, Double> counts = main.counts;
         Map<String, String> details = main.details;
         List<String> skipped = main.skipped;
@@ -291,10 +294,11 @@ public final class SpamScorer {
 
     /**
      * Runs the rules of one type into out: all of them when patterns is null, else only the
-     * pattern rules (true) or only the others (false).
+     * pattern rules (true) or only the others (false); the evals that read the earlier checks'
+     * results when authPass, else all but those.
      */
     private void runRules(Rule.Type type, Scan scan, boolean network, int set, long deadlineNanos, Results out,
-                          Map<String, boolean[]> headerFound, Boolean patterns) {
+                          Map<String, boolean[]> headerFound, Boolean patterns, boolean authPass) {
         AtomicReference<PatternSetFilter> setRef = setFilters.get(type);
         PatternSetFilter setFilter = setRef == null ? null : setRef.get();
         LiteralPrefilter pre = setFilter == null ? prefilters.get(type) : null;
@@ -304,6 +308,7 @@ public final class SpamScorer {
             Rule r = p.rule();
             boolean pattern = r.test() instanceof Rule.Match;
             if (patterns != null && patterns != pattern) continue;
+            if (p.readsAuth() != authPass) continue;
             if (!p.metaInput() && r.score(set) == 0) continue;
             if (!network && p.net()) continue;
             if (pre != null && pattern) {

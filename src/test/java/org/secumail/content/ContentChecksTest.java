@@ -72,6 +72,64 @@ class ContentChecksTest {
     }
 
     @Test
+    void aCheckThatStartsEarlyRunsWithTheFirstPhaseAndWaitsOnlyForWhatItReads() {
+        java.util.concurrent.CountDownLatch lateStarted = new java.util.concurrent.CountDownLatch(1);
+        AtomicReference<ContentResult> seen = new AtomicReference<>();
+        // DKIM finishes only once the phase-2 check has started: without the early start this would wait 5 s
+        ContentCheck dkim = check("dkim", 0, c -> {
+            try {
+                assertThat(lateStarted.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return ContentResult.accept("dkim", List.of(), List.of(), List.of(), "signed");
+        });
+        ContentCheck dmarc = check("dmarc", 1, c -> ContentResult.accept("dmarc", List.of(), List.of(), List.of(), "aligned"));
+        ContentCheck spam = new ContentCheck() {
+            @Override public String name() { return "spam"; }
+            @Override public int phase() { return 2; }
+            @Override public boolean startsEarly() { return true; }
+            @Override public ContentResult check(ContentContext c, RawMessage m) { throw new AssertionError("not called"); }
+            @Override public ContentResult check(ContentContext c, RawMessage m, java.util.concurrent.Future<ContentContext> earlier) throws Exception {
+                assertThat(c.earlier()).isEmpty();
+                lateStarted.countDown();
+                ContentContext later = earlier.get();
+                seen.set(later.earlier("dmarc"));
+                assertThat(later.earlier("dkim").detail()).isEqualTo("signed");
+                return ContentResult.accept("spam", List.of(), List.of(), List.of(), null);
+            }
+        };
+        ContentChecks cc = new ContentChecks(List.of(spam, dmarc, dkim), List.of(), "mx", Duration.ofSeconds(10));
+        long t0 = System.nanoTime();
+        ContentOutcome out = cc.run(ctx(), RawMessage.of(MSG.getBytes(StandardCharsets.UTF_8)), List.of());
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(4));
+        assertThat(out.action()).isEqualTo(ContentResult.Action.ACCEPT);
+        assertThat(seen.get().detail()).isEqualTo("aligned");
+        assertThat(out.results()).extracting(ContentResult::check).containsExactly("dkim", "dmarc", "spam");
+    }
+
+    @Test
+    void aCheckThatStartsEarlyStillMeetsTheDeadline() {
+        ContentCheck dkim = check("dkim", 0, c -> ContentResult.accept("dkim", List.of(), List.of(), List.of(), null));
+        ContentCheck spam = new ContentCheck() {
+            @Override public String name() { return "spam"; }
+            @Override public int phase() { return 2; }
+            @Override public boolean startsEarly() { return true; }
+            @Override public ContentResult check(ContentContext c, RawMessage m) { throw new AssertionError("not called"); }
+            @Override public ContentResult check(ContentContext c, RawMessage m, java.util.concurrent.Future<ContentContext> earlier) throws Exception {
+                Thread.sleep(10_000);
+                return ContentResult.accept("spam", List.of(), List.of(), List.of(), null);
+            }
+        };
+        ContentChecks cc = new ContentChecks(List.of(dkim, spam), List.of(), "mx", Duration.ofMillis(300));
+        long t0 = System.nanoTime();
+        ContentOutcome out = cc.run(ctx(), RawMessage.of(MSG.getBytes(StandardCharsets.UTF_8)), List.of());
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        assertThat(out.action()).isEqualTo(ContentResult.Action.TEMPFAIL);
+        assertThat(out.decidedBy()).isEqualTo("spam");
+    }
+
+    @Test
     void quarantineKeepsTheMessageWithItsHeaders() {
         ContentCheck q = check("spam", 0, c -> ContentResult.quarantine("spam", "score 9", List.of(), List.of(), List.of()));
         ContentChecks cc = new ContentChecks(List.of(q), List.of(), "mx.example.org", Duration.ofSeconds(5));
