@@ -88,6 +88,7 @@ public final class Server implements AutoCloseable {
     private volatile SmtpdServices services;
     private SmtpdServices.Parts parts;
     private ConfigSource source;
+    private org.secumail.queue.QueueLock queueLock;
 
     private Server(QueueManager queueManager, SwappableTransport transport, DeliverySide delivery) {
         this.queueManager = queueManager;
@@ -137,20 +138,32 @@ public final class Server implements AutoCloseable {
         RestrictionRegistry registry = Restrictions.builtin();
         AuthGuard authGuard = AuthGuard.fromConfig(cfg);
         QueueStore store = new QueueStore(cfg.path("queue_directory"));
-        // Mail accepted before a crash or stop is in incoming/, active/ or deferred/: put it back
-        // in line before anything new arrives (tmp/ leftovers were never acknowledged: removed).
-        int recovered = store.recover().size();
-        if (recovered > 0) LOG.info("queue recovery: {} message(s) to deliver", recovered);
-        java.util.concurrent.atomic.AtomicReference<QueueManager> qmgrRef = new java.util.concurrent.atomic.AtomicReference<>();
-        DeliverySide delivery = DeliverySide.open(cfg, dns, store, () -> {
-            QueueManager q = qmgrRef.get();
-            if (q != null) q.wake();
-        });
-        SwappableTransport transport = new SwappableTransport(delivery.router(cfg, master));
-        QueueManager qmgr = QueueManager.fromConfig(cfg, store, transport, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
-        qmgrRef.set(qmgr);
-        qmgr.start();
+        // one server per queue directory, as Postfix's master(8): a second one's recovery below
+        // would take the first one's messages in progress from under it
+        org.secumail.queue.QueueLock queueLock = org.secumail.queue.QueueLock.acquire(store.directory());
+        QueueManager qmgr;
+        SwappableTransport transport;
+        DeliverySide delivery;
+        try {
+            // Mail accepted before a crash or stop is in incoming/, active/ or deferred/: put it back
+            // in line before anything new arrives (tmp/ leftovers were never acknowledged: removed).
+            int recovered = store.recover().size();
+            if (recovered > 0) LOG.info("queue recovery: {} message(s) to deliver", recovered);
+            java.util.concurrent.atomic.AtomicReference<QueueManager> qmgrRef = new java.util.concurrent.atomic.AtomicReference<>();
+            delivery = DeliverySide.open(cfg, dns, store, () -> {
+                QueueManager q = qmgrRef.get();
+                if (q != null) q.wake();
+            });
+            transport = new SwappableTransport(delivery.router(cfg, master));
+            qmgr = QueueManager.fromConfig(cfg, store, transport, java.time.Clock.systemUTC(), cfg.integer("secumail_delivery_concurrency"));
+            qmgrRef.set(qmgr);
+            qmgr.start();
+        } catch (IOException | RuntimeException e) {
+            queueLock.close();
+            throw e;
+        }
         Server server = new Server(qmgr, transport, delivery);
+        server.queueLock = queueLock;
         server.trigger = org.secumail.queue.QueueTrigger.listen(store.directory(), qmgr, server::reload);
         server.source = defaultSource(cfg, master);
         try {
@@ -396,6 +409,7 @@ public final class Server implements AutoCloseable {
         transport.close();
         org.secumail.greylist.GreylistRestrictions.closeAll();
         if (maillog != null) maillog.close();
+        if (queueLock != null) queueLock.close();
     }
 
     /** Loads CONFIG_DIR/main.cf and master.cf. */
