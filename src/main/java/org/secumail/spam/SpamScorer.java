@@ -57,9 +57,11 @@ public final class SpamScorer {
      * @param literals   for a header rule, its header's literal prefilter, or null
      * @param headerKey  for a header rule its literal prefilter reads: header and modifier
      * @param memoKey    for a header rule: the key of its header in the message's memo
+     * @param readsAuth  an eval of the earlier checks' results, run last ({@link Scan#readsAuth})
+     * @param idle       per score set: the rule has no score there and no meta reads it, so it does not run
      */
-    private record Plan(Rule rule, boolean metaInput, boolean net, LiteralPrefilter literals, String headerKey,
-                        String memoKey, StartChars start, int setIndex, boolean readsAuth) { }
+    private record Plan(Rule rule, boolean net, LiteralPrefilter literals, String headerKey,
+                        String memoKey, StartChars start, int setIndex, boolean readsAuth, boolean[] idle) { }
 
     private final Map<Rule.Type, List<Plan>> plans = new java.util.EnumMap<>(Rule.Type.class);
 
@@ -135,13 +137,20 @@ public final class SpamScorer {
                 String hk = t == Rule.Type.HEADER ? headerKey(r) : null;
                 LiteralPrefilter lp = t == Rule.Type.HEADER && hk != null ? headerPrefilters.get(hk) : null;
                 String memo = r.test() instanceof Rule.Match m && t == Rule.Type.HEADER ? MessageView.headerMemoKey(m.header(), m.modifier()) : null;
-                list.add(new Plan(r, metaInputs.contains(r.name()), r.tflags().contains("net"), lp, hk, memo,
-                        startChars.get(r.name()), setIndex, r.test() instanceof Rule.Eval e && Scan.readsAuth(e.function())));
+                list.add(new Plan(r, r.tflags().contains("net"), lp, hk, memo,
+                        startChars.get(r.name()), setIndex, r.test() instanceof Rule.Eval e && Scan.readsAuth(e.function()), idle(r)));
             }
             plans.put(t, list);
         }
         automatonBuilder = setPatterns.isEmpty() ? null
                 : Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("spam-automata").start(this::buildAutomata);
+    }
+
+    /** For each score set, whether the rule need not run there: no score, and no meta reads it. */
+    private boolean[] idle(Rule r) {
+        boolean[] idle = new boolean[4];
+        for (int set = 0; set < 4; set++) idle[set] = !metaInputs.contains(r.name()) && r.score(set) == 0;
+        return idle;
     }
 
     private int metaSlot(String name) {
@@ -309,7 +318,7 @@ public final class SpamScorer {
             boolean pattern = r.test() instanceof Rule.Match;
             if (patterns != null && patterns != pattern) continue;
             if (p.readsAuth() != authPass) continue;
-            if (!p.metaInput() && r.score(set) == 0) continue;
+            if (p.idle()[set]) continue;
             if (!network && p.net()) continue;
             if (pre != null && pattern) {
                 if (found == null) found = pre.scan(texts(type, scan.view()));   // once, at the first pattern rule
