@@ -41,7 +41,7 @@ final class BodyEvals {
             String body = s.view().text;
             if (body.isEmpty()) return 0;
             int n = 0;
-            var m = Pattern.compile("&#(?:\\d{3,}|x[0-9a-fA-F]{3,});").matcher(body);
+            var m = NUMERIC_ENTITY.matcher(body);
             while (m.find()) n++;
             return hit(n > 0 && (double) n / body.length() > num(a, 0, 0));
         });
@@ -95,6 +95,7 @@ final class BodyEvals {
     }
 
     private static final Pattern WORD = Pattern.compile("\\w");
+    private static final Pattern NUMERIC_ENTITY = Pattern.compile("&#(?:\\d{3,}|x[0-9a-fA-F]{3,});");
 
     private static double mime(MimeStats m, String what) {
         return switch (what) {

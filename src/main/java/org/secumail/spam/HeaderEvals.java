@@ -41,7 +41,12 @@ final class HeaderEvals {
         t.put("subject_is_all_caps", (s, a) -> {
             String subj = s.view().header("Subject", "");
             if (subj == null) return 0;
-            String letters = subj.replaceAll("[^A-Za-z]", "");
+            StringBuilder lb = new StringBuilder();
+            for (int i = 0; i < subj.length(); i++) {
+                char c = subj.charAt(i);
+                if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') lb.append(c);
+            }
+            String letters = lb.toString();
             return hit(letters.length() >= 10 && subj.strip().split("\\s+").length > 1 && letters.equals(letters.toUpperCase(Locale.ROOT)));
         });
         t.put("check_for_matching_env_and_hdr_from", (s, a) -> hit(!s.view().envelopeFrom().isEmpty() && s.view().envelopeFrom().equalsIgnoreCase(s.view().fromAddress())));
@@ -138,6 +143,7 @@ final class HeaderEvals {
 
     private static final java.util.regex.Pattern RECEIVED_DATE = java.util.regex.Pattern.compile("(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+)");
     private static final java.util.regex.Pattern LOCAL_PICKUP = java.util.regex.Pattern.compile("\\bfrom (?:localhost\\s|(?:\\S+ ){1,2}\\S*\\b127\\.0\\.0\\.1\\b)|qmail \\d+ invoked by uid \\d+");
+    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
     private static final java.util.regex.Pattern FETCHMAIL = java.util.regex.Pattern.compile("\\bby localhost with \\w+ \\(fetchmail-[\\d.]+");
 
     /**
@@ -149,7 +155,7 @@ final class HeaderEvals {
         List<String> received = new ArrayList<>();
         for (HeaderField h : v.all("Received")) {
             // unfolded to single spaces: a date folded between its day and its time still reads
-            String d = MessageView.decoded(h).replaceAll("\\s+", " ");
+            String d = WHITESPACE.matcher(MessageView.decoded(h)).replaceAll(" ");
             if (!d.isBlank()) received.add(d);
         }
         int skip = !received.isEmpty() && LOCAL_PICKUP.matcher(received.get(0)).find() ? 1 : 0;

@@ -485,7 +485,17 @@ public final class SpamScorer {
 
     /** A matched text for the report: printable, at most 60 characters. */
     static String snippet(String s) {
-        String t = s.replaceAll("[\\r\\n\\t]+", " ").strip();
+        // runs of CR, LF and TAB become one space (a loop: this runs for every hit)
+        StringBuilder collapsed = new StringBuilder(Math.min(s.length(), 256));
+        boolean run = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean space = c == '\r' || c == '\n' || c == '\t';
+            if (!space) collapsed.append(c);
+            else if (!run) collapsed.append(' ');
+            run = space;
+        }
+        String t = collapsed.toString().strip();
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < t.length() && sb.length() < 60; i++) {
             char c = t.charAt(i);
