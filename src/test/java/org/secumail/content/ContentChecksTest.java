@@ -28,6 +28,23 @@ class ContentChecksTest {
         };
     }
 
+    /** What a check that starts early does with its first context and the future of its phase's context. */
+    private interface EarlyBody {
+        ContentResult check(ContentContext first, java.util.concurrent.Future<ContentContext> earlier) throws Exception;
+    }
+
+    private static ContentCheck earlyCheck(String name, int phase, EarlyBody body) {
+        return new ContentCheck() {
+            @Override public String name() { return name; }
+            @Override public int phase() { return phase; }
+            @Override public boolean startsEarly() { return true; }
+            @Override public ContentResult check(ContentContext c, RawMessage m) { throw new AssertionError("not called"); }
+            @Override public ContentResult check(ContentContext c, RawMessage m, java.util.concurrent.Future<ContentContext> earlier) throws Exception {
+                return body.check(c, earlier);
+            }
+        };
+    }
+
     private static String text(RawMessage m) throws Exception {
         try (var in = m.openMessage()) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -85,20 +102,14 @@ class ContentChecksTest {
             return ContentResult.accept("dkim", List.of(), List.of(), List.of(), "signed");
         });
         ContentCheck dmarc = check("dmarc", 1, c -> ContentResult.accept("dmarc", List.of(), List.of(), List.of(), "aligned"));
-        ContentCheck spam = new ContentCheck() {
-            @Override public String name() { return "spam"; }
-            @Override public int phase() { return 2; }
-            @Override public boolean startsEarly() { return true; }
-            @Override public ContentResult check(ContentContext c, RawMessage m) { throw new AssertionError("not called"); }
-            @Override public ContentResult check(ContentContext c, RawMessage m, java.util.concurrent.Future<ContentContext> earlier) throws Exception {
-                assertThat(c.earlier()).isEmpty();
-                lateStarted.countDown();
-                ContentContext later = earlier.get();
-                seen.set(later.earlier("dmarc"));
-                assertThat(later.earlier("dkim").detail()).isEqualTo("signed");
-                return ContentResult.accept("spam", List.of(), List.of(), List.of(), null);
-            }
-        };
+        ContentCheck spam = earlyCheck("spam", 2, (c, earlier) -> {
+            assertThat(c.earlier()).isEmpty();
+            lateStarted.countDown();
+            ContentContext later = earlier.get();
+            seen.set(later.earlier("dmarc"));
+            assertThat(later.earlier("dkim").detail()).isEqualTo("signed");
+            return ContentResult.accept("spam", List.of(), List.of(), List.of(), null);
+        });
         ContentChecks cc = new ContentChecks(List.of(spam, dmarc, dkim), List.of(), "mx", Duration.ofSeconds(10));
         long t0 = System.nanoTime();
         ContentOutcome out = cc.run(ctx(), RawMessage.of(MSG.getBytes(StandardCharsets.UTF_8)), List.of());
@@ -111,16 +122,10 @@ class ContentChecksTest {
     @Test
     void aCheckThatStartsEarlyStillMeetsTheDeadline() {
         ContentCheck dkim = check("dkim", 0, c -> ContentResult.accept("dkim", List.of(), List.of(), List.of(), null));
-        ContentCheck spam = new ContentCheck() {
-            @Override public String name() { return "spam"; }
-            @Override public int phase() { return 2; }
-            @Override public boolean startsEarly() { return true; }
-            @Override public ContentResult check(ContentContext c, RawMessage m) { throw new AssertionError("not called"); }
-            @Override public ContentResult check(ContentContext c, RawMessage m, java.util.concurrent.Future<ContentContext> earlier) throws Exception {
-                Thread.sleep(10_000);
-                return ContentResult.accept("spam", List.of(), List.of(), List.of(), null);
-            }
-        };
+        ContentCheck spam = earlyCheck("spam", 2, (c, earlier) -> {
+            Thread.sleep(10_000);
+            return ContentResult.accept("spam", List.of(), List.of(), List.of(), null);
+        });
         ContentChecks cc = new ContentChecks(List.of(dkim, spam), List.of(), "mx", Duration.ofMillis(300));
         long t0 = System.nanoTime();
         ContentOutcome out = cc.run(ctx(), RawMessage.of(MSG.getBytes(StandardCharsets.UTF_8)), List.of());

@@ -40,6 +40,21 @@ final class CrashHarness {
     private final Path cfg;
     final int port;
 
+    /** A main.cf delivering user1@example.test to a Maildir under DIR/mail, the queue in DIR/queue, no DNS. */
+    static String localDeliveryMainCf(Path dir) {
+        return String.join("\n",
+                "compatibility_level = 3.6",
+                "myhostname = mx.example.test",
+                "mydestination = example.test",
+                "mynetworks = 127.0.0.0/8",
+                "local_recipient_maps = inline:{ user1=ok }",
+                "alias_maps =",
+                "queue_directory = " + dir.resolve("queue"),
+                "mail_spool_directory = " + dir.resolve("mail") + "/",
+                "dns_servers = 127.0.0.1:9",
+                "");
+    }
+
     /** Writes DIR/etc/main.cf and a master.cf with one smtpd on a free loopback port. */
     CrashHarness(Path dir, String mainCf) throws IOException {
         this.dir = dir;

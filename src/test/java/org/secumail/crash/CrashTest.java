@@ -26,17 +26,7 @@ class CrashTest {
 
     @Test
     void everyAcknowledgedMessageSurvivesKillMinus9() throws Exception {
-        CrashHarness h = new CrashHarness(dir, String.join("\n",
-                "compatibility_level = 3.6",
-                "myhostname = mx.example.test",
-                "mydestination = example.test",
-                "mynetworks = 127.0.0.0/8",
-                "local_recipient_maps = inline:{ user1=ok }",
-                "alias_maps =",
-                "queue_directory = " + dir.resolve("queue"),
-                "mail_spool_directory = " + dir.resolve("mail") + "/",
-                "dns_servers = 127.0.0.1:9",
-                ""));
+        CrashHarness h = new CrashHarness(dir, CrashHarness.localDeliveryMainCf(dir));
         Set<String> acknowledged = h.killUnderLoad(3, 4, 1500, 300, MAIL);
         assertThat(acknowledged).as("messages acknowledged before the kills").hasSizeGreaterThan(20);
 

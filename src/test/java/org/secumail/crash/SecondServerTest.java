@@ -25,17 +25,7 @@ class SecondServerTest {
 
     @Test
     void aSecondServerOnTheSameQueueStopsAndTouchesNothing() throws Exception {
-        CrashHarness h = new CrashHarness(dir, String.join("\n",
-                "compatibility_level = 3.6",
-                "myhostname = mx.example.test",
-                "mydestination = example.test",
-                "mynetworks = 127.0.0.0/8",
-                "local_recipient_maps = inline:{ user1=ok }",
-                "alias_maps =",
-                "queue_directory = " + dir.resolve("queue"),
-                "mail_spool_directory = " + dir.resolve("mail") + "/",
-                "dns_servers = 127.0.0.1:9",
-                ""));
+        CrashHarness h = new CrashHarness(dir, CrashHarness.localDeliveryMainCf(dir));
         Process first = h.start("first");
         try {
             // a message the first server is receiving: the recovery of a second one would delete it
