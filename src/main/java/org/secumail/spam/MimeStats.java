@@ -35,6 +35,8 @@ final class MimeStats {
     private static final java.util.regex.Pattern HTML_NAME = java.util.regex.Pattern.compile("(?i)\\.s?html?$");
 
     final List<Part> parts = new ArrayList<>();
+    /** The GIF, PNG and JPEG parts (ImageInfo). */
+    final ImageInfo images = new ImageInfo();
     /** The multiparts open around the current part: a number for each multipart/alternative, 0 for others. */
     private final java.util.ArrayDeque<Integer> containers = new java.util.ArrayDeque<>();
     int alternativeCount;
@@ -127,6 +129,7 @@ final class MimeStats {
         List<Integer> alts = containers.stream().filter(i -> i > 0).toList();
         Part p = new Part(type, charset, enc, filename, List.copyOf(fields), body.length, alts);
         parts.add(p);
+        images.part(type, enc, filename, body);
         if (text && (!attach || type.equals("text/plain") || type.equals("text/html")) && (filename == null || type.equals("text/plain") || type.equals("text/html"))) {
             sink.text(p, body);
         } else if (filename != null && HTML_NAME.matcher(filename).find()) {

@@ -370,7 +370,7 @@ public final class SpamScorer {
         MessageView v = scan.view();
         return switch (r.test()) {
             case Rule.Eval e -> {
-                double n = EvalTests.run(e.function(), scan, e.args());
+                double n = EvalTests.run(e.function(), scan, r.type(), e.args());
                 if (n > 0) details.put(r.name(), evalDetail(e, scan));
                 yield n;
             }
