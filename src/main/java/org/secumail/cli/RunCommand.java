@@ -35,6 +35,10 @@ public final class RunCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             System.err.println("secumail: fatal: " + e.getMessage());
             return 1;
+        } catch (java.io.IOException e) {
+            // a port already taken, a queue directory that cannot be written: one line, as Postfix's fatal:
+            System.err.println("secumail: fatal: " + e.getMessage());
+            return 1;
         }
         // a reload reads the same place again: -c DIR, or nothing to read for the embedded files
         server.configSource(() -> {

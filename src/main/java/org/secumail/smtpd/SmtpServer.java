@@ -30,7 +30,13 @@ public final class SmtpServer implements AutoCloseable {
         this.svc = svc;
         this.socket = new ServerSocket();
         this.socket.setReuseAddress(true);
-        this.socket.bind(bind, 1024);
+        try {
+            this.socket.bind(bind, 1024);
+        } catch (java.net.BindException e) {
+            socket.close();
+            // Postfix's words: "bind 127.0.0.1 port 25: Address already in use"
+            throw new java.net.BindException("bind " + bind.getAddress().getHostAddress() + " port " + bind.getPort() + ": " + e.getMessage());
+        }
         this.slots = new Semaphore(Math.max(1, svc.maxConnections));
     }
 

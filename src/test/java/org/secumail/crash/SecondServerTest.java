@@ -54,4 +54,27 @@ class SecondServerTest {
         again.destroyForcibly();
         again.waitFor();
     }
+
+    @Test
+    void aServerWhosePortIsTakenSaysSoInOneLine() throws Exception {
+        CrashHarness h = new CrashHarness(dir.resolve("a"), CrashHarness.localDeliveryMainCf(dir.resolve("a")));
+        Process first = h.start("first");
+        try {
+            // another queue, the same port
+            Path other = Files.createDirectories(dir.resolve("b/etc"));
+            Files.writeString(other.resolve("main.cf"), CrashHarness.localDeliveryMainCf(dir.resolve("b")));
+            Files.copy(dir.resolve("a/etc/master.cf"), other.resolve("master.cf"));
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process second = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.secumail.Main", "run",
+                    "-c", other.toString()).redirectErrorStream(true).start();
+            assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("second server exits").isTrue();
+            String out = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(second.exitValue()).as(out).isEqualTo(1);
+            assertThat(out).contains("secumail: fatal: bind 127.0.0.1 port " + h.port + ": Address already in use")
+                    .doesNotContain("\tat ");
+        } finally {
+            first.destroyForcibly();
+            first.waitFor();
+        }
+    }
 }
