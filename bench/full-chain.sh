@@ -37,6 +37,7 @@ LAT_N=${LAT_N:-15}; SM_PORT=${SM_PORT:-2576}; BENCH_DIR=${BENCH_DIR:-/tmp/secuma
 [ "$(id -u)" = 0 ] || { echo "full-chain: needs root (the seed stack is started by refstack's setup.sh)"; exit 1; }
 [ -f "$REFSTACK/setup.sh" ] || { echo "full-chain: $REFSTACK/setup.sh not found (set REFSTACK)"; exit 1; }
 . "$REFSTACK/lib.sh"
+. "$here/lib-chain-config.sh"
 . "$repo/scripts/jdk.sh"
 PY=/usr/bin/python3
 SM_JAVA_OPTS=${SM_JAVA_OPTS:-$(grep -v '^[[:space:]]*#' "$repo/scripts/jvm-options" | tr '\n' ' ')}
@@ -51,42 +52,7 @@ fi
 
 rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR"
 d=$BENCH_DIR/secumail
-mkdir -p "$d/mail" "$d/queue" "$d/data" "$d/clamav"
-for u in $USERS; do mkdir -p "$d/mail/$u/new" "$d/mail/$u/cur" "$d/mail/$u/tmp"; done
-cp /var/lib/clamav/refstack.hdb /var/lib/clamav/refstack.ndb "$d/clamav/"
-cat > "$d/main.cf" <<CF
-myhostname = mail.$DOMAIN
-mydomain = $DOMAIN
-mydestination = $DOMAIN
-mynetworks = 127.0.0.1/32
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-dns_servers = 127.0.0.1
-local_recipient_maps = inline:{user1=ok, user2=ok, user3=ok, user4=ok, user5=ok}
-alias_maps =
-alias_database =
-forward_path =
-home_mailbox =
-mail_spool_directory = $d/mail/
-queue_directory = $d/queue
-data_directory = $d/data
-smtpd_delay_reject = yes
-smtpd_helo_required = yes
-smtpd_client_restrictions = permit
-smtpd_helo_restrictions = permit_mynetworks, reject_non_fqdn_hostname, reject_invalid_hostname, permit
-smtpd_sender_restrictions = permit_mynetworks, reject_non_fqdn_sender, reject_unknown_sender_domain, permit
-smtpd_recipient_restrictions = permit_mynetworks, reject_non_fqdn_recipient, reject_unknown_recipient_domain, reject_unauth_destination, check_greylist, check_spf, permit
-# postgrey in the seed is pre-seeded with every triplet: here the warm-up records them
-secumail_greylist_delay = 0
-secumail_greylist_whitelist_clients =
-secumail_antivirus_scanner = builtin
-secumail_antivirus_database_directory = $d/clamav
-secumail_spam_filter = yes
-secumail_spam_bayes = no
-secumail_spam_network_tests = no
-secumail_dkim_verify = yes
-CF
-printf '127.0.0.1:%s inet n - n - 20000 smtpd\n' "$SM_PORT" > "$d/master.cf"
+chain_config "$d" "$SM_PORT"
 
 sm_pid=""
 cleanup() {
