@@ -12,7 +12,8 @@
 #             restrictions, greylisting, SPF, queue, Maildir delivery and the logs.
 # Each configuration: a fresh server (the launcher's JVM settings), WARM messages of warm-up,
 # then RUNS runs of COUNT; per run the delivered rate, the server's CPU per message (its
-# utime+stime from /proc) and its peak VmRSS (sampled every 0.5 s). The differences between
+# utime+stime from /proc; of it: the stime, the JIT compiler threads and the VM Thread, where
+# the serial collector works) and its peak VmRSS (sampled every 0.5 s). The differences between
 # the rows are what the switched-off parts cost.
 #
 # Needs the seed stack of ../shared/bench/refstack up (its unbound answers the DNS, its corpus
@@ -39,6 +40,15 @@ sm_pid=""
 cleanup() { [ -n "$sm_pid" ] && kill "$sm_pid" 2>/dev/null && wait "$sm_pid" 2>/dev/null; }
 trap cleanup EXIT
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+sys_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", $15 / hz }' "/proc/$1/stat"; }
+# CPU seconds of the JVM's threads whose name starts with $2 (JIT: "C[12] Compi"; the serial
+# collector works in the "VM Thread"); the fields after the name, which may hold spaces
+threads_s() {
+    for t in /proc/"$1"/task/*; do
+        grep -q "^$2" "$t/comm" 2>/dev/null && sed 's/.*) //' "$t/stat" 2>/dev/null
+    done | awk -v hz="$(getconf CLK_TCK)" '{ s += $12 + $13 } END { printf "%.3f", s / hz }'
+}
+per_msg() { awk -v a="$1" -v b="$2" -v n="$COUNT" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'; }
 send() { # send DIR COUNT JSON
     $PY "$REFSTACK/load.py" send --port "$SM_PORT" --source "$CLIENT_IP" --helo "mail.$SENDER_DOMAIN" \
         --corpus "$STATE/corpus" --count "$2" --concurrency "$CONC" --maildir-glob "$1/mail/user*/new" \
@@ -48,7 +58,7 @@ rate() { $PY -c "import json,sys; print(json.load(open(sys.argv[1])).get('e2e_ra
 
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "warm-up $WARM, then $RUNS runs of $COUNT messages, $CONC sessions; $JAR (checkout at $(git -C "$repo" rev-parse --short HEAD 2>/dev/null))"
-printf '%-9s %-4s %10s %11s %12s\n' part run "dlv msg/s" "CPU ms/msg" "peak RSS MiB"
+printf '%-9s %-4s %10s %11s %10s %10s %10s %12s\n' part run "dlv msg/s" "CPU ms/msg" "of it sys" "JIT" "VM thread" "peak RSS MiB"
 rm -rf "$BENCH_DIR"
 for part in $PARTS; do
     d=$BENCH_DIR/$part
@@ -68,12 +78,12 @@ for part in $PARTS; do
         find "$d/mail" -path '*/new/*' -type f -delete; sync; sleep 1
         ( while kill -0 "$sm_pid" 2>/dev/null; do awk '/^VmRSS/ { printf "%.0f\n", $2 / 1024 }' "/proc/$sm_pid/status"; sleep 0.5; done ) > "$d/run$r.rss" &
         sampler=$!
-        c0=$(cpu_s "$sm_pid")
+        c0=$(cpu_s "$sm_pid"); s0=$(sys_s "$sm_pid"); j0=$(threads_s "$sm_pid" 'C[12] Compi'); v0=$(threads_s "$sm_pid" 'VM Thread')
         send "$d" "$COUNT" "$d/run$r.json"
-        c1=$(cpu_s "$sm_pid")
+        c1=$(cpu_s "$sm_pid"); s1=$(sys_s "$sm_pid"); j1=$(threads_s "$sm_pid" 'C[12] Compi'); v1=$(threads_s "$sm_pid" 'VM Thread')
         kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
-        printf '%-9s %-4s %10s %11s %12s\n' "$part" "$r" "$(rate "$d/run$r.json")" \
-            "$(awk -v a="$c0" -v b="$c1" -v n="$COUNT" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')" "$(sort -n "$d/run$r.rss" | tail -1)"
+        printf '%-9s %-4s %10s %11s %10s %10s %10s %12s\n' "$part" "$r" "$(rate "$d/run$r.json")" "$(per_msg "$c0" "$c1")" \
+            "$(per_msg "$s0" "$s1")" "$(per_msg "$j0" "$j1")" "$(per_msg "$v0" "$v1")" "$(sort -n "$d/run$r.rss" | tail -1)"
     done
     kill "$sm_pid" 2>/dev/null; wait "$sm_pid" 2>/dev/null; sm_pid=""
 done

@@ -74,6 +74,8 @@ final class MultiPatternAutomaton {
     private final LinkedBlockingDeque<MultiPatternRunner> pool = new LinkedBlockingDeque<>();
     private final AtomicInteger runners = new AtomicInteger();
     final AtomicLong resets = new AtomicLong();
+    /** Steps not yet in a runner's table (each builds or looks up a DFA state): for the profile. */
+    final AtomicLong misses = new AtomicLong();
     /** Set by a runner whose cache filled up: each pattern's share in it (see MultiPatternRunner.weights). */
     volatile int[] weights;
 

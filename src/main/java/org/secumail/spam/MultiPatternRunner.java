@@ -105,6 +105,7 @@ final class MultiPatternRunner {
 
     /** The state after state on a class, made (and the cache started afresh when full) if new. */
     private int step(int state, int cls) {
+        a.misses.incrementAndGet();
         int[] next = collect(sets.get(state), a.representative[cls], startStep[cls]);
         Integer known = index.get(new Key(next));
         if (known != null) {

@@ -41,6 +41,8 @@ final class PatternSetFilter {
     private final boolean[] always;
     private volatile Group[] groups;
     private final AtomicLong splits = new AtomicLong();
+    /** Characters scanned (for the profile). */
+    private final java.util.concurrent.atomic.LongAdder scanned = new java.util.concurrent.atomic.LongAdder();
 
     private final int maxStates;
 
@@ -86,6 +88,7 @@ final class PatternSetFilter {
         byte[] symbols = MultiPatternAutomaton.symbols(text);
         for (int p = 0; p < patterns; p++) if (always[p] || symbols == null) bits[p >> 6] |= 1L << p;   // NUL: all maybe
         if (symbols == null) return bits;
+        scanned.add(symbols.length);
         Group[] gs = groups;
         MultiPatternRunner[] runners = new MultiPatternRunner[gs.length];
         long[][] found = new long[gs.length][];
@@ -164,17 +167,20 @@ final class PatternSetFilter {
     String stats() {
         long states = 0;
         long resets = 0;
+        long misses = 0;
         long bytes = 0;
         long nfa = 0;
         for (Group g : groups) {
             states += g.automaton().cachedStates();
             resets += g.automaton().resets.get();
+            misses += g.automaton().misses.get();
             bytes += g.automaton().bytes();
             nfa += g.automaton().nfaBytes();
         }
         StringBuilder per = new StringBuilder();   // [patterns, states, character classes] of each group
         for (Group g : groups) per.append(" [").append(g.members().length).append("p ").append(g.automaton().cachedStates()).append("s ").append(g.automaton().classes).append("c]");
-        return groups.length + " groups (" + splits.get() + " splits), " + states + " states cached, " + resets + " restarts, "
+        return groups.length + " groups (" + splits.get() + " splits), " + scanned.sum() + " characters scanned, " + misses + " steps built, "
+                + states + " states cached, " + resets + " restarts, "
                 + bytes / 1024 + " KiB (NFA " + nfa / 1024 + ")" + per;
     }
 
