@@ -145,9 +145,11 @@ final class MimeStats {
         return MessageView.readBounded(in, MessageView.RAWBODY_PART_SCAN_SIZE);
     }
 
+    private static final java.util.regex.Pattern LINE_BREAK = java.util.regex.Pattern.compile("\r?\n");
+
     private void scanEncoded(String enc, byte[] raw) {
         String s = new String(raw, StandardCharsets.ISO_8859_1);
-        for (String line : s.split("\r?\n")) {
+        for (String line : LINE_BREAK.split(s)) {
             int len = line.length();
             if (enc.equals("base64")) base64MaxLine = Math.max(base64MaxLine, len);
             // RFC 2045 section 6.7 (5) says 76, but SpamAssassin flags only lines over RFC 5322's 78

@@ -62,16 +62,21 @@ final class ReceivedLine {
         return m.find() ? m : null;
     }
 
+    private static Pattern re(String re) { return PATTERNS.computeIfAbsent(re, Pattern::compile); }
+
+    /** An envelope sender without its angle brackets and the spaces around them. */
+    private static String unbracket(String s) { return re(">*\\s*$").matcher(re("^\\s*<*").matcher(s).replaceAll("")).replaceAll(""); }
+
     private static boolean has(String re, String s) { return PATTERNS.computeIfAbsent(re, Pattern::compile).matcher(s).find(); }
 
     /** Reads one Received: value (unfolded). */
     static Parsed parse(String value) {
-        String s = value.replaceAll("\\s+", " ").strip();
+        String s = re("\\s+").matcher(value).replaceAll(" ").strip();
         while (s.endsWith(";")) s = s.substring(0, s.length() - 1).stripTrailing();
         if (!has("(?i)^\\(?from ", s)) return IGNORE;
         if (has("\\bwith local for\\b", s)) return IGNORE;
         Matcher mm = find("(?i)^from (\\S+) by [^\\s;]+ ?;", s);
-        if (mm != null && !mm.group(1).matches("\\[[\\d.]+\\]")) return IGNORE;
+        if (mm != null && !re("\\[[\\d.]+\\]").matcher(mm.group(1)).matches()) return IGNORE;
         s = DATE.matcher(s).replaceFirst("");
         s = s.replace(")by ", ") by ");
         Fields f = new Fields();
@@ -177,13 +182,14 @@ final class ReceivedLine {
 
     /** The relay from the fields read, cleaned as SpamAssassin cleans them. */
     private static Parsed relay(Fields f) {
-        String rdns = f.rdns.replaceAll("\\.+$", "");
+        String rdns = re("\\.+$").matcher(f.rdns).replaceAll("");
         if (rdns.equalsIgnoreCase("unknown") || rdns.startsWith("[")) rdns = "";
-        String ip = f.ip.replaceFirst("(?i)^ipv6:", "").replaceFirst("^\\[", "").replaceFirst("\\]$", "").replaceFirst("(?i)%[A-Z0-9._~-]*$", "");
-        ip = ip.replaceFirst("(?i)^0*:0*:(?:0*:)*ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$", "$1");
+        String ip = f.ip;
+        for (String strip : new String[] {"(?i)^ipv6:", "^\\[", "\\]$", "(?i)%[A-Z0-9._~-]*$"}) ip = re(strip).matcher(ip).replaceFirst("");
+        ip = re("(?i)^0*:0*:(?:0*:)*ffff:(\\d+\\.\\d+\\.\\d+\\.\\d+)$").matcher(ip).replaceFirst("$1");
         String by = f.by.endsWith(";") ? f.by.substring(0, f.by.length() - 1) : f.by;
         String envfrom = "";
-        if (f.envfrom != null) envfrom = clean(f.envfrom.replaceAll("^\\s*<*", "").replaceAll(">*\\s*$", ""));
+        if (f.envfrom != null) envfrom = clean(unbracket(f.envfrom));
         return new Parsed(Kind.RELAY, new Relays.Relay(clean(ip), clean(rdns), clean(f.helo), clean(by), f.id, f.auth, clean(f.ident), envfrom,
                 rdns.isEmpty() && f.lookedUp));
     }
@@ -197,7 +203,7 @@ final class ReceivedLine {
 
     /** An ignored qmail-scanner line that carries the envelope sender over to the next relay. */
     static Parsed ignoredCarrying(String envfrom) {
-        String e = envfrom == null ? null : clean(envfrom.replaceAll("^\\s*<*", "").replaceAll(">*\\s*$", ""));
+        String e = envfrom == null ? null : clean(unbracket(envfrom));
         return new Parsed(Kind.IGNORED, null, e);
     }
 

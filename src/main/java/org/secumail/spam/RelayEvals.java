@@ -66,7 +66,7 @@ final class RelayEvals {
     }
 
     /** All instances of a header, whitespace runs made one space (the forgery checks' reading). */
-    private static String flat(MessageView v, String name) { return header(v, name).replaceAll("\\s+", " "); }
+    private static String flat(MessageView v, String name) { return re("\\s+").matcher(header(v, name)).replaceAll(" "); }
 
     private static boolean privateIp(String ip) {
         java.net.InetAddress a = Relays.address(ip);
@@ -98,9 +98,9 @@ final class RelayEvals {
 
     /** RelayEval's hostname_to_domain: the last two labels (three under a two-letter country code, except ie, fr, de). */
     static String hostDomain(String host) {
-        if (!host.matches(".*[a-zA-Z].*")) return host;
-        String[] p = host.split("\\.");
-        if (p.length > 1 && p[p.length - 1].matches(".*(?:\\S{3,}|ie|fr|de).*")) return p[p.length - 2] + "." + p[p.length - 1];
+        if (!re("[a-zA-Z]").matcher(host).find()) return host;
+        String[] p = re("\\.").split(host);
+        if (p.length > 1 && re("\\S{3,}|ie|fr|de").matcher(p[p.length - 1]).find()) return p[p.length - 2] + "." + p[p.length - 1];
         if (p.length > 2) return p[p.length - 3] + "." + p[p.length - 2] + "." + p[p.length - 1];
         return host;
     }
@@ -113,7 +113,7 @@ final class RelayEvals {
         for (int i = 0; i < u.size(); i++) {
             Relays.Relay x = u.get(i);
             String rdns = x.rdns().toLowerCase(Locale.ROOT);
-            from[i] = rdns.matches("localhost(?:\\.localdomain)?") && x.ip().equals("127.0.0.1") ? null : hostDomain(rdns);
+            from[i] = re("localhost(?:\\.localdomain)?").matcher(rdns).matches() && x.ip().equals("127.0.0.1") ? null : hostDomain(rdns);
         }
         for (int i = 0; i < u.size(); i++) {
             String by = hostDomain(u.get(i).by().toLowerCase(Locale.ROOT));
@@ -149,7 +149,7 @@ final class RelayEvals {
         if (!re("(?i)\\byahoo\\.com$").matcher(fromAddr(v)).find()) return 0;
         String rcvd = header(v, "Received");
         if (!header(v, "Resent-From").isEmpty() && !header(v, "Resent-To").isEmpty() && !header(v, "X-Received").isEmpty()) rcvd = header(v, "X-Received");
-        rcvd = rcvd.replaceAll("\\s+", " ");
+        rcvd = re("\\s+").matcher(rcvd).replaceAll(" ");
         if (gatedThroughRemover(v)) return 0;
         if (re(" rdns=\\S+\\.yahoo\\.com ").matcher(v.relays.pseudoHeader("trusted")).find()
                 || re("^[^\\]]+ rdns=\\S+\\.yahoo\\.com ").matcher(v.relays.pseudoHeader("untrusted")).find()) return 0;
