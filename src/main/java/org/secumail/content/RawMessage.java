@@ -13,8 +13,10 @@ import java.util.List;
  * A received message as the content checks see it: the header fields as they arrived, in
  * order (top first), and the body as a stream of the bytes that follow the empty line that
  * ends the header section (RFC 5322 section 2.1). Line ends are CRLF, as SMTP delivers them
- * and as the queue file stores them. The body is never held in memory: it is read from the
- * queue file each time {@link #openBody()} is called.
+ * and as the queue file stores them. A queue file of at most {@link #IN_MEMORY_MAX} bytes
+ * (most mail) is read once and held; a larger one's body is never held in memory: it is read
+ * from the queue file each time {@link #openBody()} is called. Each content check reads the
+ * message once or more, and for a small message the opens and reads cost more than the bytes.
  *
  * <p>Limits: at most {@link #MAX_HEADER_BYTES} bytes and {@link #MAX_HEADER_FIELDS} fields are
  * taken as the header section; what follows counts as body (a check that needs the rest
@@ -25,6 +27,12 @@ import java.util.List;
 public final class RawMessage {
     public static final int MAX_HEADER_BYTES = 1 << 20;
     public static final int MAX_HEADER_FIELDS = 10_000;
+    /**
+     * Queue files up to this size are held in memory. The queue rewrites the head of an
+     * uncommitted file of this size in place ({@link org.secumail.queue.QueueStore#IN_PLACE_MAX}),
+     * which is safe because no check is then still reading that file.
+     */
+    public static final int IN_MEMORY_MAX = (int) org.secumail.queue.QueueStore.IN_PLACE_MAX;
 
     private final List<HeaderField> headers;
     private final long bodyOffset;
@@ -97,8 +105,21 @@ public final class RawMessage {
         }
     }
 
-    /** A message in a file (the queue file): only the header section is read now. */
+    /**
+     * A message in a file (the queue file): read whole if it has at most {@link #IN_MEMORY_MAX}
+     * bytes, else only the header section now.
+     */
     public static RawMessage of(Path file) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size <= IN_MEMORY_MAX) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) size);
+                while (b.hasRemaining() && ch.read(b) >= 0) { }
+                byte[] message = b.position() == b.capacity() ? b.array() : java.util.Arrays.copyOf(b.array(), b.position());
+                Parsed p = parse(new ByteArrayInputStream(message));
+                return new RawMessage(p.fields, p.bodyOffset, null, message);
+            }
+        }
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
             Parsed p = parse(in);
             return new RawMessage(p.fields, p.bodyOffset, file, null);

@@ -36,6 +36,15 @@ public final class QueueStore {
     public static final String DEFERRED = "deferred";
     public static final String HOLD = "hold";
     public static final String CORRUPT = "corrupt";
+    /**
+     * Uncommitted content files up to this size have their head replaced in place (the rest
+     * read into memory and written back after the new head) rather than through a new file:
+     * creating and deleting a file costs more than the bytes, on ext4 without a journal most
+     * of all (each new inode is checked against every recently deleted one). Safe before the
+     * commit: the client has no reply yet, and a failure half-way aborts the transaction.
+     */
+    public static final long IN_PLACE_MAX = 256 * 1024;
+
     /** Queues that hold committed messages, in the order recovery looks at them. */
     static final List<String> QUEUES = List.of(INCOMING, ACTIVE, DEFERRED, HOLD);
     static final String ENVELOPE_SUFFIX = ".env";

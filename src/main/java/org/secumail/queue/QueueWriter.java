@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.Set;
 
 /**
@@ -30,6 +31,8 @@ final class QueueWriter implements QueueStore.Writer {
     private FileChannel channel;
     private final OutputStream contentStream;
     private boolean headReplaced;
+    /** Set while the content is rewritten in place: a failure there leaves it unusable. */
+    private boolean damaged;
     private State state = State.OPEN;
 
     QueueWriter(QueueStore store, QueueId id) throws IOException {
@@ -38,7 +41,7 @@ final class QueueWriter implements QueueStore.Writer {
         Path tmp = store.queue(QueueStore.TMP);
         this.tmpContent = tmp.resolve(id + QueueStore.CONTENT_SUFFIX);
         this.tmpEnvelope = tmp.resolve(id + QueueStore.ENVELOPE_SUFFIX);
-        this.channel = createPrivate(tmpContent);
+        this.channel = createPrivate(tmpContent, StandardOpenOption.READ);   // READ: replaceHead in place
         // Closing the caller's stream must not close the channel: commit still has to fsync it.
         this.contentStream = new FilterOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
             @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
@@ -47,8 +50,9 @@ final class QueueWriter implements QueueStore.Writer {
     }
 
     /** Creates a file that must not exist yet, readable by the owner only (mail is private). */
-    private static FileChannel createPrivate(Path p) throws IOException {
-        Set<StandardOpenOption> opts = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    private static FileChannel createPrivate(Path p, StandardOpenOption... more) throws IOException {
+        Set<StandardOpenOption> opts = new java.util.HashSet<>(Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+        opts.addAll(Arrays.asList(more));
         if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return FileChannel.open(p, opts, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
@@ -67,6 +71,14 @@ final class QueueWriter implements QueueStore.Writer {
 
     @Override
     public synchronized void replaceHead(byte[] newHead, long oldHeadLength) throws IOException {
+        if (state == State.OPEN && !damaged) {
+            if (!headReplaced) contentStream.flush();
+            long size = channel.size();
+            if (size <= QueueStore.IN_PLACE_MAX && oldHeadLength <= size && newHead.length + size - oldHeadLength <= QueueStore.IN_PLACE_MAX) {
+                replaceInPlace(newHead, oldHeadLength, size);
+                return;
+            }
+        }
         rewrite(newHead, out -> {
             long size = channel.size();
             long pos = oldHeadLength;
@@ -92,6 +104,26 @@ final class QueueWriter implements QueueStore.Writer {
         });
     }
 
+    /**
+     * The head replaced in the same file (see {@link QueueStore#IN_PLACE_MAX}). Until the new
+     * content is whole the file is neither the old message nor the new one, so a failure
+     * half-way marks the writer damaged and commit refuses it (the client gets a 4xx).
+     */
+    private void replaceInPlace(byte[] newHead, long oldHeadLength, long size) throws IOException {
+        ByteBuffer tail = ByteBuffer.allocate((int) (size - oldHeadLength));
+        while (tail.hasRemaining()) {
+            if (channel.read(tail, oldHeadLength + tail.position()) < 0) throw new IOException("short read of " + tmpContent);
+        }
+        tail.flip();
+        damaged = true;
+        ByteBuffer[] parts = {ByteBuffer.wrap(newHead), tail};
+        channel.position(0);
+        while (parts[1].hasRemaining()) channel.write(parts);
+        channel.truncate(newHead.length + size - oldHeadLength);
+        damaged = false;
+        headReplaced = true;
+    }
+
     private interface Tail {
         void writeTo(FileChannel out) throws IOException;
     }
@@ -102,7 +134,7 @@ final class QueueWriter implements QueueStore.Writer {
         if (!headReplaced) contentStream.flush();
         Path next = tmpContent.resolveSibling(tmpContent.getFileName() + ".new");
         Files.deleteIfExists(next);
-        FileChannel out = createPrivate(next);
+        FileChannel out = createPrivate(next, StandardOpenOption.READ);
         try {
             ByteBuffer head = ByteBuffer.wrap(newHead);
             while (head.hasRemaining()) out.write(head);
@@ -127,6 +159,7 @@ final class QueueWriter implements QueueStore.Writer {
         boolean contentMoved = false;
         boolean envelopeMoved = false;
         try {
+            if (damaged) throw new IOException("the content file was damaged rewriting its head: " + tmpContent);
             if (!headReplaced) contentStream.flush();
             // fdatasync (data and size: for a new file that is all we need) of the content on
             // a second thread while the envelope is written and synced here: the two waits

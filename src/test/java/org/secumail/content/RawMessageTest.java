@@ -34,6 +34,24 @@ class RawMessageTest {
         assertThat(s(r.openMessage())).isEqualTo(m);
     }
 
+    /** Held in memory up to IN_MEMORY_MAX, read from the file past it: the same answers. */
+    @Test
+    void aLargeFileReadsLikeASmallOne() throws Exception {
+        for (int size : new int[] {RawMessage.IN_MEMORY_MAX - 100, RawMessage.IN_MEMORY_MAX + 100}) {
+            String head = "From: a@example.com\r\nSubject: big\r\n";
+            String body = "y".repeat(size - head.length() - 2);
+            Path f = tmp.resolve("big" + size);
+            Files.writeString(f, head + "\r\n" + body);
+            RawMessage r = RawMessage.of(f);
+            assertThat(r.headers()).extracting(HeaderField::name).containsExactly("From", "Subject");
+            assertThat(r.bodyOffset()).isEqualTo(head.length() + 2);
+            assertThat(s(r.openBody())).isEqualTo(body);
+            assertThat(s(r.openMessage())).isEqualTo(head + "\r\n" + body);
+            Files.delete(f);   // held in memory or not, a small message no longer needs its file
+            if (size <= RawMessage.IN_MEMORY_MAX) assertThat(s(r.openBody())).isEqualTo(body);
+        }
+    }
+
     @Test
     void aLineWithoutColonStartsTheBody() throws Exception {
         RawMessage r = RawMessage.of("From: a\r\nnot a header\r\nmore\r\n".getBytes(StandardCharsets.US_ASCII));

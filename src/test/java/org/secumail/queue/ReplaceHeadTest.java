@@ -38,6 +38,27 @@ class ReplaceHeadTest {
         }
     }
 
+    /** In place (small) and through a new file (past IN_PLACE_MAX), the head growing and shrinking. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"10, 40", "10, 2", "200000, 3", "262100, 300", "300000, 40", "300000, 1"})
+    void everySizeAndHeadLengthGivesTheExactNewContent(int bodyLength, int headLength) throws Exception {
+        QueueStore store = new QueueStore(tmp.resolve("q"));
+        QueueStore.Writer w = store.create();
+        String oldHead = "Subject: " + "o".repeat(20) + "\r\n";
+        StringBuilder body = new StringBuilder("\r\n");
+        for (int i = 0; body.length() < bodyLength; i++) body.append((char) ('a' + i % 26));
+        w.content().write((oldHead + body).getBytes(StandardCharsets.US_ASCII));
+        String newHead = headLength < 10 ? "S: " + "n".repeat(headLength) + "\r\n"   // shorter than the old
+                : "X: " + "n".repeat(headLength) + "\r\n" + oldHead;
+        w.replaceHead(newHead.getBytes(StandardCharsets.US_ASCII), oldHead.length());
+        w.commit(new Envelope("a@example.com", List.of("b@example.com"), Instant.now(), Map.of()));
+        Path committed = store.queue(QueueStore.INCOMING).resolve(w.id() + QueueStore.CONTENT_SUFFIX);
+        assertThat(new String(Files.readAllBytes(committed), StandardCharsets.US_ASCII)).isEqualTo(newHead + body);
+        try (var files = Files.list(store.queue(QueueStore.TMP))) {
+            assertThat(files).isEmpty();
+        }
+    }
+
     @Test
     void abortAfterReplaceLeavesNothing() throws Exception {
         QueueStore store = new QueueStore(tmp.resolve("q"));
