@@ -59,37 +59,83 @@ final class MultiPatternRunner {
      * for several runners over the same text at once, runners[i] for i in [from, to), into
      * found[i] (bit p for the runner's pattern p). A step is a load whose address depends on the
      * step before, so one runner waits on the memory at every character; the steps of
-     * different runners do not depend on each other, and the processor overlaps them.
+     * different runners do not depend on each other, and the processor overlaps them. Four
+     * runners go together with their tables, class maps and states in local variables (the
+     * JIT keeps them in registers), the rest one by one.
      */
     static void scan(MultiPatternRunner[] runners, int from, int to, byte[] symbols, long[][] found) {
-        int k = to - from;
-        int[] state = new int[k];
-        char[][] tables = new char[k][];
-        int[][] classOf = new int[k][];
-        int[] width = new int[k];
-        for (int j = 0; j < k; j++) {
-            MultiPatternRunner r = runners[from + j];
-            found[from + j] = new long[r.words];
-            tables[j] = r.table;
-            classOf[j] = r.a.classOf;
-            width[j] = r.width;
-        }
+        for (int j = from; j < to; j++) found[j] = new long[runners[j].words];
+        int j = from;
+        for (; j + 4 <= to; j += 4) scan4(runners[j], runners[j + 1], runners[j + 2], runners[j + 3], symbols, found[j], found[j + 1], found[j + 2], found[j + 3]);
+        for (; j < to; j++) scan1(runners[j], symbols, found[j]);
+    }
+
+    /*
+     * In the loops a state is its row's offset in the table (state * width). A table entry e
+     * is 0 (step not made yet) or next state + 1 with ACCEPT: e - 1 has bit 15 clear exactly
+     * when the step is known and does not accept, the fast case; the rest goes to slow().
+     */
+    private static final int SLOW = ~0x7fff;
+
+    private static void scan1(MultiPatternRunner r0, byte[] symbols, long[] f0) {
+        char[] t0 = r0.table;
+        int[] k0 = r0.a.classOf;
+        int w0 = r0.width;
+        int s0 = 0;
         for (byte b : symbols) {
-            int sym = b & 0xff;
-            for (int j = 0; j < k; j++) {
-                int cls = classOf[j][sym];
-                char e = tables[j][state[j] * width[j] + cls];
-                if (e == 0) {
-                    MultiPatternRunner r = runners[from + j];
-                    state[j] = r.step(state[j], cls);
-                    tables[j] = r.table;
-                    r.or(found[from + j], state[j]);
-                } else {
-                    state[j] = (e & ~ACCEPT) - 1;
-                    if ((e & ACCEPT) != 0) runners[from + j].or(found[from + j], state[j]);
-                }
+            int c0 = k0[b & 0xff];
+            int e0 = t0[s0 + c0];
+            if (((e0 - 1) & SLOW) == 0) {
+                s0 = (e0 - 1) * w0;
+            } else {
+                s0 = r0.slow(s0, c0, e0, f0);
+                t0 = r0.table;
             }
         }
+    }
+
+    private static void scan4(MultiPatternRunner r0, MultiPatternRunner r1, MultiPatternRunner r2, MultiPatternRunner r3,
+                              byte[] symbols, long[] f0, long[] f1, long[] f2, long[] f3) {
+        char[] t0 = r0.table, t1 = r1.table, t2 = r2.table, t3 = r3.table;
+        int[] k0 = r0.a.classOf, k1 = r1.a.classOf, k2 = r2.a.classOf, k3 = r3.a.classOf;
+        int w0 = r0.width, w1 = r1.width, w2 = r2.width, w3 = r3.width;
+        int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (byte b : symbols) {
+            int sym = b & 0xff;
+            int c0 = k0[sym], c1 = k1[sym], c2 = k2[sym], c3 = k3[sym];
+            int e0 = t0[s0 + c0], e1 = t1[s1 + c1], e2 = t2[s2 + c2], e3 = t3[s3 + c3];
+            if ((((e0 - 1) | (e1 - 1) | (e2 - 1) | (e3 - 1)) & SLOW) == 0) {
+                s0 = (e0 - 1) * w0;
+                s1 = (e1 - 1) * w1;
+                s2 = (e2 - 1) * w2;
+                s3 = (e3 - 1) * w3;
+                continue;
+            }
+            s0 = ((e0 - 1) & SLOW) == 0 ? (e0 - 1) * w0 : r0.slow(s0, c0, e0, f0);
+            s1 = ((e1 - 1) & SLOW) == 0 ? (e1 - 1) * w1 : r1.slow(s1, c1, e1, f1);
+            s2 = ((e2 - 1) & SLOW) == 0 ? (e2 - 1) * w2 : r2.slow(s2, c2, e2, f2);
+            s3 = ((e3 - 1) & SLOW) == 0 ? (e3 - 1) * w3 : r3.slow(s3, c3, e3, f3);
+            t0 = r0.table;
+            t1 = r1.table;
+            t2 = r2.table;
+            t3 = r3.table;
+        }
+    }
+
+    /**
+     * The step from the state at row offset row on class cls whose table entry e is 0 or
+     * accepting: made if new, its patterns added to found; the next state's row offset.
+     */
+    private int slow(int row, int cls, int e, long[] found) {
+        int next;
+        if (e == 0) {
+            next = step(row / width, cls);
+            or(found, next);
+        } else {
+            next = (e & ~ACCEPT) - 1;
+            or(found, next);   // ACCEPT is set
+        }
+        return next * width;
     }
 
     /** The table entry for a step to state id. */
