@@ -332,7 +332,7 @@ public final class SpamScorer {
                 long t0 = PROFILE == null ? 0 : System.nanoTime();
                 if (setFilter != null && setBits == null && p.setIndex() >= 0) setBits = setBits(setFilter, texts(type, scan.view()));   // once, at the first pattern rule run
                 double n = run(p, scan, out.details, setBits);
-                if (PROFILE != null) PROFILE.computeIfAbsent(r.type() + " " + r.name(), k -> new java.util.concurrent.atomic.LongAdder()).add(System.nanoTime() - t0);
+                if (PROFILE != null) PROFILE.computeIfAbsent(r.type() + " " + r.name() + (n > 0 ? "" : " (no hit)"), k -> new java.util.concurrent.atomic.LongAdder()).add(System.nanoTime() - t0);
                 if (n > 0) out.counts.put(r.name(), n);
             } catch (BudgetedText.BudgetExceeded e) {
                 out.skipped.add(r.name() + " (pattern step budget)");
