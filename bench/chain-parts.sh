@@ -18,14 +18,15 @@
 #
 # Needs the seed stack of ../shared/bench/refstack up (its unbound answers the DNS, its corpus
 # is the load): run bench/full-chain.sh with TEARDOWN=0 first, or refstack's setup.sh (root).
-# Knobs: WARM [6000], RUNS [2], COUNT [600], CONC [20], SM_PORT [2577], JAR [target/secumail.jar:
+# Knobs: WARM [24000: the JIT compiles for some 80-90 s after the start under this load, see
+# full-chain.sh], RUNS [2], COUNT [6000], CONC [20], SM_PORT [2577], JAR [target/secumail.jar:
 # another build to compare on the same machine and day],
 # BENCH_DIR [/tmp/secumail-chain-parts], PARTS ["full nospam envelope"], REFSTACK. Loopback only.
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 REFSTACK=${REFSTACK:-$repo/../shared/bench/refstack}
-WARM=${WARM:-6000}; RUNS=${RUNS:-2}; COUNT=${COUNT:-600}; CONC=${CONC:-20}; SM_PORT=${SM_PORT:-2577}
+WARM=${WARM:-24000}; RUNS=${RUNS:-2}; COUNT=${COUNT:-6000}; CONC=${CONC:-20}; SM_PORT=${SM_PORT:-2577}
 BENCH_DIR=${BENCH_DIR:-/tmp/secumail-chain-parts}; PARTS=${PARTS:-full nospam envelope}; JAR=${JAR:-$repo/target/secumail.jar}
 [ -f "$REFSTACK/lib.sh" ] || { echo "chain-parts: $REFSTACK/lib.sh not found (set REFSTACK)"; exit 1; }
 . "$REFSTACK/lib.sh"

@@ -22,8 +22,11 @@
 # single messages on each idle server: the time from connect to the file in the Maildir.
 # The issue's targets: 25 times the seed's throughput, one message under 20 ms, under 256 MiB.
 #
-# Knobs: RUNS [3], COUNT [600], CONC [20], WARMUP [200], SM_WARMUP [6000: the JIT needs it; after
-# 3,000 its compiler threads still took 18 % of the JVM's CPU in the runs that followed],
+# Knobs: RUNS [3], COUNT [600: the seed's run, about 45 s], SM_COUNT [6000: SecuMail's run, about
+# 20 s; a run of 600 took 2 s, much of it the sessions' ramp-up and ramp-down], CONC
+# [20], WARMUP [200], SM_WARMUP [24000, about 80 s: under this load the JIT compiler keeps
+# compiling until some 80-90 s after the start (-XX:+PrintCompilation); after 6,000 messages its
+# threads still took 0.4-0.9 ms of CPU per message, against 0.2 in the steady state],
 # LAT_N [15: single messages are noisy on a shared machine; the median of 7 moved by 3 ms],
 # SM_PORT [2576], BENCH_DIR [/tmp/secumail-full-chain], REFSTACK
 # [../shared/bench/refstack], TEARDOWN [1: run refstack's teardown.sh at the end when this
@@ -32,7 +35,7 @@ set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 REFSTACK=${REFSTACK:-$repo/../shared/bench/refstack}
-RUNS=${RUNS:-3}; COUNT=${COUNT:-600}; CONC=${CONC:-20}; WARMUP=${WARMUP:-200}; SM_WARMUP=${SM_WARMUP:-6000}
+RUNS=${RUNS:-3}; COUNT=${COUNT:-600}; SM_COUNT=${SM_COUNT:-6000}; CONC=${CONC:-20}; WARMUP=${WARMUP:-200}; SM_WARMUP=${SM_WARMUP:-24000}
 LAT_N=${LAT_N:-15}; SM_PORT=${SM_PORT:-2576}; BENCH_DIR=${BENCH_DIR:-/tmp/secumail-full-chain}; TEARDOWN=${TEARDOWN:-1}
 [ "$(id -u)" = 0 ] || { echo "full-chain: needs root (the seed stack is started by refstack's setup.sh)"; exit 1; }
 [ -f "$REFSTACK/setup.sh" ] || { echo "full-chain: $REFSTACK/setup.sh not found (set REFSTACK)"; exit 1; }
@@ -89,7 +92,7 @@ for k in sys.argv[2].split('.'): v=v.get(k) if isinstance(v, dict) else None
 print('-' if v is None else v)" "$1" "$2"; }
 
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-echo "corpus: $STATE/corpus, $COUNT messages per run, $CONC sessions, one message per connection, from $CLIENT_IP"
+echo "corpus: $STATE/corpus, $COUNT messages per seed run and $SM_COUNT per SecuMail run, $CONC sessions, one message per connection, from $CLIENT_IP"
 echo "warm-up: seed $WARMUP, SecuMail $SM_WARMUP messages"
 clean seed; send seed "$WARMUP" "$CONC" "$BENCH_DIR/seed-warmup.json"
 clean secumail; send secumail "$SM_WARMUP" "$CONC" "$BENCH_DIR/sm-warmup.json"
@@ -111,7 +114,7 @@ print('%.3f %.0f' % (sum(x['cpu_s'] for x in g.values()), sum(x['peak_rss_mb'] f
             ( while kill -0 "$sm_pid" 2>/dev/null; do rss_mb "$sm_pid"; sleep 0.5; done ) > "$BENCH_DIR/sm-run$r.rss" &
             sampler=$!
             c0=$(cpu_s "$sm_pid")
-            send secumail "$COUNT" "$CONC" "$j"
+            send secumail "$SM_COUNT" "$CONC" "$j"
             c1=$(cpu_s "$sm_pid")
             kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
             cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')
