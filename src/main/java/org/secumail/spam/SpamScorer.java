@@ -103,8 +103,8 @@ public final class SpamScorer {
             metaSlot[i] = metaSlot(metas.get(i).name());
         }
         if (prefilter) {
-            for (Rule.Type t : List.of(Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL)) {
-                prefilters.put(t, LiteralPrefilter.of(rules.rules(t)));
+            for (Rule.Type t : List.of(Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL, Rule.Type.HEADER)) {
+                if (t != Rule.Type.HEADER) prefilters.put(t, LiteralPrefilter.of(rules.rules(t)));
                 for (Rule r : rules.rules(t)) {
                     if (!(r.test() instanceof Rule.Match m) || m.pattern() == null) continue;
                     StartChars sc = StartChars.of(m.pattern());
@@ -329,8 +329,8 @@ public final class SpamScorer {
             if (!out.late && (out.started++ & 15) == 0 && System.nanoTime() > deadlineNanos) out.late = true;
             if (out.late) { out.skipped.add(r.name() + " (time limit)"); continue; }
             try {
-                long t0 = PROFILE == null ? 0 : System.nanoTime();
                 if (setFilter != null && setBits == null && p.setIndex() >= 0) setBits = setBits(setFilter, texts(type, scan.view()));   // once, at the first pattern rule run
+                long t0 = PROFILE == null ? 0 : System.nanoTime();   // after the set scan, which the profile counts apart
                 double n = run(p, scan, out.details, setBits);
                 if (PROFILE != null) PROFILE.computeIfAbsent(r.type() + " " + r.name() + (n > 0 ? "" : " (no hit)"), k -> new java.util.concurrent.atomic.LongAdder()).add(System.nanoTime() - t0);
                 if (n > 0) out.counts.put(r.name(), n);
@@ -377,7 +377,7 @@ public final class SpamScorer {
             case Rule.Exists x -> v.header(x.header(), "") != null ? 1 : 0;
             case Rule.Meta m -> 0;
             case Rule.Match m -> switch (r.type()) {
-                case HEADER -> header(r, m, p.memoKey(), v, details, setBits == null || p.setIndex() < 0 || PatternSetFilter.has(setBits[0], p.setIndex()));
+                case HEADER -> header(r, m, p.memoKey(), v, details, setBits == null || p.setIndex() < 0 || PatternSetFilter.has(setBits[0], p.setIndex()), start);
                 case MIMEHEADER -> mimeHeader(r, m, v, details);
                 case BODY, RAWBODY, FULL -> lines(r, m.pattern(), texts(r.type(), v), details, start, setBits, p.setIndex());
                 case URI -> lines(r, m.pattern(), v.uris, details, null, null, -1);
@@ -405,12 +405,13 @@ public final class SpamScorer {
     }
 
     /** @param mayMatch false when the type's pattern set says the pattern cannot match (rules without "!~" only) */
-    private static double header(Rule r, Rule.Match m, String memoKey, MessageView v, Map<String, String> details, boolean mayMatch) {
+    private static double header(Rule r, Rule.Match m, String memoKey, MessageView v, Map<String, String> details, boolean mayMatch,
+                                 StartChars start) {
         String value = v.header(memoKey, m.header(), m.modifier());
         if (value == null) value = m.ifUnset() != null ? m.ifUnset() : "";
         if (!mayMatch) return 0;
         Matcher x = m.pattern().matcher(budgeted(value));
-        boolean found = x.find();
+        boolean found = start == null ? x.find() : findFrom(x, value, start, 0);
         if (found != m.negate()) {
             details.put(r.name(), m.header() + (m.negate() ? " !~ " : ": ") + (found ? snippet(x.group()) : snippet(value)));
             return 1;
@@ -451,24 +452,34 @@ public final class SpamScorer {
         return n;
     }
 
+    /**
+     * What find() does from a position, trying only the positions a match can begin at (the
+     * first candidate where the pattern matches, left to right, is find()'s first match): x is
+     * left on the match. x must read t with transparent, non-anchoring bounds.
+     */
+    private static boolean findFrom(Matcher x, String t, StartChars start, int from) {
+        x.useTransparentBounds(true).useAnchoringBounds(false);
+        while (true) {
+            int pos = start.next(t, from);
+            if (pos < 0) return false;
+            x.region(pos, t.length());
+            if (x.lookingAt()) return true;
+            from = pos + 1;
+        }
+    }
+
     /** The hits in one text added to n, stopping at the first unless multiple, or at max. */
     private static int matches(Rule r, Pattern p, String t, int n, boolean multiple, int max, Map<String, String> details, StartChars start) {
         Matcher x = p.matcher(budgeted(t));
         if (start != null) {
-            // what find() does, trying only the positions a match can begin at: the first
-            // candidate where the pattern matches, left to right, is find()'s first match
-            x.useTransparentBounds(true).useAnchoringBounds(false);
             int from = 0;
-            while (true) {
-                int pos = start.next(t, from);
-                if (pos < 0) return n;
-                x.region(pos, t.length());
-                if (!x.lookingAt()) { from = pos + 1; continue; }
+            while (findFrom(x, t, start, from)) {
                 if (n == 0) details.put(r.name(), snippet(x.group()));
                 n++;
                 if (!multiple || n >= max) return n;
-                from = Math.max(x.end(), pos + 1);   // StartChars refuses patterns matching empty
+                from = Math.max(x.end(), x.regionStart() + 1);   // StartChars refuses patterns matching empty
             }
+            return n;
         }
         while (x.find()) {
             if (n == 0) details.put(r.name(), (r.type() == Rule.Type.URI ? t : snippet(x.group())));

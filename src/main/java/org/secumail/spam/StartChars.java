@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
  *
  * <p>Conservative like {@link RequiredLiterals}: a construct not understood here (a negated or
  * nested class, {@code .}, {@code \W}, a back-reference, {@code \G}, COMMENTS mode) or a
- * pattern that can match the empty string gives no filter. Zero-width parts (anchors,
- * {@code \b}, lookarounds) are stepped over, which can only add candidates. Case folding
+ * pattern that can match the empty string gives no filter. A leading {@code ^} or {@code \A}
+ * makes the start of the text (and with MULTILINE the start of every line) that alternative's
+ * candidates; other zero-width parts ({@code $}, {@code \b}, lookarounds) are stepped over,
+ * which can only add candidates. Case folding
  * follows Java without UNICODE_CASE: US-ASCII letters only. Characters above U+00FF are
  * tracked as one "any of them" flag.
  */
@@ -25,12 +27,14 @@ final class StartChars {
 
     private final long[] low;      // U+0000..U+00FF
     private final boolean high;    // any character above U+00FF
-    private final boolean atStart; // an alternative starting with ^ (not MULTILINE): position 0
+    private final boolean atStart; // an alternative starting with ^ (not MULTILINE) or \A: position 0
+    private final boolean atLineStart; // an alternative starting with ^ in MULTILINE mode: a line's start
 
-    private StartChars(long[] low, boolean high, boolean atStart) {
+    private StartChars(long[] low, boolean high, boolean atStart, boolean atLineStart) {
         this.low = low;
         this.high = high;
         this.atStart = atStart;
+        this.atLineStart = atLineStart;
     }
 
     /** Whether a match can begin with this character. */
@@ -40,9 +44,18 @@ final class StartChars {
 
     /** The first index at or after from whose character can begin a match, or -1. */
     int next(CharSequence s, int from) {
-        if (from == 0 && atStart) return 0;
-        for (int i = from, n = s.length(); i < n; i++) if (canStart(s.charAt(i))) return i;
+        if (from == 0 && (atStart || atLineStart)) return 0;
+        for (int i = from, n = s.length(); i < n; i++) {
+            if (canStart(s.charAt(i))) return i;
+            // MULTILINE "^" matches after any line terminator (a superset: Java also refuses
+            // between CR and LF and at the very end, and with UNIX_LINES after LF only)
+            if (atLineStart && i > 0 && lineTerminator(s.charAt(i - 1))) return i;
+        }
         return -1;
+    }
+
+    private static boolean lineTerminator(char c) {
+        return c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029';
     }
 
     /** The filter for a pattern, or null when none could be made or it would let most text through. */
@@ -52,12 +65,12 @@ final class StartChars {
             Parser parser = new Parser(p.pattern(), (p.flags() & Pattern.MULTILINE) != 0
                     || Pattern.compile("\\(\\?[a-zA-Z-]*m").matcher(p.pattern()).find());
             Set set = parser.alternation();
-            if (parser.i != parser.re.length() || set.nullable || set.any) return null;
+            if (parser.i != parser.re.length() || set.nullable || !set.complete || set.any) return null;
             if ((p.flags() & Pattern.CASE_INSENSITIVE) != 0 || parser.foldSeen) set.foldAscii();
             int alnum = 0;
             for (char c = 'a'; c <= 'z'; c++) if (set.has(c)) alnum++;
             for (char c = '0'; c <= '9'; c++) if (set.has(c)) alnum++;
-            return alnum > MAX_ALNUM ? null : new StartChars(set.low, set.high, set.atStart);
+            return alnum > MAX_ALNUM ? null : new StartChars(set.low, set.high, set.atStart, set.atLineStart);
         } catch (RuntimeException e) {
             return null;
         }
@@ -69,7 +82,10 @@ final class StartChars {
         boolean high;
         boolean any;
         boolean nullable;
+        /** Every match of the part begins at one of its candidates (what follows it is not needed). */
+        boolean complete;
         boolean atStart;
+        boolean atLineStart;
 
         void add(char c) { if (c > 0xff) high = true; else low[c >> 6] |= 1L << c; }
 
@@ -85,6 +101,7 @@ final class StartChars {
             high |= o.high;
             any |= o.any;
             atStart |= o.atStart;
+            atLineStart |= o.atLineStart;
         }
 
         void foldAscii() {
@@ -106,45 +123,69 @@ final class StartChars {
             this.multiline = multiline;
         }
 
-        /** Alternatives up to ")" or the end: the union; nullable when one alternative is. */
+        /**
+         * Alternatives up to ")" or the end: the union; nullable when one alternative is,
+         * complete when all are.
+         */
         Set alternation() {
             Set out = new Set();
+            out.complete = true;
             while (true) {
                 Set s = sequence();
                 out.addAll(s);
                 out.nullable |= s.nullable;
+                out.complete &= s.complete;
                 if (i < re.length() && re.charAt(i) == '|') { i++; continue; }
                 return out;
             }
         }
 
-        /** One alternative: the atoms' sets up to and including the first that cannot match empty. */
+        /**
+         * One alternative: the atoms' sets up to and including the first complete one that
+         * must occur (a character, or an anchor: zero-width, yet no match of the alternative
+         * begins elsewhere); nullable when no atom of it consumes a character.
+         */
         Set sequence() {
             Set out = new Set();
             boolean done = false;
+            boolean consumes = false;
             while (i < re.length() && re.charAt(i) != '|' && re.charAt(i) != ')') {
                 Set a = atom();
                 int min = quantifierMin();
+                if (!a.nullable && min >= 1) consumes = true;
                 if (done) continue;   // parsed only to move past it
                 out.addAll(a);
-                if (!a.nullable && min >= 1) done = true;
+                if (a.complete && min >= 1) done = true;
             }
-            out.nullable = !done;
+            out.complete = done;
+            out.nullable = !consumes;
             return out;
         }
 
         private Set atom() {
             Set s = new Set();
             char c = re.charAt(i);
-            if (c == '\\') return escape();
-            if (c == '[') return charClass();
+            if (c == '\\') return leaf(escape());
+            if (c == '[') return leaf(charClass());
             if (c == '(') return group();
             i++;
-            // ^ without MULTILINE matches only at the start: that alternative's one candidate is 0
-            if (c == '^' && !multiline) { s.atStart = true; return s; }
-            if (c == '^' || c == '$') { s.nullable = true; return s; }
-            if (c == '.') { s.any = true; return s; }
-            s.add(c);
+            // ^ without MULTILINE matches only at the start: that alternative's one candidate is
+            // 0; with MULTILINE, the starts of lines
+            if (c == '^') {
+                if (multiline) s.atLineStart = true; else s.atStart = true;
+                s.nullable = true;
+                s.complete = true;
+                return s;
+            }
+            if (c == '$') { s.nullable = true; return s; }
+            if (c == '.') s.any = true; else s.add(c);
+            s.complete = true;
+            return s;
+        }
+
+        /** A character, class or escape: complete unless it can match empty (an anchor is complete). */
+        private static Set leaf(Set s) {
+            if (!s.nullable) s.complete = true;
             return s;
         }
 
@@ -175,7 +216,8 @@ final class StartChars {
             char d = re.charAt(i + 1);
             i += 2;
             switch (d) {
-                case 'b', 'B', 'A', 'z', 'Z' -> s.nullable = true;
+                case 'b', 'B', 'z', 'Z' -> s.nullable = true;
+                case 'A' -> { s.atStart = true; s.nullable = true; s.complete = true; }
                 case 'd' -> s.addRange('0', '9');
                 case 's' -> { for (char c : " \t\n\u000b\f\r".toCharArray()) s.add(c); }
                 case 'w' -> { s.addRange('a', 'z'); s.addRange('A', 'Z'); s.addRange('0', '9'); s.add('_'); }

@@ -29,7 +29,10 @@ class StartCharsTest {
         assertThat(word.canStart('y')).as("^ alone: only position 0").isFalse();
         assertThat(word.next("your pass", 0)).isZero();
         assertThat(word.next("xyour-pass", 1)).isEqualTo(-1);
-        assertThat(of("/(?:^|\\s)your/im").canStart('y')).as("MULTILINE: after every line end").isTrue();
+        StartChars lines = of("/(?:^|\\s)your/im");
+        assertThat(lines.next("x\nyour", 1)).as("MULTILINE: after every line end").isEqualTo(1);   // the LF itself is \\s
+        assertThat(lines.next("x\ryour", 2)).as("MULTILINE: after every line end").isEqualTo(2);
+        assertThat(lines.next("xyour", 1)).isEqualTo(-1);
 
         assertThat(of("/x?y*z/").canStart('x')).isTrue();
         assertThat(of("/x?y*z/").canStart('z')).isTrue();
@@ -38,8 +41,24 @@ class StartCharsTest {
     }
 
     @Test
+    void aLeadingCaretMakesTheStartsOfLinesTheCandidates() {
+        StartChars line = of("/^[^\\r\\n]{998}/m");
+        assertThat(line).as("whatever follows the anchor").isNotNull();
+        String text = "ab\ncd\r\nef\u2028g";
+        StringBuilder got = new StringBuilder();
+        for (int pos = line.next(text, 0); pos >= 0; pos = line.next(text, pos + 1)) got.append(pos).append(' ');
+        assertThat(got.toString()).isEqualTo("0 3 6 7 10 ");
+        StartChars start = of("/^[^\\r\\n]{998}/");
+        assertThat(start.next(text, 0)).isZero();
+        assertThat(start.next(text, 1)).as("without MULTILINE: position 0 only").isEqualTo(-1);
+    }
+
+    @Test
     void noFilterWhereItWouldBeWrongOrUseless() {
         assertThat(of("/a?/")).as("matches the empty string").isNull();
+        assertThat(of("/^/m")).as("an anchor alone matches the empty string").isNull();
+        assertThat(of("/^a?$/m")).isNull();
+        assertThat(of("/\\A\\s*/")).isNull();
         assertThat(of("/\\b/")).isNull();
         assertThat(of("/(?=viagra)/")).isNull();
         assertThat(of("/.foo/")).isNull();
@@ -53,7 +72,8 @@ class StartCharsTest {
 
     @Test
     void tryingOnlyTheCandidatesFindsWhatFindFinds() {
-        String[] patterns = {"/(?:^|\\s)you\\b/i", "/(?<=\\s)fr[e3]{2}\\b/i", "/\\bcl[i1!]ck\\s+h[e3]re/i", "/(?=[il])(?!lo)[il][o0]/i", "/^Dear/m", "/ab|b/", "/(?:^|\\s)(?:y[o0]u|dear)\\b/i", "/^(?:free|you)/i"};
+        String[] patterns = {"/(?:^|\\s)you\\b/i", "/(?<=\\s)fr[e3]{2}\\b/i", "/\\bcl[i1!]ck\\s+h[e3]re/i", "/(?=[il])(?!lo)[il][o0]/i", "/^Dear/m", "/ab|b/", "/(?:^|\\s)(?:y[o0]u|dear)\\b/i", "/^(?:free|you)/i",
+            "/^Dear.*?^YOU/msi", "/^[^\\r\\n]{5}/m", "/^\\s?\\S{1,6}\\s?$/m", "/\\Afree/i", "/^\\s*ab|b$/m"};
         String text = "Free  you\nclick here   frEE, you? iou lo il0 Dear\nDear ab b YOU";
         for (String perl : patterns) {
             Pattern p = PerlRegex.compileDelimited(perl);
