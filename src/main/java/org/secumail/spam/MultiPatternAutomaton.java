@@ -213,19 +213,21 @@ final class MultiPatternAutomaton {
     }
 
     /**
-     * A text as the symbols a runner reads: US-ASCII as itself, every other character as
-     * {@link RegexAutomaton#NON_ASCII}, then {@link RegexAutomaton#END} (so that a pattern
-     * ending in "$" can match there). Null when the text holds NUL, the end symbol itself.
+     * A text as the symbols a runner reads: {@link RegexAutomaton#END}, the text (US-ASCII as
+     * itself, every other character as {@link RegexAutomaton#NON_ASCII}), END again (so that
+     * a pattern beginning with "^" can match at the start and one ending in "$" at the end).
+     * Null when the text holds NUL, the END symbol itself.
      */
     static byte[] symbols(CharSequence text) {
         int n = text.length();
-        byte[] b = new byte[n + 1];
+        byte[] b = new byte[n + 2];
+        b[0] = RegexAutomaton.END;   // the start too: a pattern beginning with "^" reads it
         for (int i = 0; i < n; i++) {
             char c = text.charAt(i);
             if (c == RegexAutomaton.END) return null;
-            b[i] = (byte) Math.min(c, RegexAutomaton.NON_ASCII);
+            b[i + 1] = (byte) Math.min(c, RegexAutomaton.NON_ASCII);
         }
-        b[n] = RegexAutomaton.END;
+        b[n + 1] = RegexAutomaton.END;
         return b;
     }
 

@@ -11,8 +11,9 @@ import org.apache.lucene.util.automaton.Operations;
 /**
  * A Java pattern as a Lucene automaton that accepts a superset of what the pattern matches,
  * for {@link MultiPatternAutomaton}: recursive descent over the pattern's syntax, each
- * construct an automaton can express built as one, the others widened. Anchors, {@code \b}
- * and lookarounds match the empty string, a back-reference matches any string, atomic groups
+ * construct an automaton can express built as one, the others widened. A "^" that begins the
+ * pattern reads the start of the text (or of a line), a "$" that ends it the end; other
+ * anchors, {@code \b} and lookarounds match the empty string, a back-reference matches any string, atomic groups
  * and possessive quantifiers become ordinary ones, {@code \h}, {@code \v} and {@code \p{..}}
  * match any character, a counted repetition above a few times becomes "at least min(n, a few)
  * times", and case folding (ASCII, as Java's without UNICODE_CASE) applies to the whole
@@ -26,8 +27,9 @@ final class RegexAutomaton {
     static final int SMALL_REPEAT = 128;
 
     /**
-     * The symbol a runner reads after the last character of a text (a text holding NUL is
-     * always "maybe"), so that a pattern ending in "$" can say no where the text goes on.
+     * The symbol a runner reads before the first and after the last character of a text (a
+     * text holding NUL is always "maybe"), so that a pattern beginning with "^" or ending in
+     * "$" can say no where the text goes on.
      */
     static final char END = 0;
 
@@ -143,6 +145,7 @@ final class RegexAutomaton {
             if (c == '(') return group();
             i++;
             if (c == '$' && re.substring(i).chars().allMatch(ch -> ch == ')')) return end();
+            if (c == '^' && i == 1) return start();
             if (c == '^' || c == '$') return Automata.makeEmptyString();
             if (c == '.') return ANY_CHAR;
             return chars(one(c));
@@ -159,6 +162,17 @@ final class RegexAutomaton {
             if (multiline) return nz(Operations.union(List.of(end, lineEnd)));
             Automaton crlf = Automata.makeString("\r\n");
             return nz(Operations.union(List.of(end, Operations.concatenate(lineEnd, end), Operations.concatenate(crlf, end))));
+        }
+
+        /**
+         * A "^" that begins the pattern: the match begins at the start of the text, which the
+         * runner marks with END ({@link MultiPatternAutomaton#symbols}), or with MULTILINE
+         * after a line end too (LF, CR, or NON_ASCII for U+0085, U+2028 and U+2029): the
+         * automaton reads that character first. Elsewhere "^" is dropped.
+         */
+        private Automaton start() {
+            if (!multiline) return Automata.makeChar(END);
+            return Automata.makeCharSet(new int[] {END, '\n', '\r', NON_ASCII});
         }
 
         private Automaton group() {

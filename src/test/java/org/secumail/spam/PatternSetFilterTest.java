@@ -46,6 +46,14 @@ class PatternSetFilterTest {
 
         assertThat(maybe(f, 5, "un caf\u00e9 noir")).as("a class of characters above U+007F").isTrue();
         assertThat(maybe(f, 5, "un cafe noir")).isFalse();
+        PatternSetFilter anchored = of("/^pay\\s/i", "/^pay\\s/im");
+        assertThat(maybe(anchored, 0, "Pay now")).as("a leading ^: the start of the text").isTrue();
+        assertThat(maybe(anchored, 0, "so pay now")).isFalse();
+        assertThat(maybe(anchored, 0, "so\npay now")).as("without MULTILINE not after a line end").isFalse();
+        assertThat(maybe(anchored, 1, "so\npay now")).as("MULTILINE: after a line end").isTrue();
+        assertThat(maybe(anchored, 1, "so\u2028pay now")).as("after U+2028 too").isTrue();
+        assertThat(maybe(anchored, 1, "so pay now")).isFalse();
+
         long[] bits = f.scan("buy viagra, pay me 5 at the caf\u00e9 ");
         assertThat(List.of(0, 1, 2, 3, 4, 5).stream().filter(i -> PatternSetFilter.has(bits, i)).toList()).containsExactly(0, 2, 5);
     }
@@ -71,6 +79,7 @@ class PatternSetFilterTest {
             "/\\Q.a\\E/", "/\\x61\\0142/", "/[[a][b]]c/", "/a{7}/", "/(?:ab|ba){2,9}x/", "/\\w\\W\\w/",
             "/\\S\\s\\D/", "/a.{0,30}b/s", "/(?<n>ab)\\k<n>/", "/\\p{Alpha}1/", "/[\\x41-\\x43]b/i", "/[-a]{2}/",
             "/a[]b]/", "/(?:a[b0]a|xb)\\s/i", "/[^a]\\xe9/", "/\\xe9{2}b/", "/b[^\\x00-\\x7f]/",
+            "/^ab/", "/^b+a/m", "/^(?:a|b)c/i", "/^$/m", "/^\\s*ab/m", "/^a|ba/", "/^\\xe9/m",
         };
         List<Pattern> ps = new ArrayList<>();
         for (String p : perl) ps.add(PerlRegex.compileDelimited(p));
