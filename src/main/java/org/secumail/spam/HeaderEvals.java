@@ -220,15 +220,7 @@ final class HeaderEvals {
         return 0;
     }
 
-    /** enlist_addrlist (NAME) globs..., as the shipped rules define the BANKS, PAYPAL ... lists. */
     private static List<String> addrList(Scan s, String name) {
-        String all = s.rules().conf().settings.getOrDefault("enlist_addrlist", "");
-        List<String> out = new ArrayList<>();
-        for (String line : all.split("\n")) {
-            String l = line.strip();
-            if (!l.startsWith("(" + name + ")")) continue;
-            for (String g : l.substring(name.length() + 2).strip().split("\\s+")) if (!g.isEmpty()) out.add(g);
-        }
-        return out;
+        return s.rules().conf().addrList(name);
     }
 }

@@ -128,6 +128,28 @@ public final class RuleSet {
         final Set<String> freemailDomains = new HashSet<>();
         private volatile List<String> freemailGlobs;
 
+        private volatile Map<String, List<String>> addrLists;
+
+        /**
+         * enlist_addrlist (NAME) globs..., as the shipped rules define the BANKS, PAYPAL ...
+         * lists: the globs of one list, read from the settings once.
+         */
+        List<String> addrList(String name) {
+            Map<String, List<String>> m = addrLists;
+            if (m == null) {
+                m = new HashMap<>();
+                for (String line : settings.getOrDefault("enlist_addrlist", "").split("\n")) {
+                    String l = line.strip();
+                    int close = l.indexOf(')');
+                    if (!l.startsWith("(") || close < 0) continue;
+                    List<String> globs = m.computeIfAbsent(l.substring(1, close), k -> new ArrayList<>());
+                    for (String g : l.substring(close + 1).strip().split("\\s+")) if (!g.isEmpty()) globs.add(g);
+                }
+                addrLists = m;
+            }
+            return m.getOrDefault(name, List.of());
+        }
+
         /** The freemail_domains entries with a wildcard (29 of some 2,000 in Debian's rules). */
         List<String> freemailGlobs() {
             List<String> g = freemailGlobs;

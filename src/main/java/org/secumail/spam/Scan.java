@@ -48,6 +48,11 @@ record Scan(MessageView view, RuleSet rules, double bayes, Supplier<Map<String, 
 
     /** Whether an address matches a SpamAssassin address glob ("*@example.com", "*.example.com"). */
     static boolean globMatch(String glob, String address) {
+        return globMatchLower(glob, address.toLowerCase(Locale.ROOT));
+    }
+
+    /** {@link #globMatch} for an address already in lower case. */
+    private static boolean globMatchLower(String glob, String address) {
         java.util.regex.Pattern p = GLOBS.get(glob);
         if (p == null) {
             StringBuilder re = new StringBuilder();
@@ -62,7 +67,7 @@ record Scan(MessageView view, RuleSet rules, double bayes, Supplier<Map<String, 
             if (GLOBS.size() > 20_000) GLOBS.clear();   // globs come from the configuration: a bound all the same
             GLOBS.put(glob, p);
         }
-        return p.matcher(address.toLowerCase(Locale.ROOT)).matches();
+        return p.matcher(address).matches();
     }
 
     /** Compiled address globs (welcomelist_from, freemail_domains ...), by glob. */
@@ -70,7 +75,8 @@ record Scan(MessageView view, RuleSet rules, double bayes, Supplier<Map<String, 
 
     static boolean anyGlob(List<String> globs, String address) {
         if (address.isEmpty()) return false;
-        for (String g : globs) if (globMatch(g, address)) return true;
+        String lower = address.toLowerCase(Locale.ROOT);
+        for (String g : globs) if (globMatchLower(g, lower)) return true;
         return false;
     }
 }
