@@ -101,7 +101,8 @@ public final class QueueStore {
         /**
          * Replaces the first {@code oldHeadLength} bytes of the content with {@code newHead}
          * (the header section after content checks and signing: Authentication-Results
-         * added, forged ones removed). The rest is copied in the kernel, not through the heap.
+         * added, forged ones removed). Up to {@link QueueStore#IN_PLACE_MAX} in the same file,
+         * above it into a new file with the rest copied in the kernel, not through the heap.
          * Nothing may be written to {@link #content()} afterwards.
          */
         void replaceHead(byte[] newHead, long oldHeadLength) throws IOException;
