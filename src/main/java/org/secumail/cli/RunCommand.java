@@ -47,6 +47,7 @@ public final class RunCommand implements Callable<Integer> {
             return new Server.Loaded(cfg, ConfigSource.master(configDir, cfg));
         });
         Hangup.onHangup("main.cf, master.cf and tables", server::reload);
+        org.secumail.OldGenerationGuard.start();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
