@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * that is promoted each second (buffers of the messages in flight at a young collection, DFA
  * caches started afresh, DNS answers that expired) piles up as garbage and the process grows for
  * as long as it runs (the whole chain of bench/chain-parts.sh: 269 MiB after 120,000 messages,
- * 287 MiB after 150,000). Every {@link #INTERVAL_MS}, when the old generation holds more than
- * the limit beyond what the last full collection left alive, this asks for a full collection;
+ * 288 MiB after 150,000; with this guard 227 MiB). Every {@link #INTERVAL_MS}, when the old
+ * generation holds more than the limit beyond what the last full collection left alive, this
+ * asks for a full collection;
  * the heap then shrinks back (-XX:MaxHeapFreeRatio with -XX:-ShrinkHeapInSteps). The pause is
  * that of a full collection of the live heap (tens of milliseconds here), once every few
  * minutes under full load.
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class OldGenerationGuard {
     private static final Logger LOG = LoggerFactory.getLogger("secumail/master");
-    static final int DEFAULT_LIMIT_MB = 48;
+    static final int DEFAULT_LIMIT_MB = 32;
     static final long INTERVAL_MS = 10_000;
 
     private OldGenerationGuard() { }
