@@ -53,11 +53,12 @@ public final class QueueStore {
     static final Logger LOG = LoggerFactory.getLogger("secumail.postsuper");
 
     private final Path dir;
+    final SpareFiles spares;
 
     /** Opens (and creates, mode 0700 where POSIX) the queue directory and its subdirectories. */
     public QueueStore(Path queueDirectory) throws IOException {
         this.dir = queueDirectory.toAbsolutePath();
-        for (String q : List.of(TMP, INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT)) {
+        for (String q : List.of(TMP, INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT, SpareFiles.DIR)) {
             Path p = dir.resolve(q);
             if (Files.isDirectory(p)) continue;
             if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
@@ -66,6 +67,7 @@ public final class QueueStore {
                 Files.createDirectories(p);
             }
         }
+        this.spares = new SpareFiles(dir.resolve(SpareFiles.DIR));
     }
 
     public Path directory() { return dir; }
@@ -235,10 +237,13 @@ public final class QueueStore {
         ch.truncate(0);
     }
 
-    /** Removes a message: envelope first (that un-commits it), then the content. */
+    /**
+     * Removes a message: envelope first (that un-commits it), then the content. In the server
+     * the files become spares for new messages ({@link SpareFiles}), emptied at once.
+     */
     public void remove(QueuedMessage msg) throws IOException {
-        Files.deleteIfExists(msg.envelopeFile());
-        Files.deleteIfExists(msg.contentFile());
+        spares.remove(msg.envelopeFile(), 0);   // envelopes are small, and read whole when loaded
+        spares.remove(msg.contentFile(), msg.size());
     }
 
     /**
@@ -314,7 +319,9 @@ public final class QueueStore {
      * (incoming, then deferred).
      */
     public List<QueuedMessage> recover() throws IOException {
-        return new QueueRecovery(this).run();
+        List<QueuedMessage> out = new QueueRecovery(this).run();
+        spares.enable();   // recovery means the queue lock: this process alone takes spares now
+        return out;
     }
 
     static boolean isQueueFile(Path p, String suffix) {

@@ -41,7 +41,7 @@ final class QueueWriter implements QueueStore.Writer {
         Path tmp = store.queue(QueueStore.TMP);
         this.tmpContent = tmp.resolve(id + QueueStore.CONTENT_SUFFIX);
         this.tmpEnvelope = tmp.resolve(id + QueueStore.ENVELOPE_SUFFIX);
-        this.channel = createPrivate(tmpContent, StandardOpenOption.READ);   // READ: replaceHead in place
+        this.channel = store.spares.create(tmpContent, StandardOpenOption.READ);   // READ: replaceHead in place
         // Closing the caller's stream must not close the channel: commit still has to fsync it.
         this.contentStream = new FilterOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
             @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
@@ -170,7 +170,7 @@ final class QueueWriter implements QueueStore.Writer {
                 return null;
             });
             Thread.ofVirtual().name("queue-sync-" + id).start(contentSync);
-            try (FileChannel env = createPrivate(tmpEnvelope)) {
+            try (FileChannel env = store.spares.create(tmpEnvelope)) {
                 ByteBuffer buf = ByteBuffer.wrap(EnvelopeFormat.encode(envelope).getBytes(StandardCharsets.UTF_8));
                 while (buf.hasRemaining()) env.write(buf);
                 env.force(false);
@@ -224,13 +224,28 @@ final class QueueWriter implements QueueStore.Writer {
 
     private void discard() {
         state = State.ABORTED;
+        long size = Long.MAX_VALUE;   // unknown: deleted, not kept as a spare
+        try {
+            size = channel.isOpen() ? channel.size() : size;
+        } catch (IOException e) {
+            // keep MAX_VALUE
+        }
         try {
             channel.close();
         } catch (IOException e) {
             QueueStore.LOG.warn("{}: cannot close {}: {}", id, tmpContent, e.getMessage());
         }
-        deleteQuietly(tmpContent);
-        deleteQuietly(tmpEnvelope);
+        recycleQuietly(tmpContent, size);
+        recycleQuietly(tmpEnvelope, 0);
+    }
+
+    private void recycleQuietly(Path p, long size) {
+        try {
+            store.spares.remove(p, size);
+        } catch (IOException e) {
+            // recovery at the next start deletes what is left in tmp/
+            QueueStore.LOG.warn("{}: cannot remove {}: {}", id, p, e.getMessage());
+        }
     }
 
     private void deleteQuietly(Path p) {

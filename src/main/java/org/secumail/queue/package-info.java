@@ -22,6 +22,8 @@
  * hold/      kept until an administrator releases it (secumail queue release|requeue)
  * public/    qmgr: the unix-domain socket of the queue manager's trigger ({@link org.secumail.queue.QueueTrigger})
  * corrupt/   unreadable messages, kept for inspection
+ * spare/     emptied files of removed messages, reused as the files of new ones (at most
+ *            256; recovery empties them; safe to delete while SecuMail is stopped)
  * </pre>
  * A message is {@code ID.msg} (the bytes as they will be delivered: CRLF line ends,
  * dot-unstuffed) and {@code ID.env}, typed text records after Postfix's rec_type.h:
