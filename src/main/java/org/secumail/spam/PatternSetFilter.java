@@ -39,6 +39,9 @@ final class PatternSetFilter {
 
     private final int patterns;
     private final boolean[] always;
+    /** The patterns read by a loop instead of a group ({@link #singleSymbols}), and their symbols. */
+    private final int[] singles;
+    private final boolean[][] singleSymbols;
     private volatile Group[] groups;
     private final AtomicLong splits = new AtomicLong();
     /** Characters scanned (for the profile). */
@@ -46,7 +49,9 @@ final class PatternSetFilter {
 
     private final int maxStates;
 
-    private PatternSetFilter(int patterns, boolean[] always, Group[] groups, int maxStates) {
+    private PatternSetFilter(int patterns, boolean[] always, Group[] groups, int maxStates, int[] singles, boolean[][] singleSymbols) {
+        this.singles = singles;
+        this.singleSymbols = singleSymbols;
         this.maxStates = maxStates;
         this.patterns = patterns;
         this.always = always;
@@ -64,15 +69,45 @@ final class PatternSetFilter {
         List<Group> groups = new ArrayList<>();
         List<Integer> members = new ArrayList<>();
         List<MultiPatternAutomaton.PatternNfa> nfas = new ArrayList<>();
+        List<Integer> singles = new ArrayList<>();
+        List<boolean[]> singleSymbols = new ArrayList<>();
         for (int p = 0; p < patterns.size(); p++) {
             MultiPatternAutomaton.PatternNfa n = MultiPatternAutomaton.PatternNfa.of(patterns.get(p));
             if (n == null) { always[p] = true; continue; }
+            boolean[] single = singleSymbols(n);
+            if (single != null) {
+                singles.add(p);
+                singleSymbols.add(single);
+                continue;
+            }
             members.add(p);
             nfas.add(n);
             if (nfas.size() == GROUP) { groups.add(group(members, nfas, maxStates)); members.clear(); nfas.clear(); }
         }
         if (!nfas.isEmpty()) groups.add(group(members, nfas, maxStates));
-        return new PatternSetFilter(patterns.size(), always, groups.toArray(new Group[0]), maxStates);
+        return new PatternSetFilter(patterns.size(), always, groups.toArray(new Group[0]), maxStates,
+                singles.stream().mapToInt(Integer::intValue).toArray(), singleSymbols.toArray(new boolean[0][]));
+    }
+
+    /**
+     * The symbols of a pattern whose automaton accepts each of them alone and nothing that
+     * begins otherwise (every edge from its start state goes to an accepting state): \S, e,
+     * [!?]. Such a pattern matches a text exactly when the text holds one of them, which a loop
+     * answers at its first hit; in a group's DFA it made nearly every step an accepting one,
+     * the slow path (\S alone made 84 % of the steps of its group slow). Folding as the runner
+     * folds (an upper-case letter read as the lower-case one). Null for any other pattern.
+     */
+    static boolean[] singleSymbols(MultiPatternAutomaton.PatternNfa n) {
+        int from = n.first()[0];
+        int to = n.first()[1];
+        if (from == to) return null;
+        boolean[] member = new boolean[MultiPatternAutomaton.SYMBOLS];
+        for (int e = from; e < to; e++) {
+            if (!n.accept()[n.dest()[e]]) return null;
+            for (int sym = n.min()[e]; sym <= Math.min(n.max()[e], MultiPatternAutomaton.SYMBOLS - 1); sym++) member[sym] = true;
+        }
+        if (n.fold()) for (int sym = 'A'; sym <= 'Z'; sym++) member[sym] = member[sym + 32];
+        return member;
     }
 
     private static Group group(List<Integer> members, List<MultiPatternAutomaton.PatternNfa> nfas, int maxStates) {
@@ -89,6 +124,15 @@ final class PatternSetFilter {
         for (int p = 0; p < patterns; p++) if (always[p] || symbols == null) bits[p >> 6] |= 1L << p;   // NUL: all maybe
         if (symbols == null) return bits;
         scanned.add(symbols.length);
+        for (int k = 0; k < singles.length; k++) {
+            boolean[] member = singleSymbols[k];
+            for (byte b : symbols) {
+                if (member[b & 0xff]) {
+                    bits[singles[k] >> 6] |= 1L << singles[k];
+                    break;
+                }
+            }
+        }
         Group[] gs = groups;
         MultiPatternRunner[] runners = new MultiPatternRunner[gs.length];
         long[][] found = new long[gs.length][];
@@ -177,7 +221,7 @@ final class PatternSetFilter {
             bytes += g.automaton().bytes();
             nfa += g.automaton().nfaBytes();
         }
-        StringBuilder per = new StringBuilder();   // [patterns, states, character classes] of each group
+        StringBuilder per = new StringBuilder(singles.length > 0 ? " [" + singles.length + " by a loop]" : "");   // [patterns, states, character classes] of each group
         for (Group g : groups) per.append(" [").append(g.members().length).append("p ").append(g.automaton().cachedStates()).append("s ").append(g.automaton().classes).append("c]");
         return groups.length + " groups (" + splits.get() + " splits), " + scanned.sum() + " characters scanned, " + misses + " steps built, "
                 + states + " states cached, " + resets + " restarts, "

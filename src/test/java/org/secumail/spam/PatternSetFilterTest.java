@@ -80,6 +80,7 @@ class PatternSetFilterTest {
             "/\\S\\s\\D/", "/a.{0,30}b/s", "/(?<n>ab)\\k<n>/", "/\\p{Alpha}1/", "/[\\x41-\\x43]b/i", "/[-a]{2}/",
             "/a[]b]/", "/(?:a[b0]a|xb)\\s/i", "/[^a]\\xe9/", "/\\xe9{2}b/", "/b[^\\x00-\\x7f]/",
             "/^ab/", "/^b+a/m", "/^(?:a|b)c/i", "/^$/m", "/^\\s*ab/m", "/^a|ba/", "/^\\xe9/m",
+            "/\\w/", "/b/", "/[!.]/", "/A/i", "/[B-Z0]/", "/\\xe9/", "/x|-/", "/b+/",
         };
         List<Pattern> ps = new ArrayList<>();
         for (String p : perl) ps.add(PerlRegex.compileDelimited(p));
@@ -108,6 +109,38 @@ class PatternSetFilterTest {
             }
             assertThat(matched).as(perl[i] + ": the texts exercise matches").isPositive();
             assertThat(refused).as(perl[i] + ": and the filter refuses some").isPositive();
+        }
+    }
+
+    /** Patterns of one symbol are read by a loop, exactly: "maybe" where they match, "no" elsewhere. */
+    @Test
+    void oneSymbolPatternsAreReadByALoop() {
+        // \\S reads the end-of-text symbol too (a negated class): "maybe" for every text, as in a group
+        PatternSetFilter nonSpace = PatternSetFilter.of(List.of(Pattern.compile("\\S")));
+        assertThat(nonSpace.stats()).contains("[1 by a loop]");
+        assertThat(maybe(nonSpace, 0, "")).isTrue();
+        assertThat(maybe(nonSpace, 0, " x")).isTrue();
+        List<Pattern> ones = List.of(Pattern.compile("\\w"), Pattern.compile("e"), Pattern.compile("[!?]"),
+                Pattern.compile("x", Pattern.CASE_INSENSITIVE), Pattern.compile("e+"), Pattern.compile("\\d|-"));
+        for (Pattern p : ones) {
+            assertThat(PatternSetFilter.singleSymbols(MultiPatternAutomaton.PatternNfa.of(p))).as(p.pattern()).isNotNull();
+        }
+        for (String notOne : List.of("ab", "a|bc", "e?x", "[ab]c+", "^a")) {
+            assertThat(PatternSetFilter.singleSymbols(MultiPatternAutomaton.PatternNfa.of(Pattern.compile(notOne)))).as(notOne).isNull();
+        }
+        List<Pattern> all = new ArrayList<>(ones);
+        all.add(Pattern.compile("ab"));
+        PatternSetFilter f = PatternSetFilter.of(all);
+        assertThat(f.stats()).contains("[6 by a loop]");
+        Random rnd = new Random(5);
+        String[] tokens = {"a", "b", "e", "E", "X", "x", "!", "?", "1", " ", "\n", "\t", "-", "\u00e9"};
+        for (int k = 0; k < 5000; k++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = rnd.nextInt(6); n > 0; n--) sb.append(tokens[rnd.nextInt(tokens.length)]);
+            String t = sb.toString();
+            for (int i = 0; i < all.size(); i++) {
+                assertThat(maybe(f, i, t)).as(all.get(i).pattern() + " on \"" + t + "\"").isEqualTo(all.get(i).matcher(t).find());
+            }
         }
     }
 
