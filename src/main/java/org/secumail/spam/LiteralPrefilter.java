@@ -70,7 +70,16 @@ final class LiteralPrefilter {
 
     /** Whether the rule could hit, given the literals found. */
     boolean mayHit(Rule r, boolean[] found) {
-        int[] ids = literalsByRule.get(r.name());
+        return mayHit(ids(r), found);
+    }
+
+    /** The rule's literals (null: it always runs), to look up once rather than per message. */
+    int[] ids(Rule r) {
+        return literalsByRule.get(r.name());
+    }
+
+    /** Whether a rule with these literals ({@link #ids}) could hit, given the literals found. */
+    static boolean mayHit(int[] ids, boolean[] found) {
         if (ids == null) return true;
         for (int id : ids) if (found[id]) return true;
         return false;

@@ -60,7 +60,7 @@ public final class SpamScorer {
      * @param readsAuth  an eval of the earlier checks' results, run last ({@link Scan#readsAuth})
      * @param idle       per score set: the rule has no score there and no meta reads it, so it does not run
      */
-    private record Plan(Rule rule, boolean net, LiteralPrefilter literals, String headerKey,
+    private record Plan(Rule rule, boolean net, LiteralPrefilter literals, int[] literalIds, String headerKey,
                         String memoKey, StartChars start, int setIndex, boolean readsAuth, boolean[] idle) { }
 
     private final Map<Rule.Type, List<Plan>> plans = new java.util.EnumMap<>(Rule.Type.class);
@@ -137,7 +137,7 @@ public final class SpamScorer {
                 String hk = t == Rule.Type.HEADER ? headerKey(r) : null;
                 LiteralPrefilter lp = t == Rule.Type.HEADER && hk != null ? headerPrefilters.get(hk) : null;
                 String memo = r.test() instanceof Rule.Match m && t == Rule.Type.HEADER ? MessageView.headerMemoKey(m.header(), m.modifier()) : null;
-                list.add(new Plan(r, r.tflags().contains("net"), lp, hk, memo,
+                list.add(new Plan(r, r.tflags().contains("net"), lp, lp == null ? null : lp.ids(r), hk, memo,
                         startChars.get(r.name()), setIndex, r.test() instanceof Rule.Eval e && Scan.readsAuth(e.function()), idle(r)));
             }
             plans.put(t, list);
@@ -210,7 +210,7 @@ public final class SpamScorer {
             String value = v.header(p.memoKey(), m.header(), m.modifier());
             return p.literals().scan(List.of(value == null ? "" : value));
         });
-        return p.literals().mayHit(p.rule(), f);
+        return LiteralPrefilter.mayHit(p.literalIds(), f);
     }
 
     private static List<String> texts(Rule.Type t, MessageView v) {
