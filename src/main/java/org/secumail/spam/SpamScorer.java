@@ -60,7 +60,8 @@ public final class SpamScorer {
      * @param readsAuth  an eval of the earlier checks' results, run last ({@link Scan#readsAuth})
      * @param idle       per score set: the rule has no score there and no meta reads it, so it does not run
      */
-    private record Plan(Rule rule, boolean net, LiteralPrefilter literals, int[] literalIds, String headerKey,
+    private record Plan(Rule rule, boolean net, LiteralPrefilter literals, int[] literalIds, LiteralPrefilter typeFilter,
+                        int[] typeLiteralIds, String headerKey,
                         String memoKey, StartChars start, int setIndex, boolean readsAuth, boolean[] idle) { }
 
     private final Map<Rule.Type, List<Plan>> plans = new java.util.EnumMap<>(Rule.Type.class);
@@ -137,7 +138,8 @@ public final class SpamScorer {
                 String hk = t == Rule.Type.HEADER ? headerKey(r) : null;
                 LiteralPrefilter lp = t == Rule.Type.HEADER && hk != null ? headerPrefilters.get(hk) : null;
                 String memo = r.test() instanceof Rule.Match m && t == Rule.Type.HEADER ? MessageView.headerMemoKey(m.header(), m.modifier()) : null;
-                list.add(new Plan(r, r.tflags().contains("net"), lp, lp == null ? null : lp.ids(r), hk, memo,
+                LiteralPrefilter tp = prefilters.get(t);
+                list.add(new Plan(r, r.tflags().contains("net"), lp, lp == null ? null : lp.ids(r), tp, tp == null ? null : tp.ids(r), hk, memo,
                         startChars.get(r.name()), setIndex, r.test() instanceof Rule.Eval e && Scan.readsAuth(e.function()), idle(r)));
             }
             plans.put(t, list);
@@ -322,7 +324,7 @@ public final class SpamScorer {
             if (!network && p.net()) continue;
             if (pre != null && pattern) {
                 if (found == null) found = pre.scan(texts(type, scan.view()));   // once, at the first pattern rule
-                if (!pre.mayHit(r, found)) continue;
+                if (!(p.typeFilter() == pre ? LiteralPrefilter.mayHit(p.typeLiteralIds(), found) : pre.mayHit(r, found))) continue;
             }
             if (p.headerKey() != null && p.literals() != null && !headerMayHit(p, scan.view(), headerFound)) continue;
             // the clock is read every 16 rules: reading it costs more than most rules
