@@ -366,8 +366,13 @@ public final class MessageView {
         return v.startsWith(" ") ? v.substring(1) : v;
     }
 
+    /** A folding line end (RFC 5322 2.2.3): taken out when unfolding. */
+    private static final java.util.regex.Pattern FOLD = java.util.regex.Pattern.compile("\r?\n(?=[ \t])");
+
     static String decoded(HeaderField h) {
-        String v = rawValue(h).replaceAll("\r?\n(?=[ \t])", "").strip();
+        String raw = rawValue(h);
+        // most fields are one line: no pattern to run (this is read for every field, by many rules)
+        String v = (raw.indexOf('\n') < 0 ? raw : FOLD.matcher(raw).replaceAll("")).strip();
         // RFC 2047 words decoded (mime4j), then back to octets; the undecoded parts are octets already
         if (v.contains("=?")) {
             String utf = new String(v.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);

@@ -44,12 +44,25 @@ final class StartChars {
 
     /** The first index at or after from whose character can begin a match, or -1. */
     int next(CharSequence s, int from) {
+        return next(s.toString(), from);
+    }
+
+    /** {@link #next(CharSequence, int)} on a String: what every body and header rule runs. */
+    int next(String s, int from) {
         if (from == 0 && (atStart || atLineStart)) return 0;
-        for (int i = from, n = s.length(); i < n; i++) {
-            if (canStart(s.charAt(i))) return i;
-            // MULTILINE "^" matches after any line terminator (a superset: Java also refuses
-            // between CR and LF and at the very end, and with UNIX_LINES after LF only)
-            if (atLineStart && i > 0 && lineTerminator(s.charAt(i - 1))) return i;
+        int n = s.length();
+        if (from >= n) return -1;
+        if (!atLineStart) {
+            for (int i = from; i < n; i++) if (canStart(s.charAt(i))) return i;
+            return -1;
+        }
+        // MULTILINE "^" matches after any line terminator (a superset: Java also refuses
+        // between CR and LF and at the very end, and with UNIX_LINES after LF only); from > 0 here
+        char prev = s.charAt(from - 1);
+        for (int i = from; i < n; i++) {
+            char c = s.charAt(i);
+            if (canStart(c) || lineTerminator(prev)) return i;
+            prev = c;
         }
         return -1;
     }
