@@ -21,13 +21,17 @@
 # Knobs: WARM [24000: the JIT compiles for some 80-90 s after the start under this load, see
 # full-chain.sh], RUNS [2], COUNT [6000], CONC [20], SM_PORT [2577], JAR [target/secumail.jar:
 # another build to compare on the same machine and day],
-# BENCH_DIR [/tmp/secumail-chain-parts], PARTS ["full nospam envelope"], REFSTACK. Loopback only.
+# BENCH_DIR [/tmp/secumail-chain-parts], PARTS ["full nospam envelope"], REFSTACK, CLEAN [delete: the
+# delivered files are deleted before each run; move: moved aside into BENCH_DIR/PART/delivered,
+# which spares the measured run ext4's walk over inodes freed in the last minute when the
+# filesystem has no journal (README, "The whole seed chain")]. Loopback only.
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 REFSTACK=${REFSTACK:-$repo/../shared/bench/refstack}
 WARM=${WARM:-24000}; RUNS=${RUNS:-2}; COUNT=${COUNT:-6000}; CONC=${CONC:-20}; SM_PORT=${SM_PORT:-2577}
 BENCH_DIR=${BENCH_DIR:-/tmp/secumail-chain-parts}; PARTS=${PARTS:-full nospam envelope}; JAR=${JAR:-$repo/target/secumail.jar}
+CLEAN=${CLEAN:-delete}
 [ -f "$REFSTACK/lib.sh" ] || { echo "chain-parts: $REFSTACK/lib.sh not found (set REFSTACK)"; exit 1; }
 . "$REFSTACK/lib.sh"
 . "$here/lib-chain-config.sh"
@@ -76,7 +80,12 @@ for part in $PARTS; do
     for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$SM_PORT") 2>/dev/null && break; sleep 0.2; done
     send "$d" "$WARM" "$d/warm.json"
     for r in $(seq 1 "$RUNS"); do
-        find "$d/mail" -path '*/new/*' -type f -delete; sync; sleep 1
+        if [ "$CLEAN" = move ]; then
+            mkdir -p "$d/delivered"; find "$d/mail" -path '*/new/*' -type f -exec mv -t "$d/delivered/" {} +
+        else
+            find "$d/mail" -path '*/new/*' -type f -delete
+        fi
+        sync; sleep 1
         ( while kill -0 "$sm_pid" 2>/dev/null; do awk '/^VmRSS/ { printf "%.0f\n", $2 / 1024 }' "/proc/$sm_pid/status"; sleep 0.5; done ) > "$d/run$r.rss" &
         sampler=$!
         c0=$(cpu_s "$sm_pid"); s0=$(sys_s "$sm_pid"); j0=$(threads_s "$sm_pid" 'C[12] Compi'); v0=$(threads_s "$sm_pid" 'VM Thread')
