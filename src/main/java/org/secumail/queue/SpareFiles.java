@@ -34,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Only the server that ran recovery (and holds the queue lock) recycles: its in-memory list
  * is then the only taker of spare names. Other processes (the queue command) delete as
  * before. At most {@link #LIMIT} spares are kept; recovery empties the ones it finds (a crash
- * can come between the rename and the truncation) and keeps them.
+ * can come between the rename and the truncation) and keeps them, except a spare whose file
+ * has another name: spare/ is never fsynced, so after a power loss a spare's old name can be
+ * back beside the queue file it became, and then only that name is removed.
  */
 final class SpareFiles {
     static final String DIR = "spare";
@@ -63,7 +65,12 @@ final class SpareFiles {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
-                if (count.get() < LIMIT && empty(p)) {
+                if (linkedElsewhere(p)) {
+                    // a power loss can keep a spare's name on disk after it became a queue file
+                    // (spare/ is not fsynced): that file is a message now, and only the name goes
+                    Files.deleteIfExists(p);
+                    deleted++;
+                } else if (count.get() < LIMIT && empty(p)) {
                     free.add(p);
                     count.incrementAndGet();
                     kept++;
@@ -135,6 +142,15 @@ final class SpareFiles {
     private void give(Path spare) {
         free.add(spare);
         count.incrementAndGet();
+    }
+
+    /** Whether the file has another name too (a queue file sharing the spare's inode), or cannot be told. */
+    private static boolean linkedElsewhere(Path p) {
+        try {
+            return ((Number) Files.getAttribute(p, "unix:nlink", java.nio.file.LinkOption.NOFOLLOW_LINKS)).intValue() != 1;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return true;   // no link count here: never truncate what might be mail
+        }
     }
 
     /** Truncates a spare to nothing; false (and the caller deletes it) when that fails. */

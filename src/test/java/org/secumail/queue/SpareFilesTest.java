@@ -117,6 +117,19 @@ class SpareFilesTest {
     }
 
     @Test
+    void aSpareNameBackBesideTheQueueFileItBecameIsOnlyUnlinked() throws Exception {
+        // a power loss kept spare/N on disk after its file became incoming/ID.msg (spare/ is not fsynced)
+        Path spareDir = Files.createDirectory(dir.resolve("spare"));
+        Path queued = file(Files.createDirectory(dir.resolve("incoming")).resolve("ID.msg"), 700);
+        Files.createLink(spareDir.resolve("n-1"), queued);
+        SpareFiles spares = new SpareFiles(spareDir);
+        spares.enable();
+        assertThat(spareDir).isEmptyDirectory();
+        assertThat(spares.size()).isZero();
+        assertThat(Files.size(queued)).isEqualTo(700);   // the message keeps its bytes
+    }
+
+    @Test
     void theQueueReusesRemovedMessagesFilesAndDeliversExactBytes() throws Exception {
         QueueStore store = new QueueStore(dir.resolve("q"));
         assertThat(store.recover()).isEmpty();
