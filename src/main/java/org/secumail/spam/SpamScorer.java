@@ -65,6 +65,9 @@ public final class SpamScorer {
                         String memoKey, StartChars start, int setIndex, boolean readsAuth, boolean[] idle) { }
 
     private final Map<Rule.Type, List<Plan>> plans = new java.util.EnumMap<>(Rule.Type.class);
+    /** {@link #selected}'s arrays, by type, score set, network, kind and pass. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Plan[]> selections =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(Rule.Type.values().length * 4 * 2 * 3 * 2);
 
     /**
      * Dense rows of a header's literal automaton: a header is a few hundred characters, read
@@ -315,13 +318,9 @@ public final class SpamScorer {
         LiteralPrefilter pre = setFilter == null ? prefilters.get(type) : null;
         boolean[] found = null;
         long[][] setBits = null;
-        for (Plan p : plans.get(type)) {
+        for (Plan p : selected(type, set, network, patterns, authPass)) {
             Rule r = p.rule();
             boolean pattern = r.test() instanceof Rule.Match;
-            if (patterns != null && patterns != pattern) continue;
-            if (p.readsAuth() != authPass) continue;
-            if (p.idle()[set]) continue;
-            if (!network && p.net()) continue;
             if (pre != null && pattern) {
                 if (found == null) found = pre.scan(texts(type, scan.view()));   // once, at the first pattern rule
                 if (!(p.typeFilter() == pre ? LiteralPrefilter.mayHit(p.typeLiteralIds(), found) : pre.mayHit(r, found))) continue;
@@ -342,6 +341,29 @@ public final class SpamScorer {
                 out.skipped.add(r.name() + " (" + e.getClass().getSimpleName() + ")");
             }
         }
+    }
+
+    /**
+     * The plans of one type that a pass runs, in priority order: those of its kind (patterns
+     * or not, or both when patterns is null), of its pass (authPass), not idle in the score set
+     * and, without network tests, not "net". Worked out once per combination: walking every
+     * plan of the type for each pass of each message cost more than some of the rules.
+     */
+    private Plan[] selected(Rule.Type type, int set, boolean network, Boolean patterns, boolean authPass) {
+        int kind = patterns == null ? 0 : patterns ? 1 : 2;
+        int i = (((type.ordinal() * 4 + set) * 2 + (network ? 1 : 0)) * 3 + kind) * 2 + (authPass ? 1 : 0);
+        Plan[] out = selections.get(i);
+        if (out != null) return out;
+        List<Plan> list = new ArrayList<>();
+        for (Plan p : plans.get(type)) {
+            boolean pattern = p.rule().test() instanceof Rule.Match;
+            if (patterns != null && patterns != pattern) continue;
+            if (p.readsAuth() != authPass || p.idle()[set] || !network && p.net()) continue;
+            list.add(p);
+        }
+        out = list.toArray(new Plan[0]);
+        selections.set(i, out);
+        return out;
     }
 
     /** For each text, the patterns of the type's set that may match in it. */

@@ -164,6 +164,35 @@ class PatternSetFilterTest {
         assertThat(f.stats()).as("random text over wide gaps fills the caches: groups split").doesNotContain("(0 splits)");
     }
 
+    /**
+     * After splits the groups are read eight, four, two and one at a time
+     * (MultiPatternRunner.scan): each pattern's answer is still the one it has alone.
+     */
+    @Test
+    void groupsReadTogetherAnswerAsEachPatternAlone() {
+        List<Pattern> ps = new ArrayList<>();
+        for (int i = 0; i < 200; i++) ps.add(Pattern.compile("(?:v" + i + "|k)[a-z ]{0,9}" + (char) ('a' + i % 26) + "[0-9]{1,4}z", Pattern.CASE_INSENSITIVE));
+        PatternSetFilter f = PatternSetFilter.of(ps, 40);
+        java.util.Map<Integer, PatternSetFilter> alone = new java.util.HashMap<>();
+        Random rnd = new Random(11);
+        String alphabet = "vk0123456789 abcdefghijklmnopqrstuvwxyzZ";
+        java.util.Set<Integer> remainders = new java.util.TreeSet<>();
+        for (int k = 0; k < 1500; k++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = 50 + rnd.nextInt(200); n > 0; n--) sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            String t = sb.toString();
+            int groups = f.groups();
+            long[] bits = f.scan(t);
+            if (groups != f.groups() || groups < 9) continue;   // a split during this scan: the old groups answered
+            remainders.add(groups % PatternSetFilter.BATCH);
+            for (int i = k % 5; i < ps.size(); i += 5) {
+                PatternSetFilter one = alone.computeIfAbsent(i, x -> PatternSetFilter.of(List.of(ps.get(x))));
+                assertThat(PatternSetFilter.has(bits, i)).as(groups + " groups: " + ps.get(i) + " on " + t).isEqualTo(maybe(one, 0, t));
+            }
+        }
+        assertThat(remainders).as("batches of eight, four, two and one were read").contains(3, 7);
+    }
+
     /** Text that fills every cache splits groups only up to a limit: memory stays bounded. */
     @Test
     void splittingStopsAtTheGroupLimit() {
