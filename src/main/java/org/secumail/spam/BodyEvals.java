@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleBiFunction;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Body eval tests: BodyEval and MIMEEval, over what {@link MessageView} gathered (HTMLEval: {@link HtmlEvals}). */
@@ -33,16 +34,15 @@ final class BodyEvals {
             return hit(s.view().mime.base64Count > 0 && len >= num(a, 0, 0) && len <= num(a, 1, Double.POSITIVE_INFINITY));
         });
         t.put("check_body_length", (s, a) -> hit(bodyLength(s) < num(a, 0, 0)));
+        // the shipped rules ask each of these for several ranges: worked out once per message
         t.put("check_for_uppercase", (s, a) -> {
-            double pct = uppercasePercent(s.view().text);
+            double pct = (Double) s.view().memo.computeIfAbsent("uppercase-percent", k -> uppercasePercent(s.view().text));
             return hit(pct >= num(a, 0, 0) && pct <= num(a, 1, 100));
         });
         t.put("check_abundant_unicode_ratio", (s, a) -> {
             String body = s.view().text;
             if (body.isEmpty()) return 0;
-            int n = 0;
-            var m = NUMERIC_ENTITY.matcher(body);
-            while (m.find()) n++;
+            int n = (Integer) s.view().memo.computeIfAbsent("numeric-entities", k -> numericEntities(body));
             return hit(n > 0 && (double) n / body.length() > num(a, 0, 0));
         });
         t.put("check_ma_non_text", (s, a) -> {
@@ -114,6 +114,25 @@ final class BodyEvals {
     private static int bodyLength(Scan s) {
         int n = 0;
         for (int i = 1; i < s.view().paragraphs.size(); i++) n += s.view().paragraphs.get(i).length();
+        return n;
+    }
+
+    /**
+     * The numeric character references in the text, counted as find() would count them: a
+     * match begins with "&#", so only those places are tried (find() tries every position).
+     */
+    static int numericEntities(String text) {
+        int n = 0;
+        Matcher m = NUMERIC_ENTITY.matcher(text);
+        for (int at = text.indexOf("&#"); at >= 0; ) {
+            m.region(at, text.length());
+            if (m.lookingAt()) {
+                n++;
+                at = text.indexOf("&#", m.end());
+            } else {
+                at = text.indexOf("&#", at + 1);
+            }
+        }
         return n;
     }
 

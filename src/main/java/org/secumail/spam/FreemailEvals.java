@@ -63,8 +63,7 @@ final class FreemailEvals {
         if (d.isEmpty()) return false;
         return (Boolean) s.view().memo.computeIfAbsent("freemail:" + d, k -> {
             if (s.rules().conf().freemailDomains.contains(d)) return true;
-            for (String g : s.rules().conf().freemailGlobs()) if (Scan.globMatch(g, d)) return true;
-            return false;
+            return s.rules().conf().freemailGlobs().matches(d);
         });
     }
 

@@ -60,7 +60,7 @@ final class HeaderEvals {
         for (String n : List.of("check_to_in_blacklist", "check_to_in_blocklist")) t.put(n, (s, a) -> toIn(s, s.rules().conf().blocklistTo));
         t.put("check_to_in_more_spam", (s, a) -> toIn(s, s.rules().conf().moreSpamTo));
         t.put("check_to_in_all_spam", (s, a) -> toIn(s, s.rules().conf().allSpamTo));
-        t.put("check_from_in_list", (s, a) -> hit(Scan.anyGlob(addrList(s, str(a, 0)), s.view().fromAddress())));
+        t.put("check_from_in_list", (s, a) -> hit(addrList(s, str(a, 0)).matches(s.view().fromAddress())));
         t.put("check_equal_from_domains", (s, a) -> {
             String env = s.view().envelopeFrom();
             String from = s.view().fromAddress();
@@ -220,7 +220,7 @@ final class HeaderEvals {
         return 0;
     }
 
-    private static List<String> addrList(Scan s, String name) {
+    private static AddressGlobs addrList(Scan s, String name) {
         return s.rules().conf().addrList(name);
     }
 }

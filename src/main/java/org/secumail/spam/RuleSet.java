@@ -126,34 +126,35 @@ public final class RuleSet {
         final List<String> trustedNetworks = new ArrayList<>();
         final List<String> internalNetworks = new ArrayList<>();
         final Set<String> freemailDomains = new HashSet<>();
-        private volatile List<String> freemailGlobs;
-
-        private volatile Map<String, List<String>> addrLists;
+        private volatile Map<String, AddressGlobs> addrLists;
+        private volatile AddressGlobs freemailGlobs;
 
         /**
          * enlist_addrlist (NAME) globs..., as the shipped rules define the BANKS, PAYPAL ...
-         * lists: the globs of one list, read from the settings once.
+         * lists: the globs of one list, read from the settings and compiled once.
          */
-        List<String> addrList(String name) {
-            Map<String, List<String>> m = addrLists;
+        AddressGlobs addrList(String name) {
+            Map<String, AddressGlobs> m = addrLists;
             if (m == null) {
-                m = new HashMap<>();
+                Map<String, List<String>> lists = new HashMap<>();
                 for (String line : settings.getOrDefault("enlist_addrlist", "").split("\n")) {
                     String l = line.strip();
                     int close = l.indexOf(')');
                     if (!l.startsWith("(") || close < 0) continue;
-                    List<String> globs = m.computeIfAbsent(l.substring(1, close), k -> new ArrayList<>());
+                    List<String> globs = lists.computeIfAbsent(l.substring(1, close), k -> new ArrayList<>());
                     for (String g : l.substring(close + 1).strip().split("\\s+")) if (!g.isEmpty()) globs.add(g);
                 }
+                m = new HashMap<>();
+                for (var e : lists.entrySet()) m.put(e.getKey(), AddressGlobs.of(e.getValue()));
                 addrLists = m;
             }
-            return m.getOrDefault(name, List.of());
+            return m.getOrDefault(name, AddressGlobs.NONE);
         }
 
-        /** The freemail_domains entries with a wildcard (29 of some 2,000 in Debian's rules). */
-        List<String> freemailGlobs() {
-            List<String> g = freemailGlobs;
-            if (g == null) freemailGlobs = g = freemailDomains.stream().filter(d -> d.indexOf('*') >= 0 || d.indexOf('?') >= 0).toList();
+        /** The freemail_domains entries with a wildcard (29 of some 2,000 in Debian's rules), compiled. */
+        AddressGlobs freemailGlobs() {
+            AddressGlobs g = freemailGlobs;
+            if (g == null) freemailGlobs = g = AddressGlobs.of(freemailDomains.stream().filter(d -> d.indexOf('*') >= 0 || d.indexOf('?') >= 0).toList());
             return g;
         }
         final Set<String> bayesIgnoreHeaders = new HashSet<>();
