@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * The decision traces of the last secumail_trace_max_age (7d), in SQLite at
  * secumail_trace_database, never larger than secumail_trace_max_size bytes: the oldest traces
  * go first. smtpd hands a finished trace over without waiting ({@link #record}): a bounded queue
- * (10,000 traces) and one writer thread that writes what has come in as one transaction. When
+ * (10,000 traces) and one writer thread that writes what has come in as one transaction, at
+ * most 100 ms after a trace came (so a trace is readable a moment after its session). When
  * the writer falls behind, traces are dropped and counted (a warning at most once a minute),
  * so the store never slows the SMTP path. {@code secumail explain QUEUEID} and
  * {@code secumail replay} read the same file.
@@ -34,6 +35,8 @@ public final class TraceStore implements AutoCloseable {
     private static final int QUEUE = 10_000;
     private static final int BATCH = 500;
     private static final long HOUSEKEEPING_MILLIS = 60_000;
+    /** How long the writer waits for more traces after the first of a batch. */
+    static final long LINGER_MILLIS = 100;
 
     private final Connection db;
     private final Path file;
@@ -43,6 +46,10 @@ public final class TraceStore implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
+    /** flush() calls so far, and how many of them the writer has seen: a flush ends its linger. */
+    private final AtomicLong flushWanted = new AtomicLong();
+    private long flushSeen;
+    private final AtomicLong transactions = new AtomicLong();
     private final Object writeLock = new Object();
     private Thread writer;
     private volatile boolean closed;
@@ -123,6 +130,9 @@ public final class TraceStore implements AutoCloseable {
         }
     }
 
+    /** Transactions written so far (tests: traces are written in batches). */
+    long transactions() { return transactions.get(); }
+
     /** Traces dropped because the writer was behind. */
     public long dropped() { return dropped.get(); }
 
@@ -133,6 +143,7 @@ public final class TraceStore implements AutoCloseable {
                 Trace first = queue.poll(1, TimeUnit.SECONDS);
                 if (first != null) {
                     batch.add(first);
+                    linger();
                     queue.drainTo(batch, BATCH - 1);
                     insert(batch);
                     batch.clear();
@@ -154,6 +165,24 @@ public final class TraceStore implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             LOG.warn("warning: decision trace store {}: {}", file, e.toString());
         }
+    }
+
+    /**
+     * After the first trace of a batch, waits up to {@link #LINGER_MILLIS} for more (unless
+     * a batch is full, the store closes or {@link #flush} waits): a busy server then writes
+     * tens of traces per transaction and wakes this thread once for them, instead of once,
+     * with a transaction of its own, per message.
+     */
+    private void linger() {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+        long wanted = flushWanted.get();
+        while (!closed && queue.size() < BATCH - 1 && wanted == flushSeen) {
+            long left = end - System.nanoTime();
+            if (left <= 0) break;
+            java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+            wanted = flushWanted.get();
+        }
+        flushSeen = wanted;
     }
 
     private void insert(List<Trace> batch) throws SQLException {
@@ -178,6 +207,7 @@ public final class TraceStore implements AutoCloseable {
                 }
                 ps.executeBatch();
                 db.commit();
+                transactions.incrementAndGet();
                 written.addAndGet(batch.size());
             } catch (SQLException e) {
                 db.rollback();
@@ -218,6 +248,8 @@ public final class TraceStore implements AutoCloseable {
     public void flush() {
         if (queue == null) return;
         long target = accepted.get();
+        flushWanted.incrementAndGet();
+        java.util.concurrent.locks.LockSupport.unpark(writer);
         long deadline = System.currentTimeMillis() + 10_000;
         while (written.get() < target && System.currentTimeMillis() < deadline) {
             try {

@@ -49,6 +49,21 @@ class TraceStoreTest {
         assertThat(Files.size(dir.resolve("t/trace.sqlite"))).isLessThan(600_000);
     }
 
+    /** Traces that come one at a time, as sessions end on a busy server, are written together. */
+    @Test
+    void tracesComingOneByOneShareTransactions() throws Exception {
+        long now = System.currentTimeMillis();
+        try (TraceStore s = TraceStore.open(cfg(""))) {
+            for (int i = 0; i < 40; i++) {
+                s.record(trace(now + i, "ONEBYONE" + i, "192.0.2.9", "s@example.org", "u@example.test", 10));
+                Thread.sleep(2);   // sessions ending a few milliseconds apart
+            }
+            s.flush();
+            assertThat(s.byQueueId("ONEBYONE39")).isNotNull();
+            assertThat(s.transactions()).as("40 traces, 2 ms apart, against a linger of 100 ms").isBetween(1L, 5L);
+        }
+    }
+
     @Test
     void offMeansNoStore() {
         assertThat(TraceStore.open(cfg("secumail_trace_enable = no\n"))).isNull();
