@@ -55,13 +55,14 @@ public final class SpamScorer {
      * looked up by name for every rule of every message.
      *
      * @param literals   for a header rule, its header's literal prefilter, or null
-     * @param headerKey  for a header rule its literal prefilter reads: header and modifier
+     * @param headerSlot for a header rule with a literal prefilter: its header's (and modifier's) slot
+     *                   in a message's array of literals found, else -1
      * @param memoKey    for a header rule: the key of its header in the message's memo
      * @param readsAuth  an eval of the earlier checks' results, run last ({@link Scan#readsAuth})
      * @param idle       per score set: the rule has no score there and no meta reads it, so it does not run
      */
     private record Plan(Rule rule, boolean net, LiteralPrefilter literals, int[] literalIds, LiteralPrefilter typeFilter,
-                        int[] typeLiteralIds, String headerKey,
+                        int[] typeLiteralIds, int headerSlot,
                         String memoKey, StartChars start, int setIndex, boolean readsAuth, boolean[] idle) { }
 
     private final Map<Rule.Type, List<Plan>> plans = new java.util.EnumMap<>(Rule.Type.class);
@@ -76,6 +77,8 @@ public final class SpamScorer {
      */
     static final int HEADER_DENSE_STATES = 64;
 
+    /** The slot of each header (and modifier) with a literal prefilter, in a message's array of what they found. */
+    private final Map<String, Integer> headerSlots = new HashMap<>();
     /** Header rules by header and modifier: the literal prefilter of each header's rules. */
     private final Map<String, LiteralPrefilter> headerPrefilters = new HashMap<>();
     /**
@@ -142,7 +145,8 @@ public final class SpamScorer {
                 LiteralPrefilter lp = t == Rule.Type.HEADER && hk != null ? headerPrefilters.get(hk) : null;
                 String memo = r.test() instanceof Rule.Match m && t == Rule.Type.HEADER ? MessageView.headerMemoKey(m.header(), m.modifier()) : null;
                 LiteralPrefilter tp = prefilters.get(t);
-                list.add(new Plan(r, r.tflags().contains("net"), lp, lp == null ? null : lp.ids(r), tp, tp == null ? null : tp.ids(r), hk, memo,
+                list.add(new Plan(r, r.tflags().contains("net"), lp, lp == null ? null : lp.ids(r), tp, tp == null ? null : tp.ids(r),
+                        lp == null ? -1 : headerSlots.computeIfAbsent(hk, k -> headerSlots.size()), memo,
                         startChars.get(r.name()), setIndex, r.test() instanceof Rule.Eval e && Scan.readsAuth(e.function()), idle(r)));
             }
             plans.put(t, list);
@@ -209,12 +213,13 @@ public final class SpamScorer {
     }
 
     /** Whether a header rule may hit: its literals occur in the header it reads (scanned once per header). */
-    private static boolean headerMayHit(Plan p, MessageView v, Map<String, boolean[]> found) {
-        Rule.Match m = (Rule.Match) p.rule().test();
-        boolean[] f = found.computeIfAbsent(p.headerKey(), k -> {
+    private static boolean headerMayHit(Plan p, MessageView v, boolean[][] found) {
+        boolean[] f = found[p.headerSlot()];
+        if (f == null) {
+            Rule.Match m = (Rule.Match) p.rule().test();
             String value = v.header(p.memoKey(), m.header(), m.modifier());
-            return p.literals().scan(List.of(value == null ? "" : value));
-        });
+            f = found[p.headerSlot()] = p.literals().scan(List.of(value == null ? "" : value));
+        }
         return LiteralPrefilter.mayHit(p.literalIds(), f);
     }
 
@@ -253,7 +258,7 @@ public final class SpamScorer {
             }
         });
         Results main = new Results();
-        Map<String, boolean[]> headerFound = new HashMap<>();
+        boolean[][] headerFound = new boolean[headerSlots.size()][];   // by header slot: its literals found
         for (Rule.Type type : TYPES) {
             if (type == Rule.Type.BODY && bodyThread != null) runRules(type, scan, network, set, deadlineNanos, main, headerFound, false, false);
             else runRules(type, scan, network, set, deadlineNanos, main, headerFound, null, false);
@@ -312,7 +317,7 @@ public final class SpamScorer {
      * results when authPass, else all but those.
      */
     private void runRules(Rule.Type type, Scan scan, boolean network, int set, long deadlineNanos, Results out,
-                          Map<String, boolean[]> headerFound, Boolean patterns, boolean authPass) {
+                          boolean[][] headerFound, Boolean patterns, boolean authPass) {
         AtomicReference<PatternSetFilter> setRef = setFilters.get(type);
         PatternSetFilter setFilter = setRef == null ? null : setRef.get();
         LiteralPrefilter pre = setFilter == null ? prefilters.get(type) : null;
@@ -325,7 +330,7 @@ public final class SpamScorer {
                 if (found == null) found = pre.scan(texts(type, scan.view()));   // once, at the first pattern rule
                 if (!(p.typeFilter() == pre ? LiteralPrefilter.mayHit(p.typeLiteralIds(), found) : pre.mayHit(r, found))) continue;
             }
-            if (p.headerKey() != null && p.literals() != null && !headerMayHit(p, scan.view(), headerFound)) continue;
+            if (p.headerSlot() >= 0 && !headerMayHit(p, scan.view(), headerFound)) continue;
             // the clock is read every 16 rules: reading it costs more than most rules
             if (!out.late && (out.started++ & 15) == 0 && System.nanoTime() > deadlineNanos) out.late = true;
             if (out.late) { out.skipped.add(r.name() + " (time limit)"); continue; }
