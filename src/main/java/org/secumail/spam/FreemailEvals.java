@@ -39,7 +39,7 @@ final class FreemailEvals {
 
     static void register(Map<String, ToDoubleBiFunction<Scan, List<String>>> t) {
         t.put("check_freemail_from", (s, a) -> {
-            Pattern re = str(a, 0).isEmpty() ? null : PerlRegex.compile(str(a, 0), 0);
+            Pattern re = str(a, 0).isEmpty() ? null : PerlRegex.cached(str(a, 0));
             for (String from : s.view().allFromAddresses()) {
                 if (freemail(s, from) && (re == null || re.matcher(from).find())) return 1;
             }
@@ -51,7 +51,7 @@ final class FreemailEvals {
             String v = name.equals("EnvelopeFrom") ? s.view().envelopeFrom() : s.view().header(name, "addr");
             if (v == null || !freemail(s, v.strip().toLowerCase(Locale.ROOT))) return 0;
             String re = str(a, 1);
-            return re.isEmpty() ? 1 : hit(PerlRegex.compile(re, 0).matcher(v).find());
+            return re.isEmpty() ? 1 : hit(PerlRegex.cached(re).matcher(v).find());
         });
         t.put("check_freemail_replyto", (s, a) -> replyTo(s, str(a, 0).isEmpty() ? "replyto" : str(a, 0)));
     }

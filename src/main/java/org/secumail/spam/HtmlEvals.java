@@ -43,11 +43,11 @@ final class HtmlEvals {
             return r > num(a, 0, 0) && r <= num(a, 1, 0);
         }));
         t.put("html_text_match", (s, a) -> {
-            Pattern p = PerlRegex.compile(str(a, 1), 0);
+            Pattern p = PerlRegex.cached(str(a, 1));
             return any(s, h -> texts(h, str(a, 0)).stream().anyMatch(x -> p.matcher(x).find()));
         });
         t.put("html_text_not_match", (s, a) -> {
-            Pattern p = PerlRegex.compile(str(a, 1), 0);
+            Pattern p = PerlRegex.cached(str(a, 1));
             return any(s, h -> texts(h, str(a, 0)).stream().anyMatch(x -> !p.matcher(x).find()));
         });
         t.put("html_title_subject_ratio", (s, a) -> {

@@ -29,6 +29,22 @@ public final class PerlRegex {
 
     /** A pattern with its delimiters and modifiers, as in a rule file. */
     public static Pattern compileDelimited(String text) {
+        return compileDelimited(text, true);
+    }
+
+    /**
+     * A rule's pattern: as {@link #compileDelimited(String)}, with its groups made
+     * non-capturing when it has no back-reference, since only the whole match is read. A
+     * capturing group costs at every step through it and at every reset of a matcher, which a
+     * rule tried at each candidate position does hundreds of times per message.
+     */
+    static Pattern compileRule(String text) {
+        return compileDelimited(text, false);
+    }
+
+    private static final Pattern BACK_REFERENCE = Pattern.compile("\\\\(?:[1-9]|k|g)");
+
+    private static Pattern compileDelimited(String text, boolean captures) {
         String s = text.strip();
         int start;
         char open;
@@ -64,8 +80,22 @@ public final class PerlRegex {
             }
         }
         // "/" delimited: "\/" is just "/" (Java would accept "\/" too, but keep the text clean)
-        return compile(body, flags);
+        boolean keep = captures || BACK_REFERENCE.matcher(body).find();
+        return Pattern.compile(translate(body, (flags & Pattern.COMMENTS) != 0, keep), flags);
     }
+
+    /** {@link #compile} kept for patterns given as eval arguments, which would be compiled again for every message. */
+    static Pattern cached(String perl) {
+        Pattern p = CACHE.get(perl);
+        if (p == null) {
+            p = compile(perl, 0);
+            if (CACHE.size() > 1000) CACHE.clear();   // the rules' arguments: a bound all the same
+            CACHE.put(perl, p);
+        }
+        return p;
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, Pattern> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A bare Perl pattern with Java flags. */
     public static Pattern compile(String perl, int flags) {
@@ -73,6 +103,11 @@ public final class PerlRegex {
     }
 
     static String translate(String p, boolean extended) {
+        return translate(p, extended, true);
+    }
+
+    /** @param captures false: "(" opening a plain group becomes "(?:" */
+    static String translate(String p, boolean extended, boolean captures) {
         StringBuilder out = new StringBuilder(p.length() + 8);
         int n = p.length();
         int i = 0;
@@ -107,6 +142,7 @@ public final class PerlRegex {
                 }
             }
             if (c == '(' && i + 1 < n && p.charAt(i + 1) == '*') throw new PatternSyntaxException("backtracking verbs are not supported", p, i);
+            if (c == '(' && !captures && (i + 1 >= n || p.charAt(i + 1) != '?')) { out.append("(?:"); i++; continue; }
             if (c == '#' && extended) { // a comment to the end of line: Java does the same in COMMENTS mode
                 out.append(c);
                 i++;

@@ -184,7 +184,7 @@ public final class RuleSet {
                 try {
                     if (t.pattern() != null && test instanceof Rule.Match m) {
                         String re = replaceRules.contains(name) ? ReplaceTags.apply(t.pattern(), this) : t.pattern();
-                        Pattern p = PerlRegex.compileDelimited(re);
+                        Pattern p = PerlRegex.compileRule(re);
                         test = new Rule.Match(p, m.header(), m.modifier(), m.negate(), m.ifUnset());
                     }
                 } catch (RuntimeException ex) {

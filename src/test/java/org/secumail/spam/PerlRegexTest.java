@@ -13,6 +13,19 @@ class PerlRegexTest {
         return PerlRegex.compileDelimited(re).matcher(text).find();
     }
 
+    /** A rule's groups do not capture unless it reads them back; what it matches is the same. */
+    @Test
+    void ruleGroupsCaptureOnlyForBackReferences() {
+        Pattern plain = PerlRegex.compileRule("/(foo|ba(r))\\s(?:x)(?<n>y)?[(]\\(/i");
+        assertThat(plain.pattern()).isEqualTo("(?:foo|ba(?:r))\\s(?:x)(?<n>y)?\\(\\(");
+        assertThat(plain.matcher("a BAR x((").find()).isTrue();
+        assertThat(plain.matcher("bar y((").find()).isFalse();
+        Pattern backRef = PerlRegex.compileRule("/(ab)c\\1/");
+        assertThat(backRef.pattern()).isEqualTo("(ab)c\\1");
+        assertThat(backRef.matcher("abcab").find()).isTrue();
+        assertThat(PerlRegex.compileDelimited("/(a)b/").matcher("ab").groupCount()).as("other patterns keep their groups").isEqualTo(1);
+    }
+
     @Test
     void delimitersAndModifiers() {
         assertThat(find("/viagra/i", "Buy VIAGRA now")).isTrue();
