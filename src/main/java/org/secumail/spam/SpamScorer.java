@@ -28,7 +28,14 @@ public final class SpamScorer {
     static final long STEPS_FIXED = 200_000;
 
     private final RuleSet rules;
-    private final Set<String> metaInputs = new HashSet<>();
+    /**
+     * Per score set, the rules whose result can count: those with a score there, and the
+     * inputs of such meta rules, transitively. A rule outside it (no score, read only by meta
+     * rules that cannot count either) is not run, and such a meta is not evaluated.
+     */
+    private final List<Set<String>> needed = new ArrayList<>();
+    /** Per score set, per meta rule (in {@link RuleSet#metas()} order): not needed there. */
+    private final boolean[][] metaIdle = new boolean[4][];
     /**
      * The meta rules bound to slots ({@link MetaExpression#bind}): every name a meta reads or
      * sets has a slot, so the thousand-odd metas of each message read an array, not a map.
@@ -101,13 +108,17 @@ public final class SpamScorer {
     /** With prefilter false every rule runs (-Dsecumail.spam.prefilter=false; tests compare both). */
     SpamScorer(RuleSet rules, boolean prefilter) {
         this.rules = rules;
-        for (Rule m : rules.metas()) metaInputs.addAll(((Rule.Meta) m.test()).expression().references());
+        for (int set = 0; set < 4; set++) needed.add(needed(rules, set));
         List<Rule> metas = rules.metas();
         boundMetas = new MetaExpression[metas.size()];
         metaSlot = new int[metas.size()];
         for (int i = 0; i < metas.size(); i++) {
             boundMetas[i] = ((Rule.Meta) metas.get(i).test()).expression().bind(this::metaSlot);
             metaSlot[i] = metaSlot(metas.get(i).name());
+        }
+        for (int set = 0; set < 4; set++) {
+            metaIdle[set] = new boolean[metas.size()];
+            for (int i = 0; i < metas.size(); i++) metaIdle[set][i] = !needed.get(set).contains(metas.get(i).name());
         }
         if (prefilter) {
             for (Rule.Type t : List.of(Rule.Type.BODY, Rule.Type.RAWBODY, Rule.Type.FULL, Rule.Type.HEADER)) {
@@ -155,10 +166,30 @@ public final class SpamScorer {
                 : Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name("spam-automata").start(this::buildAutomata);
     }
 
-    /** For each score set, whether the rule need not run there: no score, and no meta reads it. */
+    /** The names of the rules whose result can count in a score set (see {@link #needed}). */
+    private static Set<String> needed(RuleSet rules, int set) {
+        Set<String> out = new HashSet<>();
+        java.util.ArrayDeque<String> metas = new java.util.ArrayDeque<>();
+        for (Rule.Type t : Rule.Type.values()) {
+            for (Rule r : t == Rule.Type.META ? rules.metas() : rules.rules(t)) {
+                if (r.score(set) != 0 && out.add(r.name()) && r.test() instanceof Rule.Meta) metas.add(r.name());
+            }
+        }
+        while (!metas.isEmpty()) {
+            Rule m = rules.rule(metas.poll());
+            if (m == null || !(m.test() instanceof Rule.Meta meta)) continue;
+            for (String in : meta.expression().references()) {
+                Rule r = rules.rule(in);
+                if (out.add(in) && r != null && r.test() instanceof Rule.Meta) metas.add(in);
+            }
+        }
+        return out;
+    }
+
+    /** For each score set, whether the rule need not run there: its result cannot count (see {@link #needed}). */
     private boolean[] idle(Rule r) {
         boolean[] idle = new boolean[4];
-        for (int set = 0; set < 4; set++) idle[set] = !metaInputs.contains(r.name()) && r.score(set) == 0;
+        for (int set = 0; set < 4; set++) idle[set] = !needed.get(set).contains(r.name());
         return idle;
     }
 
@@ -281,8 +312,9 @@ public final class SpamScorer {
             if (i != null) slots[i] = e.getValue();
         }
         List<Rule> metas = rules.metas();
+        boolean[] skipMeta = metaIdle[set];
         for (int i = 0; i < boundMetas.length; i++) {
-            if (boundMetas[i].evaluate(slots) == 0) continue;
+            if (skipMeta[i] || boundMetas[i].evaluate(slots) == 0) continue;
             slots[metaSlot[i]] = 1;
             counts.put(metas.get(i).name(), 1.0);
         }
