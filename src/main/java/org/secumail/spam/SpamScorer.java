@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * <p>Each pattern match has a step budget ({@link BudgetedText}): a pattern that would
  * backtrack catastrophically on this message stops, counts as not hit, and is named in the
  * report's {@code skipped} list. The whole scan also stops taking new rules at its deadline.
- * Rules whose score is 0 in the set in use run only when a meta rule reads them.
+ * Rules whose score is 0 in the set in use run only when a meta rule that can count reads them.
  */
 public final class SpamScorer {
     /** Characters one pattern may read per character of input, plus a fixed allowance. */
