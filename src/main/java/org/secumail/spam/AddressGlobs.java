@@ -51,7 +51,7 @@ final class AddressGlobs {
     }
 
     /** The glob as {@link Scan#globMatch} reads it: "*" any run, "?" one character (neither a line end, as "." in Java). */
-    private static Pattern pattern(String glob) {
+    static Pattern pattern(String glob) {
         StringBuilder re = new StringBuilder();
         for (char c : glob.toCharArray()) {
             switch (c) {

@@ -55,15 +55,7 @@ record Scan(MessageView view, RuleSet rules, double bayes, Supplier<Map<String, 
     private static boolean globMatchLower(String glob, String address) {
         java.util.regex.Pattern p = GLOBS.get(glob);
         if (p == null) {
-            StringBuilder re = new StringBuilder();
-            for (char c : glob.toLowerCase(Locale.ROOT).toCharArray()) {
-                switch (c) {
-                    case '*' -> re.append(".*");
-                    case '?' -> re.append('.');
-                    default -> re.append(java.util.regex.Pattern.quote(String.valueOf(c)));
-                }
-            }
-            p = java.util.regex.Pattern.compile(re.toString());
+            p = AddressGlobs.pattern(glob.toLowerCase(Locale.ROOT));
             if (GLOBS.size() > 20_000) GLOBS.clear();   // globs come from the configuration: a bound all the same
             GLOBS.put(glob, p);
         }
