@@ -191,6 +191,12 @@ final class MultiPatternAutomaton {
         return new PatternNfa(f, Arrays.copyOfRange(min, e0, e1), Arrays.copyOfRange(max, e0, e1), d, accept, fold[from]);
     }
 
+    /** Whether every part of the pattern folds case: the flag or a leading (?i), never turned off. */
+    private static boolean foldsEverywhere(Pattern p) {
+        return ((p.flags() & Pattern.CASE_INSENSITIVE) != 0 || p.pattern().startsWith("(?i)"))
+                && !Pattern.compile("\\(\\?[a-zA-Z]*-[a-zA-Z]*i").matcher(p.pattern()).find();
+    }
+
     private static boolean folds(Pattern p) {
         return (p.flags() & Pattern.CASE_INSENSITIVE) != 0 || Pattern.compile("\\(\\?[a-zA-Z]*i").matcher(p.pattern()).find();
     }
@@ -204,7 +210,7 @@ final class MultiPatternAutomaton {
         if ((p.flags() & bad) != 0) return null;
         boolean multiline = (p.flags() & Pattern.MULTILINE) != 0 || Pattern.compile("\\(\\?[a-zA-Z]*m").matcher(p.pattern()).find();
         for (int exact : new int[] {3, 2, 1}) {   // fewer exact repetitions, a smaller automaton
-            Automaton a = RegexAutomaton.pattern(p.pattern(), folds(p), multiline, exact);
+            Automaton a = RegexAutomaton.pattern(p.pattern(), folds(p), !folds(p) || foldsEverywhere(p), multiline, exact);
             if (a == null) return null;
             if (a.isAccept(0)) return null;
             if (a.ramBytesUsed() <= MAX_PATTERN_BYTES) return a;

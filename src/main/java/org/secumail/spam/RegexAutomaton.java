@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.lucene.util.automaton.Automata;
 import org.apache.lucene.util.automaton.Automaton;
 import org.apache.lucene.util.automaton.Operations;
+import org.apache.lucene.util.automaton.TooComplexToDeterminizeException;
 
 /**
  * A Java pattern as a Lucene automaton that accepts a superset of what the pattern matches,
@@ -25,6 +26,9 @@ final class RegexAutomaton {
 
     /** States a repetition's minimum may copy the repeated part into, whatever exactUpTo. */
     static final int SMALL_REPEAT = 128;
+
+    /** Lucene's work limit for taking a lookahead's words out (determinizing the literal's complement). */
+    private static final int LOOKAHEAD_WORK = 10_000;
 
     /**
      * The symbol a runner reads before the first and after the last character of a text (a
@@ -50,8 +54,19 @@ final class RegexAutomaton {
      * @param exactUpTo counted repetitions up to this many are kept exact, above it widened
      */
     static Automaton pattern(String pattern, boolean fold, boolean multiline, int exactUpTo) {
+        return pattern(pattern, fold, !fold, multiline, exactUpTo);
+    }
+
+    /**
+     * @param lookaheadsExact whether a negative lookahead of a literal ({@code (?!security)})
+     *                        reads its literal as the automaton does: with the same folding,
+     *                        so that its words may be taken out of what follows it (true
+     *                        when the pattern does not fold at all, or folds everywhere)
+     */
+    static Automaton pattern(String pattern, boolean fold, boolean lookaheadsExact, boolean multiline, int exactUpTo) {
         try {
             Builder b = new Builder(pattern, fold, multiline, exactUpTo);
+            b.lookaheadsExact = lookaheadsExact;
             Automaton a = b.alternation();
             if (b.i != b.re.length()) return null;
             return nz(a);
@@ -84,6 +99,7 @@ final class RegexAutomaton {
         final boolean fold;
         final boolean multiline;
         final int exactUpTo;
+        boolean lookaheadsExact;
         int i;
 
         Builder(String re, boolean fold, boolean multiline, int exactUpTo) {
@@ -104,11 +120,61 @@ final class RegexAutomaton {
 
         Automaton sequence() {
             List<Automaton> parts = new ArrayList<>();
+            List<Integer> marks = new ArrayList<>();     // where the part after a (?!literal) begins
+            List<String> literals = new ArrayList<>();
             while (i < re.length() && re.charAt(i) != '|' && re.charAt(i) != ')') {
+                String literal = negativeLookaheadLiteral();
                 Automaton a = atom();
+                int end = i;
                 parts.add(quantified(a));
+                if (literal != null && i == end) { marks.add(parts.size()); literals.add(literal); }
+            }
+            // from the last lookahead back: the rest of the sequence less the words that begin with
+            // its literal (no match can, as the lookahead reads them where the match goes on)
+            for (int m = marks.size() - 1; m >= 0; m--) {
+                int from = marks.get(m);
+                if (from >= parts.size()) continue;
+                Automaton rest = parts.size() - from == 1 ? parts.get(from) : nz(Operations.concatenate(parts.subList(from, parts.size())));
+                Automaton less = without(rest, literals.get(m));
+                parts = new ArrayList<>(parts.subList(0, from));
+                parts.add(less);
             }
             return parts.isEmpty() ? Automata.makeEmptyString() : parts.size() == 1 ? parts.get(0) : nz(Operations.concatenate(parts));
+        }
+
+        /**
+         * The literal of a negative lookahead at i ({@code (?!security)}: letters, digits and
+         * escaped punctuation, US-ASCII without NUL), or null for any other construct, or when
+         * the lookahead may fold differently from the automaton. Nothing is consumed.
+         */
+        private String negativeLookaheadLiteral() {
+            if (!lookaheadsExact || !re.startsWith("(?!", i)) return null;
+            StringBuilder lit = new StringBuilder();
+            for (int j = i + 3; j < re.length(); j++) {
+                char c = re.charAt(j);
+                if (c == ')') return lit.isEmpty() ? null : lit.toString();
+                if (c == '\\') {
+                    if (j + 1 >= re.length() || Character.isLetterOrDigit(re.charAt(j + 1))) return null;
+                    c = re.charAt(++j);
+                } else if (".[]{}()*+?|^$#".indexOf(c) >= 0) {
+                    return null;
+                }
+                if (c == END || c >= NON_ASCII) return null;
+                lit.append(c);
+            }
+            return null;
+        }
+
+        /** The words of a that do not begin with the literal (a itself when that is too costly to work out). */
+        private Automaton without(Automaton a, String literal) {
+            List<Automaton> parts = new ArrayList<>();
+            for (char c : literal.toCharArray()) parts.add(chars(one(c)));
+            parts.add(ANY_STRING);
+            try {
+                return nz(Operations.removeDeadStates(Operations.minus(a, Operations.concatenate(parts), LOOKAHEAD_WORK)));
+            } catch (TooComplexToDeterminizeException e) {
+                return a;
+            }
         }
 
         private Automaton quantified(Automaton a) {

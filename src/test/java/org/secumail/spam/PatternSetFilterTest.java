@@ -81,6 +81,8 @@ class PatternSetFilterTest {
             "/a[]b]/", "/(?:a[b0]a|xb)\\s/i", "/[^a]\\xe9/", "/\\xe9{2}b/", "/b[^\\x00-\\x7f]/",
             "/^ab/", "/^b+a/m", "/^(?:a|b)c/i", "/^$/m", "/^\\s*ab/m", "/^a|ba/", "/^\\xe9/m",
             "/\\w/", "/b/", "/[!.]/", "/A/i", "/[B-Z0]/", "/\\xe9/", "/x|-/", "/b+/",
+            "/(?!ab)(?!ba)[ab]{2}/", "/(?!aB)a./i", "/x(?!a)[ab]+/", "/(?!a\\.)a[.b]/", "/(?i)(?!ax)a(?-i:B)/",
+            "/(?!ab)a.|b(?!a)a/", "/(?!a)(?:a|b)b/", "/((?!ab)a.)b/", "/(?!aa)a+/", "/(?!Ab)a./i", "/(?i)a(?-i)(?!b)[bcB]/",
         };
         List<Pattern> ps = new ArrayList<>();
         for (String p : perl) ps.add(PerlRegex.compileDelimited(p));
@@ -110,6 +112,26 @@ class PatternSetFilterTest {
             assertThat(matched).as(perl[i] + ": the texts exercise matches").isPositive();
             assertThat(refused).as(perl[i] + ": and the filter refuses some").isPositive();
         }
+    }
+
+    /**
+     * A negative lookahead of a literal takes its words out of what follows it, so that a text
+     * holding only the excluded word is a certain "no" (SpamAssassin's FUZZY_SECURITY said maybe
+     * on every "security"), folded as the pattern folds, and never where the lookahead folds
+     * differently from the automaton.
+     */
+    @Test
+    void negativeLookaheadsOfLiteralsTakeTheirWordsOut() {
+        PatternSetFilter f = PatternSetFilter.of(List.of(
+                PerlRegex.compileDelimited("/(?!security)s[e3]cur[i1]ty/"),
+                PerlRegex.compileDelimited("/(?!security)s[e3]cur[i1]ty/i"),
+                PerlRegex.compileDelimited("/(?-i:(?!security))s[e3]cur[i1]ty/i")));
+        assertThat(maybe(f, 0, "our security team")).isFalse();
+        assertThat(maybe(f, 0, "our s3curity team")).isTrue();
+        assertThat(maybe(f, 0, "our SECURITY team")).isFalse();
+        assertThat(maybe(f, 1, "our SECURITY team")).isFalse();
+        assertThat(maybe(f, 1, "our SECUR1TY team")).isTrue();
+        assertThat(maybe(f, 2, "our SECURITY team")).as("the lookahead does not fold: Java matches").isTrue();
     }
 
     /** Patterns of one symbol are read by a loop, exactly: "maybe" where they match, "no" elsewhere. */
