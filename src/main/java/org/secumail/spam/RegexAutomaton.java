@@ -27,6 +27,14 @@ final class RegexAutomaton {
     /** States a repetition's minimum may copy the repeated part into, whatever exactUpTo. */
     static final int SMALL_REPEAT = 128;
 
+    /**
+     * Copies a repetition's minimum may make of one character class: SpamAssassin's
+     * {@code __LONGLINE} ({@code ^[^\r\n]{998}}) is then a counter of the line's length, which
+     * the runner reads as it reads everything else, instead of "maybe" on every line of three
+     * characters that Java then read again up to 998 characters at a time.
+     */
+    static final int CLASS_REPEAT = 1024;
+
     /** Lucene's work limit for taking a lookahead's words out (determinizing the literal's complement). */
     private static final int LOOKAHEAD_WORK = 10_000;
 
@@ -75,7 +83,7 @@ final class RegexAutomaton {
         }
     }
 
-    private static final Automaton ANY_CHAR = Automata.makeCharRange(0, NON_ASCII);
+    private static final Automaton ANY_CHAR = Automata.makeCharRange(END + 1, NON_ASCII);
     private static final Automaton ANY_STRING = Operations.repeat(ANY_CHAR);
     /** The empty language (a pattern that needs characters above U+007F), with a start state. */
     private static final Automaton NOTHING = nothing();
@@ -200,8 +208,13 @@ final class RegexAutomaton {
             if (max >= 0 && max <= exactUpTo) return nz(Operations.repeat(a, min, max));
             // at least min(n, exactUpTo) times, a superset; the whole minimum when the repeated
             // part is small (a class: [0-9a-f]{10,64} is worth its ten copies, a word list is not)
-            int least = (long) a.getNumStates() * min <= SMALL_REPEAT ? min : Math.min(min, exactUpTo);
+            int least = (long) a.getNumStates() * min <= SMALL_REPEAT || oneCharacter(a) && min <= CLASS_REPEAT ? min : Math.min(min, exactUpTo);
             return nz(Operations.repeat(a, least));
+        }
+
+        /** Whether a reads exactly one character (of a class): two states, a step between them. */
+        private static boolean oneCharacter(Automaton a) {
+            return a.getNumStates() == 2 && !a.isAccept(0) && a.isAccept(1) && a.getNumTransitions(1) == 0;
         }
 
         private Automaton atom() {
@@ -409,6 +422,7 @@ final class RegexAutomaton {
             }
             boolean wide = s.nextSetBit(0x80) >= 0;
             s.clear(0x80, 0x10000);
+            s.clear(END);   // only the ends of a text read as END (a text holding NUL is all "maybe")
             if (wide) s.set(NON_ASCII);
             List<int[]> ranges = new ArrayList<>();
             for (int a = s.nextSetBit(0); a >= 0; a = s.nextSetBit(a)) {

@@ -134,13 +134,29 @@ class PatternSetFilterTest {
         assertThat(maybe(f, 2, "our SECURITY team")).as("the lookahead does not fold: Java matches").isTrue();
     }
 
+    /** A long repetition of one class is counted exactly: "no" on a line one character short. */
+    @Test
+    void longRepetitionsOfOneClassAreCounted() {
+        PatternSetFilter f = PatternSetFilter.of(List.of(PerlRegex.compileDelimited("/^[^\\r\\n]{998}/m"),
+                PerlRegex.compileDelimited("/x[a-z]{300,}\\d/")));
+        String line = "a".repeat(997);
+        assertThat(maybe(f, 0, line + "\r\n" + line + "\n" + line)).isFalse();
+        assertThat(maybe(f, 0, line + "\n" + line + "b")).isTrue();
+        assertThat(maybe(f, 0, "z" + line + "b")).isTrue();
+        assertThat(Pattern.compile("^[^\\r\\n]{998}", Pattern.MULTILINE).matcher("z" + line + "b").find()).isTrue();
+        assertThat(maybe(f, 1, "x" + "q".repeat(299) + "1")).isFalse();
+        assertThat(maybe(f, 1, "x" + "q".repeat(300) + "1")).isTrue();
+        assertThat(maybe(f, 1, "x" + "q".repeat(700) + "1")).isTrue();
+    }
+
     /** Patterns of one symbol are read by a loop, exactly: "maybe" where they match, "no" elsewhere. */
     @Test
     void oneSymbolPatternsAreReadByALoop() {
-        // \\S reads the end-of-text symbol too (a negated class): "maybe" for every text, as in a group
+        // a negated class never reads the end-of-text symbol: \\S says no where there is only space
         PatternSetFilter nonSpace = PatternSetFilter.of(List.of(Pattern.compile("\\S")));
         assertThat(nonSpace.stats()).contains("[1 by a loop]");
-        assertThat(maybe(nonSpace, 0, "")).isTrue();
+        assertThat(maybe(nonSpace, 0, "")).isFalse();
+        assertThat(maybe(nonSpace, 0, " \r\n\t")).isFalse();
         assertThat(maybe(nonSpace, 0, " x")).isTrue();
         List<Pattern> ones = List.of(Pattern.compile("\\w"), Pattern.compile("e"), Pattern.compile("[!?]"),
                 Pattern.compile("x", Pattern.CASE_INSENSITIVE), Pattern.compile("e+"), Pattern.compile("\\d|-"));
