@@ -209,7 +209,7 @@ final class MultiPatternAutomaton {
         int bad = Pattern.COMMENTS | Pattern.LITERAL | Pattern.UNICODE_CASE | Pattern.CANON_EQ | Pattern.UNICODE_CHARACTER_CLASS;
         if ((p.flags() & bad) != 0) return null;
         boolean multiline = (p.flags() & Pattern.MULTILINE) != 0 || Pattern.compile("\\(\\?[a-zA-Z]*m").matcher(p.pattern()).find();
-        for (int exact : new int[] {3, 2, 1}) {   // fewer exact repetitions, a smaller automaton
+        for (int exact : new int[] {5, 3, 2, 1}) {   // fewer exact repetitions, a smaller automaton
             Automaton a = RegexAutomaton.pattern(p.pattern(), folds(p), !folds(p) || foldsEverywhere(p), multiline, exact);
             if (a == null) return null;
             if (a.isAccept(0)) return null;

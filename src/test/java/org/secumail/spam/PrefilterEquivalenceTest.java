@@ -40,8 +40,8 @@ class PrefilterEquivalenceTest {
             SpamReport a = filtered.score(new Scan(v, rules, Double.NaN, Map.of(), now), false, deadline);
             SpamReport b = unfiltered.score(new Scan(v, rules, Double.NaN, Map.of(), now), false, deadline);
             // a pattern that exhausts its step budget (one spam here makes __FILL_THIS_FORM_LONG2
-            // backtrack) is skipped with or without the filters
-            assertThat(a.skipped().stream().sorted().toList()).as(p.toString()).isEqualTo(b.skipped().stream().sorted().toList());
+            // backtrack) is skipped without the filters; with them only if they let it run
+            assertThat(b.skipped()).as(p.toString()).containsAll(a.skipped());
             assertThat(TestScoring.names(a)).as(p.toString()).isEqualTo(TestScoring.names(b));
             assertThat(a.score()).as(p.toString()).isEqualTo(b.score());
             hits += a.hits().size();
