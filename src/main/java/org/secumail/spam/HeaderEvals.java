@@ -179,6 +179,10 @@ final class HeaderEvals {
         if (to == null || subject == null || to.isBlank()) return 0;
         to = to.strip();
         subject = subject.strip();
+        // every form below holds the address (or its local part) as written: without it in the
+        // Subject (ignoring case, a superset of the patterns' ASCII folding) nothing can match,
+        // and most mail is answered without compiling a pattern
+        if (!containsIgnoreCase(subject, test.equals("address") ? to : to.replaceAll("@.*", ""))) return 0;
         if (test.equals("address")) {
             return hit(java.util.regex.Pattern.compile("\\b" + java.util.regex.Pattern.quote(to) + "\\b", java.util.regex.Pattern.CASE_INSENSITIVE).matcher(subject).find());
         }
@@ -186,6 +190,13 @@ final class HeaderEvals {
         java.util.regex.Pattern p = java.util.regex.Pattern.compile("^(?:(?:re|fw):\\s*(?:\\w+\\s+)?" + q + "$|(?-i:" + q + ")\\s*[,:;!?-](?:$|\\s)|" + q + "$|,\\s*" + q + "[,:;!?-]$)",
                 java.util.regex.Pattern.CASE_INSENSITIVE);
         return hit(p.matcher(subject).find());
+    }
+
+    private static boolean containsIgnoreCase(String text, String part) {
+        for (int i = 0; i + part.length() <= text.length(); i++) {
+            if (text.regionMatches(true, i, part, 0, part.length())) return true;
+        }
+        return false;
     }
 
     /** A date as SpamAssassin reads one ({@link SaDate}), or null. */
