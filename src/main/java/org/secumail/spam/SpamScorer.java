@@ -147,7 +147,11 @@ public final class SpamScorer {
             List<java.util.regex.Pattern> set = setPatterns.get(t);
             for (Rule r : rules.rules(t)) {
                 int setIndex = -1;
-                if (set != null && r.test() instanceof Rule.Match m && m.pattern() != null && !m.negate()
+                boolean[] idle = idle(r);
+                // a rule idle in every score set never runs: its pattern would only cost the
+                // set's automata states (and the splits that make more groups to read)
+                boolean runs = !(idle[0] && idle[1] && idle[2] && idle[3]);
+                if (set != null && runs && r.test() instanceof Rule.Match m && m.pattern() != null && !m.negate()
                         && (t != Rule.Type.HEADER || ALL_MEMO.equals(MessageView.headerMemoKey(m.header(), m.modifier())) && m.ifUnset() == null)) {
                     setIndex = set.size();
                     set.add(m.pattern());
@@ -158,7 +162,7 @@ public final class SpamScorer {
                 LiteralPrefilter tp = prefilters.get(t);
                 list.add(new Plan(r, r.tflags().contains("net"), lp, lp == null ? null : lp.ids(r), tp, tp == null ? null : tp.ids(r),
                         lp == null ? -1 : headerSlots.computeIfAbsent(hk, k -> headerSlots.size()), memo,
-                        startChars.get(r.name()), setIndex, r.test() instanceof Rule.Eval e && Scan.readsAuth(e.function()), idle(r)));
+                        startChars.get(r.name()), setIndex, r.test() instanceof Rule.Eval e && Scan.readsAuth(e.function()), idle));
             }
             plans.put(t, list);
         }
