@@ -34,8 +34,14 @@ import org.apache.lucene.util.automaton.Transition;
  * (a scan of a paragraph is microseconds; another cache would be megabytes).
  */
 final class MultiPatternAutomaton {
-    /** DFA states one runner caches before starting afresh (at most 32,766: 15 bits each). */
-    static final int MAX_STATES = 2_000;
+    /**
+     * DFA states one runner caches before starting afresh (at most 32,766: 15 bits each). With
+     * 4,000 instead of 2,000 the body's patterns of the shipped rules settle in 18 groups
+     * instead of 24 and their caches start afresh 13 times instead of 62 over refstack's corpus
+     * read six times: the set scan 15 % faster, for 3 MB more cache (MAX_CACHE_BYTES still
+     * bounds each).
+     */
+    static final int MAX_STATES = 4_000;
     /**
      * Bytes one runner's cache may hold (table and state sets) before starting afresh, whatever
      * its number of states: with {@link PatternSetFilter#MAX_GROUPS}, what bounds the memory of
