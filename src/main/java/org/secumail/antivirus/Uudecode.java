@@ -14,6 +14,8 @@ import java.util.List;
  * {@code maxSize} bytes each are decoded, the rest is ignored.
  */
 final class Uudecode {
+    /** A file's first line; compiled once, as every line of the text is tried. */
+    private static final java.util.regex.Pattern BEGIN = java.util.regex.Pattern.compile("begin [0-7]{3,4} .+");
     private Uudecode() { }
 
     record File(String name, byte[] data) { }
@@ -33,7 +35,7 @@ final class Uudecode {
             pos = end + 1;
             String s = new String(line, StandardCharsets.ISO_8859_1);
             if (cur == null) {
-                if (s.matches("begin [0-7]{3,4} .+")) {
+                if (s.startsWith("begin ") && BEGIN.matcher(s).matches()) {
                     name = s.substring(s.indexOf(' ', 6) + 1).strip();
                     cur = new ByteArrayOutputStream();
                 }

@@ -54,9 +54,12 @@ public record HeaderField(String name, byte[] raw) {
         return new String(raw, start, end - start, StandardCharsets.UTF_8);
     }
 
+    private static final java.util.regex.Pattern FOLD = java.util.regex.Pattern.compile("\r?\n(?=[ \t])");
+
     /** The value unfolded (CRLF before whitespace removed, RFC 5322 section 2.2.3) and trimmed. */
     public String value() {
-        return rawValue().replaceAll("\r?\n(?=[ \t])", "").strip();
+        String raw = rawValue();
+        return raw.indexOf('\n') < 0 ? raw.strip() : FOLD.matcher(raw).replaceAll("").strip();
     }
 
     @Override public boolean equals(Object o) {

@@ -143,6 +143,7 @@ final class HeaderEvals {
 
     private static final java.util.regex.Pattern RECEIVED_DATE = java.util.regex.Pattern.compile("(\\s.?\\d+ \\S\\S\\S \\d+ \\d+:\\d+:\\d+ \\S+)");
     private static final java.util.regex.Pattern LOCAL_PICKUP = java.util.regex.Pattern.compile("\\bfrom (?:localhost\\s|(?:\\S+ ){1,2}\\S*\\b127\\.0\\.0\\.1\\b)|qmail \\d+ invoked by uid \\d+");
+    private static final java.util.regex.Pattern LEADING_NON_DIGITS = java.util.regex.Pattern.compile("^[^\\d]+");
     private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
     private static final java.util.regex.Pattern FETCHMAIL = java.util.regex.Pattern.compile("\\bby localhost with \\w+ \\(fetchmail-[\\d.]+");
 
@@ -166,7 +167,7 @@ final class HeaderEvals {
         for (String r : received) {
             java.util.regex.Matcher m = RECEIVED_DATE.matcher(r);
             if (!m.find()) continue;
-            Date d = date(m.group(1).strip().replaceFirst("^[^\\d]+", ""));
+            Date d = date(LEADING_NON_DIGITS.matcher(m.group(1).strip()).replaceFirst(""));
             if (d != null) out.add(d);
         }
         return out;

@@ -265,6 +265,8 @@ public final class PerlRegex {
      * character ones ({@code [\b]} is a backspace, {@code \b} a word boundary), and space
      * and {@code #}, which mean something else outside a class in /x mode.
      */
+    private static final Pattern HEX_ESCAPE = Pattern.compile("\\\\x(?:[0-9a-fA-F]{2}|\\{[0-9a-fA-F]{1,6}\\})");
+
     static String oneCharacter(String body) {
         if (body.length() == 1) {
             char c = body.charAt(0);
@@ -276,7 +278,7 @@ public final class PerlRegex {
             if ("tnrfea".indexOf(d) >= 0 || !Character.isLetterOrDigit(d) && !Character.isWhitespace(d) && d != '#') return body;
             return null;
         }
-        if (body.matches("\\\\x(?:[0-9a-fA-F]{2}|\\{[0-9a-fA-F]{1,6}\\})")) return body;
+        if (HEX_ESCAPE.matcher(body).matches()) return body;
         return null;
     }
 

@@ -19,6 +19,7 @@ import org.secumail.content.HeaderField;
  * -Untrusted, -Internal and -External give the chains in SpamAssassin's text form.
  */
 final class Relays {
+    private static final Pattern IP_CHARS = Pattern.compile("[0-9a-fA-F:.]+");
     /**
      * Which relays are trusted and which are internal, given the relay's IP address; inferred
      * is SpamAssassin's guess when neither trusted_networks nor internal_networks is set.
@@ -122,7 +123,7 @@ final class Relays {
     }
 
     static InetAddress address(String ip) {
-        if (ip == null || ip.isEmpty() || !ip.matches("[0-9a-fA-F:.]+")) return null;
+        if (ip == null || ip.isEmpty() || !IP_CHARS.matcher(ip).matches()) return null;
         try {
             return InetAddress.getByName(ip); // a literal: never a DNS lookup
         } catch (Exception e) {

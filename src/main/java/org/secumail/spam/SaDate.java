@@ -25,6 +25,10 @@ final class SaDate {
     private static final Pattern TIME = Pattern.compile(" (\\d?\\d):(\\d\\d)(:(\\d\\d))? ");
     private static final Pattern OFFSET = Pattern.compile(" ([-+]\\d{4}) ");
     private static final Pattern ZONE = Pattern.compile("\\b([A-Z]{2,4}(?:-DST)?)\\b");
+    // compiled once: String.replaceAll compiles its pattern at every call, and every Received:
+    // field of every message is read here
+    private static final Pattern COMMAS = Pattern.compile(", *");
+    private static final Pattern SPACES = Pattern.compile("\\s+");
     private static final String MONTHS = "janfebmaraprmayjunjulaugsepoctnovdec";
     /** The zone names SpamAssassin knows, as offsets. */
     private static final Map<String, String> ZONES = Map.ofEntries(
@@ -45,7 +49,7 @@ final class SaDate {
     /** Seconds since the epoch, or null when no day, month and year can be found. */
     static Long parse(String date) {
         if (date == null) return null;
-        String s = (" " + date + " ").replaceAll(", *", " ").replaceAll("\\s+", " ");
+        String s = SPACES.matcher(COMMAS.matcher(" " + date + " ").replaceAll(" ")).replaceAll(" ");
         int day;
         int year;
         String mon;

@@ -63,11 +63,13 @@ public final class SpamHeaders {
         return sb.toString();
     }
 
+    private static final java.util.regex.Pattern WORD_ENDS = java.util.regex.Pattern.compile("(?<=[ ,])");
+
     /** Folds a long value at spaces and commas (RFC 5322 section 2.2.3), lines under 78 characters. */
     static String fold(String v) {
         StringBuilder out = new StringBuilder();
         int lineLen = 16;
-        for (String word : v.split("(?<=[ ,])")) {
+        for (String word : WORD_ENDS.split(v)) {
             if (lineLen + word.length() > 76 && lineLen > 1) {
                 out.append("\r\n\t");
                 lineLen = 1;

@@ -41,12 +41,21 @@ public record SpamReport(double score, double required, List<Hit> hits, double b
         return String.format(Locale.ROOT, "%.1f", d);
     }
 
+    /** Points with three decimals at most, without trailing zeros: "3.5", "-0.001", "2". */
+    static String points(double p) {
+        String s = String.format(Locale.ROOT, "%.3f", p);
+        int end = s.length();
+        while (end > 0 && s.charAt(end - 1) == '0') end--;
+        if (end > 0 && s.charAt(end - 1) == '.') end--;
+        return s.substring(0, end);
+    }
+
     /** The hits as name=points pairs for a log line: "BAYES_99=3.5 URIBL_DBL_SPAM=2.5". */
     public String logHits() {
         StringBuilder sb = new StringBuilder();
         for (Hit h : hits) {
             if (sb.length() > 0) sb.append(' ');
-            sb.append(h.name()).append('=').append(String.format(Locale.ROOT, "%.3f", h.points()).replaceAll("0+$", "").replaceAll("\\.$", ""));
+            sb.append(h.name()).append('=').append(points(h.points()));
         }
         return sb.toString();
     }
