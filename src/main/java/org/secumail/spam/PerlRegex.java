@@ -34,7 +34,8 @@ public final class PerlRegex {
 
     /**
      * A rule's pattern: as {@link #compileDelimited(String)}, with its groups made
-     * non-capturing when it has no back-reference, since only the whole match is read. A
+     * non-capturing when it has no back-reference, since only the whole match is read, and
+     * the repetitions that can never usefully give back made possessive ({@link AutoPossessive}). A
      * capturing group costs at every step through it and at every reset of a matcher, which a
      * rule tried at each candidate position does hundreds of times per message.
      */
@@ -42,6 +43,7 @@ public final class PerlRegex {
         return compileDelimited(text, false);
     }
 
+    private static final Pattern INLINE_FOLD = Pattern.compile("\\(\\?[a-zA-Z-]*i");
     private static final Pattern BACK_REFERENCE = Pattern.compile("\\\\(?:[1-9]|k|g)");
 
     private static Pattern compileDelimited(String text, boolean captures) {
@@ -81,7 +83,11 @@ public final class PerlRegex {
         }
         // "/" delimited: "\/" is just "/" (Java would accept "\/" too, but keep the text clean)
         boolean keep = captures || BACK_REFERENCE.matcher(body).find();
-        return Pattern.compile(translate(body, (flags & Pattern.COMMENTS) != 0, keep), flags);
+        String java = translate(body, (flags & Pattern.COMMENTS) != 0, keep);
+        if (!captures && (flags & Pattern.COMMENTS) == 0) {
+            java = AutoPossessive.apply(java, (flags & Pattern.CASE_INSENSITIVE) != 0 || INLINE_FOLD.matcher(java).find());
+        }
+        return Pattern.compile(java, flags);
     }
 
     /** {@link #compile} kept for patterns given as eval arguments, which would be compiled again for every message. */
