@@ -35,46 +35,23 @@ final class AutoPossessive {
         }
     }
 
-    /** Characters of the Basic Multilingual Plane, and whether any above it. */
-    private record Chars(BitSet bmp, boolean high) {
-        static Chars any() {
-            BitSet b = new BitSet(0x10000);
-            b.set(0, 0x10000);
-            return new Chars(b, true);
-        }
+    /** Every character of the Basic Multilingual Plane: what is not worked out could be any. */
+    private static BitSet any() {
+        BitSet b = new BitSet(0x10000);
+        b.set(0, 0x10000);
+        return b;
+    }
 
-        static Chars of(int c) {
-            BitSet b = new BitSet(0x10000);
-            if (c > 0xffff || c >= 0xd800 && c <= 0xdfff) return any();
-            b.set(c);
-            return new Chars(b, false);
-        }
-
-        Chars negate() {
-            BitSet b = (BitSet) bmp.clone();
-            b.flip(0, 0x10000);
-            return new Chars(b, !high);
-        }
-
-        Chars union(Chars o) {
-            BitSet b = (BitSet) bmp.clone();
-            b.or(o.bmp);
-            return new Chars(b, high || o.high);
-        }
-
-        Chars folded() {
-            BitSet b = (BitSet) bmp.clone();
-            for (char c = 'a'; c <= 'z'; c++) {
-                if (b.get(c) || b.get(c - 32)) { b.set(c); b.set(c - 32); }
-            }
-            return new Chars(b, high);
-        }
-
-        boolean disjoint(Chars o) { return !bmp.intersects(o.bmp) && !(high && o.high); }
+    /** One character of the pattern; half of a surrogate pair stands for any character. */
+    private static BitSet one(char c) {
+        if (Character.isSurrogate(c)) return any();
+        BitSet b = new BitSet(0x10000);
+        b.set(c);
+        return b;
     }
 
     /** An atom just read: its characters (null: not a single character), where its quantifier ended in the text, how it repeats. */
-    private record Atom(Chars chars, int end, int min, int max, boolean greedy) { }
+    private record Atom(BitSet chars, int end, int min, int max, boolean greedy) { }
 
     private static final class Pass {
         final String re;
@@ -93,7 +70,7 @@ final class AutoPossessive {
             Atom prev = null;
             while (i < re.length()) {
                 char c = re.charAt(i);
-                Chars chars;
+                BitSet chars;
                 if (c == '(') {
                     boolean lookbehind = re.startsWith("(?<=", i) || re.startsWith("(?<!", i);
                     RegexSyntax.Opening o = RegexSyntax.group(re, i);
@@ -115,13 +92,15 @@ final class AutoPossessive {
                 } else if (c == '\\') {
                     chars = escape();
                 } else if (c == '[') {
-                    chars = charClass();
+                    RegexChars r = new RegexChars(re, i, fold);
+                    chars = r.charClass();
+                    i = r.i;
                 } else if (c == '.') {
                     i++;
-                    chars = Chars.any();
+                    chars = any();
                 } else {
                     i++;
-                    chars = Chars.of(c);
+                    chars = one(c);
                 }
                 int[] q = quantifier();
                 Atom atom = new Atom(chars, i, q[0], q[1], q[2] == 1);
@@ -138,8 +117,13 @@ final class AutoPossessive {
             return out.toString();
         }
 
-        private boolean disjoint(Chars a, Chars b) {
-            return fold ? a.folded().disjoint(b.folded()) : a.disjoint(b);
+        private boolean disjoint(BitSet a, BitSet b) {
+            if (!fold) return !a.intersects(b);
+            BitSet x = (BitSet) a.clone();
+            BitSet y = (BitSet) b.clone();
+            RegexChars.fold(x);
+            RegexChars.fold(y);
+            return !x.intersects(y);
         }
 
         /**
@@ -169,7 +153,7 @@ final class AutoPossessive {
         }
 
         /** An escape outside a class, consumed: its characters, or null for anything but one character. */
-        private Chars escape() {
+        private BitSet escape() {
             char d = re.charAt(i + 1);
             switch (d) {
                 case 'Q' -> {
@@ -185,114 +169,12 @@ final class AutoPossessive {
                         while (i < re.length() && Character.isDigit(re.charAt(i))) i++;
                         return null;
                     }
-                    return classEscape();
+                    RegexChars r = new RegexChars(re, i, fold);
+                    BitSet set = r.classEscape();
+                    i = r.i;
+                    return set;
                 }
             }
-        }
-
-        /** An escape standing for characters, in or out of a class, consumed. */
-        private Chars classEscape() {
-            char d = re.charAt(i + 1);
-            i += 2;
-            BitSet s = new BitSet(0x10000);
-            switch (d) {
-                case 'd' -> s.set('0', '9' + 1);
-                case 'D' -> { s.set('0', '9' + 1); return new Chars(s, false).negate(); }
-                case 's' -> space(s);
-                case 'S' -> { space(s); return new Chars(s, false).negate(); }
-                case 'w' -> word(s);
-                case 'W' -> { word(s); return new Chars(s, false).negate(); }
-                case 'h', 'H', 'v', 'V', 'p', 'P' -> {
-                    if ((d == 'p' || d == 'P') && i < re.length()) {
-                        if (re.charAt(i) == '{') i = re.indexOf('}', i) + 1; else i++;
-                    }
-                    return Chars.any();
-                }
-                case 'x' -> { int[] h = RegexSyntax.hex(re, i); i = h[1]; return Chars.of(h[0]); }
-                case 'u' -> { int v = Integer.parseInt(re.substring(i, i + 4), 16); i += 4; return Chars.of(v); }
-                case '0' -> {
-                    int j = i;
-                    while (j < re.length() && j < i + 3 && re.charAt(j) >= '0' && re.charAt(j) <= '7') j++;
-                    int v = Integer.parseInt(re.substring(i, j), 8);
-                    i = j;
-                    return Chars.of(v);
-                }
-                case 'c' -> { return Chars.of(re.charAt(i++) ^ 64); }
-                case 't' -> s.set('\t');
-                case 'n' -> s.set('\n');
-                case 'r' -> s.set('\r');
-                case 'f' -> s.set('\f');
-                case 'a' -> s.set(7);
-                case 'e' -> s.set(0x1b);
-                default -> {
-                    if (Character.isLetterOrDigit(d)) throw new IllegalStateException("escape \\" + d);
-                    s.set(d);
-                }
-            }
-            return new Chars(s, false);
-        }
-
-        /** [...] at i, consumed: negation, ranges, escapes and nested classes; "&&" is not worked out (any character). */
-        private Chars charClass() {
-            i++;
-            boolean negate = i < re.length() && re.charAt(i) == '^';
-            if (negate) i++;
-            Chars s = new Chars(new BitSet(0x10000), false);
-            boolean first = true;
-            boolean unknown = false;
-            while (i < re.length() && (re.charAt(i) != ']' || first)) {
-                first = false;
-                char c = re.charAt(i);
-                if (re.startsWith("&&", i)) { unknown = true; i += 2; continue; }
-                if (c == '[') { s = s.union(charClass()); continue; }
-                int lo;
-                if (c == '\\') {
-                    if (re.startsWith("\\Q", i)) throw new IllegalStateException("quoting in a class");
-                    Chars e = classEscape();
-                    boolean single = e.bmp().cardinality() == 1 && !e.high();
-                    if (!single || !(i + 1 < re.length() && re.charAt(i) == '-' && re.charAt(i + 1) != ']')) {
-                        s = s.union(e);
-                        continue;
-                    }
-                    lo = e.bmp().nextSetBit(0);
-                } else {
-                    lo = c;
-                    i++;
-                }
-                if (i + 1 < re.length() && re.charAt(i) == '-' && re.charAt(i + 1) != ']' && re.charAt(i + 1) != '[') {
-                    i++;
-                    int hi;
-                    if (re.charAt(i) == '\\') {
-                        Chars e = classEscape();
-                        if (e.bmp().cardinality() != 1 || e.high()) throw new IllegalStateException("range to a class");
-                        hi = e.bmp().nextSetBit(0);
-                    } else {
-                        hi = re.charAt(i++);
-                    }
-                    BitSet r = new BitSet(0x10000);
-                    r.set(lo, hi + 1);
-                    s = s.union(new Chars(r, false));
-                } else {
-                    s = s.union(Chars.of(lo));
-                }
-            }
-            if (i >= re.length()) throw new IllegalStateException("unclosed class");
-            i++;
-            if (unknown) return Chars.any();
-            if (negate) {
-                // Java folds before negating: under (?i) [^a] excludes A too
-                return (fold ? s.folded() : s).negate();
-            }
-            return s;
-        }
-
-        private static void space(BitSet s) { for (char c : " \t\n\u000b\f\r".toCharArray()) s.set(c); }
-
-        private static void word(BitSet s) {
-            s.set('a', 'z' + 1);
-            s.set('A', 'Z' + 1);
-            s.set('0', '9' + 1);
-            s.set('_');
         }
     }
 }
