@@ -202,6 +202,35 @@ class PatternSetFilterTest {
         assertThat(f.stats()).as("random text over wide gaps fills the caches: groups split").doesNotContain("(0 splits)");
     }
 
+    /** A message's paragraphs read together (one take of each batch's runners) answer as each read alone. */
+    @Test
+    void textsReadTogetherAnswerAsEachAlone() {
+        List<Pattern> ps = new ArrayList<>();
+        for (int i = 0; i < 40; i++) ps.add(Pattern.compile("(?:w" + i + "|q)[a-z0-9 ]{0,12}" + (char) ('a' + i % 26) + "\\d{2,5}z", Pattern.CASE_INSENSITIVE));
+        ps.add(Pattern.compile("e"));
+        PatternSetFilter together = PatternSetFilter.of(ps, 300);
+        PatternSetFilter alone = PatternSetFilter.of(ps, 300);
+        Random rnd = new Random(9);
+        String alphabet = "wq0123456789 abcdefghijklmnopqrstuvwxyzZ";
+        int maybes = 0;
+        for (int k = 0; k < 300; k++) {
+            List<String> texts = new ArrayList<>();
+            for (int n = rnd.nextInt(12); n > 0; n--) {
+                StringBuilder sb = new StringBuilder();
+                for (int c = rnd.nextInt(200); c > 0; c--) sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+                texts.add(rnd.nextInt(20) == 0 ? sb + "\0" : sb.toString());
+            }
+            long[][] bits = together.scan(texts);
+            assertThat(bits.length).isEqualTo(texts.size());
+            for (int t = 0; t < texts.size(); t++) {
+                assertThat(bits[t]).as(texts.get(t)).isEqualTo(alone.scan(texts.get(t)));
+                for (int i = 0; i < ps.size(); i++) if (PatternSetFilter.has(bits[t], i)) maybes++;
+            }
+        }
+        assertThat(maybes).as("the texts give maybes").isGreaterThan(500);
+        assertThat(together.stats()).as("and split the groups while read together").doesNotContain("(0 splits)");
+    }
+
     /**
      * After splits the groups are read eight, four, two and one at a time
      * (MultiPatternRunner.scan): each pattern's answer is still the one it has alone.
