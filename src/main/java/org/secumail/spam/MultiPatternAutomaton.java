@@ -38,8 +38,8 @@ final class MultiPatternAutomaton {
      * DFA states one runner caches before starting afresh (at most 32,766: 15 bits each). With
      * 4,000 instead of 2,000 the body's patterns of the shipped rules settle in 18 groups
      * instead of 24 and their caches start afresh 13 times instead of 62 over refstack's corpus
-     * read six times: the set scan 15 % faster, for 3 MB more cache (MAX_CACHE_BYTES still
-     * bounds each).
+     * read six times: the set scan 10 to 15 % faster (bench/set-scan.sh), for 3 MB more
+     * cache (MAX_CACHE_BYTES still bounds each).
      */
     static final int MAX_STATES = 4_000;
     /**
