@@ -6,7 +6,8 @@
 # of warm-up each (refstack's load.py, CONC sessions), then N rounds in which each server in
 # turn gets one message on one connection; the time from connect to the file in the Maildir.
 # Alternating spreads the shared machine's slow minutes over all builds, which separate runs of
-# full-chain.sh cannot (its single messages moved from 11.7 to 24 ms between hours).
+# full-chain.sh cannot (its single messages moved from 11.7 to 24 ms between hours). load.py
+# runs on plain asyncio here, as in full-chain.sh: uvloop's import falls inside its clock.
 # Needs the seed stack of ../shared/bench/refstack up (its unbound and corpus), as chain-parts.sh.
 # Knobs: N [15], WARM [6000], CONC [20], REFSTACK. Loopback only.
 set -u -o pipefail
@@ -41,7 +42,7 @@ for k in "${!ports[@]}"; do send "${ports[$k]}" "${dirs[$k]}" "$WARM" "$CONC" "$
 for n in $(seq 1 "$N"); do
     for k in "${!ports[@]}"; do
         clean "${dirs[$k]}"
-        send "${ports[$k]}" "${dirs[$k]}" 1 1 "${dirs[$k]}/one$n.json" --poll 0.002
+        send "${ports[$k]}" "${dirs[$k]}" 1 1 "${dirs[$k]}/one$n.json" --loop asyncio --poll 0.0005
         echo "$k $($PY -c "import json,sys; print('%.1f' % (json.load(open(sys.argv[1]))['e2e_elapsed_s'] * 1000))" "${dirs[$k]}/one$n.json")"
     done
 done | $PY -c "
