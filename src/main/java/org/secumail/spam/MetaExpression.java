@@ -70,6 +70,24 @@ final class MetaExpression {
         return eval(root, null, slots);
     }
 
+    /** The slots a {@link #bind bound} expression reads, each once. */
+    int[] slots() {
+        java.util.BitSet out = new java.util.BitSet();
+        collectSlots(root, out);
+        return out.stream().toArray();
+    }
+
+    private static void collectSlots(Node n, java.util.BitSet out) {
+        switch (n) {
+            case Slot x -> out.set(x.index());
+            case Not x -> collectSlots(x.a(), out);
+            case Neg x -> collectSlots(x.a(), out);
+            case Bin b -> { collectSlots(b.a(), out); collectSlots(b.b(), out); }
+            case Num x -> { }
+            case Ref r -> throw new IllegalStateException("not bound: " + r.name());
+        }
+    }
+
     private static Node bind(Node n, ToIntFunction<String> index) {
         return switch (n) {
             case Ref r -> new Slot(index.applyAsInt(r.name()));

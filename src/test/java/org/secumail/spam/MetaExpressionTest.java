@@ -37,6 +37,15 @@ class MetaExpressionTest {
     }
 
     @Test
+    void boundExpressionListsTheSlotsItReads() {
+        List<String> names = List.of("X", "A", "B", "__C");
+        MetaExpression m = MetaExpression.parse("(A + __C) > 1 && !A || 2 * B").bind(names::indexOf);
+        assertThat(m.slots()).containsExactly(1, 2, 3);
+        assertThat(MetaExpression.parse("1 + 2").bind(names::indexOf).slots()).isEmpty();
+        assertThatThrownBy(() -> MetaExpression.parse("A").slots()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void referencesAreListed() {
         assertThat(MetaExpression.parse("(A || __B) && !C_1").references()).containsExactly("A", "__B", "C_1");
     }

@@ -106,6 +106,20 @@ class SpamScorerTest {
     }
 
     @Test
+    void metasThatHitOnZerosAndMetasOfMetas() throws Exception {
+        // a meta none of whose inputs hit is not evaluated but takes its value at zero
+        String rules = String.join("\n",
+                "body __A /x/", "body __B /never/",
+                "meta NOT_B !__B", "score NOT_B 1",
+                "meta CHAIN NOT_B && __A", "score CHAIN 2",
+                "meta ONLY_METAS NOT_B && !__B", "score ONLY_METAS 16",
+                "meta NOT_A !__A", "score NOT_A 4",
+                "meta FEW (__A + __B) < 1", "score FEW 8", "");
+        assertThat(names(score(rules, "Subject: s\n\nx\n"))).containsExactlyInAnyOrder("NOT_B", "CHAIN", "ONLY_METAS");
+        assertThat(names(score(rules, "Subject: s\n\ny\n"))).containsExactlyInAnyOrder("NOT_B", "NOT_A", "FEW", "ONLY_METAS");
+    }
+
+    @Test
     void catastrophicBacktrackingIsStoppedAndNamed() throws Exception {
         long t0 = System.nanoTime();
         // no prefilter: an automaton would rule this line out before the pattern runs
