@@ -21,17 +21,18 @@
 # Knobs: WARM [24000: the JIT compiles for some 80-90 s after the start under this load, see
 # full-chain.sh], RUNS [2], COUNT [6000], CONC [20], SM_PORT [2577], JAR [target/secumail.jar:
 # another build to compare on the same machine and day],
-# BENCH_DIR [/tmp/secumail-chain-parts], PARTS ["full nospam envelope"], REFSTACK, CLEAN [delete: the
-# delivered files are deleted before each run; move: moved aside into BENCH_DIR/PART/delivered,
-# which spares the measured run ext4's walk over inodes freed in the last minute when the
-# filesystem has no journal (README, "The whole seed chain")]. Loopback only.
+# BENCH_DIR [/tmp/secumail-chain-parts], PARTS ["full nospam envelope"], REFSTACK, CLEAN [move: the
+# delivered files are moved aside into BENCH_DIR/PART/delivered before each run, which spares
+# the measured run ext4's walk over inodes freed in the last minute when the filesystem has no
+# journal (README, "The whole seed chain"); delete: deleted, the default before 2026-12-07
+# 21:30]. Loopback only.
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 REFSTACK=${REFSTACK:-$repo/../shared/bench/refstack}
 WARM=${WARM:-24000}; RUNS=${RUNS:-2}; COUNT=${COUNT:-6000}; CONC=${CONC:-20}; SM_PORT=${SM_PORT:-2577}
 BENCH_DIR=${BENCH_DIR:-/tmp/secumail-chain-parts}; PARTS=${PARTS:-full nospam envelope}; JAR=${JAR:-$repo/target/secumail.jar}
-CLEAN=${CLEAN:-delete}
+CLEAN=${CLEAN:-move}
 [ -f "$REFSTACK/lib.sh" ] || { echo "chain-parts: $REFSTACK/lib.sh not found (set REFSTACK)"; exit 1; }
 . "$REFSTACK/lib.sh"
 . "$here/lib-chain-config.sh"

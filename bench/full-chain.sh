@@ -34,13 +34,21 @@
 # ONE_OPTS [--loop asyncio --poll 0.0005: load.py's options for the single messages],
 # SM_PORT [2576], BENCH_DIR [/tmp/secumail-full-chain], REFSTACK
 # [../shared/bench/refstack], TEARDOWN [1: run refstack's teardown.sh at the end when this
-# script started the stack]. Loopback only.
+# script started the stack], CLEAN [move: before each run the Maildirs' files are moved aside
+# (the seed's into /home/USER/bench-delivered, removed at the end; SecuMail's into
+# BENCH_DIR/secumail/delivered), for both servers alike; delete: deleted, as before 2026-12-07
+# 21:30. On an ext4 without a journal, as on the machines of README's figures, a file created
+# in the minute after thousands were deleted walks all of them (README, "The whole seed
+# chain"): with the deletion SecuMail took 0.3-0.5 ms more kernel time per message, 4-11 % of
+# its CPU per message (chain-parts.sh, both ways side by side, at b9c6f65), a cost of the
+# benchmark's clean-up paid by the next minute's deliveries, not of either server].
+# Loopback only.
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 REFSTACK=${REFSTACK:-$repo/../shared/bench/refstack}
 RUNS=${RUNS:-3}; COUNT=${COUNT:-600}; SM_COUNT=${SM_COUNT:-6000}; CONC=${CONC:-20}; WARMUP=${WARMUP:-200}; SM_WARMUP=${SM_WARMUP:-24000}
-LAT_N=${LAT_N:-15}; ONE_OPTS=${ONE_OPTS:---loop asyncio --poll 0.0005}; SM_PORT=${SM_PORT:-2576}; BENCH_DIR=${BENCH_DIR:-/tmp/secumail-full-chain}; TEARDOWN=${TEARDOWN:-1}
+CLEAN=${CLEAN:-move}; LAT_N=${LAT_N:-15}; ONE_OPTS=${ONE_OPTS:---loop asyncio --poll 0.0005}; SM_PORT=${SM_PORT:-2576}; BENCH_DIR=${BENCH_DIR:-/tmp/secumail-full-chain}; TEARDOWN=${TEARDOWN:-1}
 [ "$(id -u)" = 0 ] || { echo "full-chain: needs root (the seed stack is started by refstack's setup.sh)"; exit 1; }
 [ -f "$REFSTACK/setup.sh" ] || { echo "full-chain: $REFSTACK/setup.sh not found (set REFSTACK)"; exit 1; }
 . "$REFSTACK/lib.sh"
@@ -64,6 +72,7 @@ chain_config "$d" "$SM_PORT"
 sm_pid=""
 cleanup() {
     [ -n "$sm_pid" ] && kill "$sm_pid" 2>/dev/null && wait "$sm_pid" 2>/dev/null
+    for u in $USERS; do rm -rf "/home/$u/bench-delivered"; done
     if [ "$started" = 1 ] && [ "$TEARDOWN" = 1 ]; then bash "$REFSTACK/teardown.sh" > /tmp/refstack-teardown.log 2>&1; fi
 }
 trap cleanup EXIT
@@ -78,9 +87,15 @@ pf_queue_empty() {
     for _ in $(seq 1 3000); do [ -z "$(postqueue -j 2>/dev/null | head -c1)" ] && return 0; sleep 0.2; done
     echo "full-chain: the seed's Postfix queue is not empty after 600 s" >&2
 }
+aside() { # aside TARGET DIR...: the files of the DIRs moved into TARGET, or deleted (CLEAN=delete)
+    local to=$1; shift
+    if [ "$CLEAN" = move ]; then mkdir -p "$to"; find "$@" -type f -exec mv -t "$to" {} +
+    else find "$@" -type f -delete; fi
+}
 clean() { # clean SERVER: empty Maildirs (and the seed's queue)
-    if [ "$1" = seed ]; then pf_queue_empty; for u in $USERS; do find "/home/$u/Maildir/new" "/home/$u/Maildir/cur" -type f -delete; done
-    else find "$d/mail" -path '*/new/*' -type f -delete; fi
+    local u
+    if [ "$1" = seed ]; then pf_queue_empty; for u in $USERS; do aside "/home/$u/bench-delivered" "/home/$u/Maildir/new" "/home/$u/Maildir/cur"; done
+    else for u in $USERS; do aside "$d/delivered/$u" "$d/mail/$u/new"; done; fi
     sync; sleep 1
 }
 port_of() { if [ "$1" = seed ]; then echo "$PORT_L4"; else echo "$SM_PORT"; fi; }

@@ -2,6 +2,8 @@
 package org.secumail.dkim;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.secumail.dns.DnsAnswer;
@@ -30,6 +32,24 @@ public final class KeyLookup {
         }
     }
 
+    /**
+     * Parsed key records by their text. A domain's key is fetched (from the DNS cache) for
+     * every message it signs, and decoding it into a public key cost more than the rest of
+     * the lookup; a record is immutable, so the same text gives the same key. At most
+     * PARSED_MAX, emptied when full: records of one-off signers only cycle through it.
+     */
+    private static final Map<String, DkimKeyRecord> PARSED = new ConcurrentHashMap<>();
+    private static final int PARSED_MAX = 256;
+
+    static DkimKeyRecord parse(String txt) throws DkimException {
+        DkimKeyRecord k = PARSED.get(txt);
+        if (k != null) return k;
+        k = DkimKeyRecord.parse(txt);   // a record that does not parse is not kept: it throws again
+        if (PARSED.size() >= PARSED_MAX) PARSED.clear();
+        PARSED.put(txt, k);
+        return k;
+    }
+
     static DkimKeyRecord select(String name, DnsAnswer<String> a, List<String> trace) throws DkimException {
         trace.add("key: TXT " + name + " -> " + a.status() + (a.ok() ? " " + a.records().stream().map(r -> "\"" + TagList.clip(r) + "\"").toList() : ""));
         switch (a.status()) {
@@ -41,7 +61,7 @@ public final class KeyLookup {
         DkimException first = null;
         for (String txt : a.records()) {
             try {
-                DkimKeyRecord k = DkimKeyRecord.parse(txt);
+                DkimKeyRecord k = parse(txt);
                 trace.add("key record: k=" + k.keyType() + ", " + k.bits() + " bits" + (k.testing() ? ", t=y" : "") + (k.strict() ? ", t=s" : ""));
                 return k;
             } catch (DkimException e) {
