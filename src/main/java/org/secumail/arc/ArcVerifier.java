@@ -97,7 +97,7 @@ public final class ArcVerifier {
         if (!Signatures.verify(s.algorithm(), key.key(), data, s.b())) throw DkimException.perm("ARC-Message-Signature i=" + set.instance() + " did not verify");
         BodyHasher body = new BodyHasher(s.bodyCanon(), s.length());
         try (InputStream in = msg.openBody()) {
-            byte[] buf = new byte[64 * 1024];
+            byte[] buf = new byte[16 * 1024];
             int r;
             while ((r = in.read(buf)) > 0) body.update(buf, 0, r);
         } catch (IOException e) {

@@ -59,7 +59,7 @@ public final class MaildirWriter {
         boolean linked = false;
         try {
             try (FileChannel ch = createPrivateFile(tmp)) {
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 16 * 1024);
                 out.write(headers);
                 MessageCopier.copy(content, out, false);
                 out.flush();

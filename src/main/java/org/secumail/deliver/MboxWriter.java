@@ -55,7 +55,7 @@ public final class MboxWriter {
             long start = ch.size();
             try {
                 ch.position(start);
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 16 * 1024);
                 out.write(fromLine);
                 out.write(headers);
                 MessageCopier.copy(content, out, true);

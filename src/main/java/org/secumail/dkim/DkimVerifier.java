@@ -107,7 +107,7 @@ public final class DkimVerifier {
         }
         if (hashers.isEmpty()) return null;
         try (InputStream in = msg.openBody()) {
-            byte[] buf = new byte[64 * 1024];
+            byte[] buf = new byte[16 * 1024];
             int n;
             while ((n = in.read(buf)) > 0) for (BodyHasher h : hashers.values()) h.update(buf, 0, n);
         } catch (IOException e) {

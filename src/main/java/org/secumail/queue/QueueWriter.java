@@ -43,7 +43,7 @@ final class QueueWriter implements QueueStore.Writer {
         this.tmpEnvelope = tmp.resolve(id + QueueStore.ENVELOPE_SUFFIX);
         this.channel = store.spares.create(tmpContent, StandardOpenOption.READ);   // READ: replaceHead in place
         // Closing the caller's stream must not close the channel: commit still has to fsync it.
-        this.contentStream = new FilterOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
+        this.contentStream = new FilterOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 16 * 1024)) {
             @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
             @Override public void close() throws IOException { out.flush(); }
         };
@@ -95,7 +95,7 @@ final class QueueWriter implements QueueStore.Writer {
     @Override
     public synchronized void replaceContent(byte[] newHead, java.io.InputStream rest) throws IOException {
         rewrite(newHead, out -> {
-            byte[] buf = new byte[64 * 1024];
+            byte[] buf = new byte[16 * 1024];
             int n;
             while ((n = rest.read(buf)) > 0) {
                 ByteBuffer b = ByteBuffer.wrap(buf, 0, n);

@@ -56,6 +56,6 @@ public record QueuedMessage(QueueId id, String queue, Envelope envelope, List<Re
 
     /** Opens the content afresh; each delivery attempt reads it from the start. */
     public InputStream openContent() throws IOException {
-        return new BufferedInputStream(Files.newInputStream(contentFile), 64 * 1024);
+        return new BufferedInputStream(Files.newInputStream(contentFile), 16 * 1024);
     }
 }
