@@ -13,7 +13,9 @@
 # Each configuration: a fresh server (the launcher's JVM settings), WARM messages of warm-up,
 # then RUNS runs of COUNT; per run the delivered rate, the server's CPU per message (its
 # utime+stime from /proc; of it: the stime, the JIT compiler threads and the VM Thread, where
-# the serial collector works) and its peak VmRSS (sampled every 0.5 s). The differences between
+# the serial collector works), its peak VmRSS (sampled every 0.5 s) and its young collections
+# (-Xlog:gc into BENCH_DIR/PART/gc.log; with the fixed young generation, a measure of what a
+# message allocates). The differences between
 # the rows are what the switched-off parts cost.
 #
 # Needs the seed stack of ../shared/bench/refstack up (its unbound answers the DNS, its corpus
@@ -64,7 +66,7 @@ rate() { $PY -c "import json,sys; print(json.load(open(sys.argv[1])).get('e2e_ra
 
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "warm-up $WARM, then $RUNS runs of $COUNT messages, $CONC sessions; $JAR (checkout at $(git -C "$repo" rev-parse --short HEAD 2>/dev/null))"
-printf '%-9s %-4s %10s %11s %10s %10s %10s %12s\n' part run "dlv msg/s" "CPU ms/msg" "of it sys" "JIT" "VM thread" "peak RSS MiB"
+printf '%-9s %-4s %10s %11s %10s %10s %10s %12s %10s\n' part run "dlv msg/s" "CPU ms/msg" "of it sys" "JIT" "VM thread" "peak RSS MiB" "young GCs"
 rm -rf "$BENCH_DIR"
 for part in $PARTS; do
     d=$BENCH_DIR/$part
@@ -76,7 +78,7 @@ for part in $PARTS; do
         *) echo "chain-parts: unknown part $part"; exit 1 ;;
     esac
     # shellcheck disable=SC2086
-    java $SM_JAVA_OPTS -jar "$JAR" run -c "$d" > "$d/server.log" 2>&1 &
+    java $SM_JAVA_OPTS -Xlog:gc:file="$d/gc.log" -jar "$JAR" run -c "$d" > "$d/server.log" 2>&1 &
     sm_pid=$!
     for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$SM_PORT") 2>/dev/null && break; sleep 0.2; done
     send "$d" "$WARM" "$d/warm.json"
@@ -89,12 +91,12 @@ for part in $PARTS; do
         sync; sleep 1
         ( while kill -0 "$sm_pid" 2>/dev/null; do awk '/^VmRSS/ { printf "%.0f\n", $2 / 1024 }' "/proc/$sm_pid/status"; sleep 0.5; done ) > "$d/run$r.rss" &
         sampler=$!
-        c0=$(cpu_s "$sm_pid"); s0=$(sys_s "$sm_pid"); j0=$(threads_s "$sm_pid" 'C[12] Compi'); v0=$(threads_s "$sm_pid" 'VM Thread')
+        g0=$(grep -c 'Pause Young' "$d/gc.log"); c0=$(cpu_s "$sm_pid"); s0=$(sys_s "$sm_pid"); j0=$(threads_s "$sm_pid" 'C[12] Compi'); v0=$(threads_s "$sm_pid" 'VM Thread')
         send "$d" "$COUNT" "$d/run$r.json"
-        c1=$(cpu_s "$sm_pid"); s1=$(sys_s "$sm_pid"); j1=$(threads_s "$sm_pid" 'C[12] Compi'); v1=$(threads_s "$sm_pid" 'VM Thread')
+        g1=$(grep -c 'Pause Young' "$d/gc.log"); c1=$(cpu_s "$sm_pid"); s1=$(sys_s "$sm_pid"); j1=$(threads_s "$sm_pid" 'C[12] Compi'); v1=$(threads_s "$sm_pid" 'VM Thread')
         kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
-        printf '%-9s %-4s %10s %11s %10s %10s %10s %12s\n' "$part" "$r" "$(rate "$d/run$r.json")" "$(per_msg "$c0" "$c1")" \
-            "$(per_msg "$s0" "$s1")" "$(per_msg "$j0" "$j1")" "$(per_msg "$v0" "$v1")" "$(sort -n "$d/run$r.rss" | tail -1)"
+        printf '%-9s %-4s %10s %11s %10s %10s %10s %12s %10s\n' "$part" "$r" "$(rate "$d/run$r.json")" "$(per_msg "$c0" "$c1")" \
+            "$(per_msg "$s0" "$s1")" "$(per_msg "$j0" "$j1")" "$(per_msg "$v0" "$v1")" "$(sort -n "$d/run$r.rss" | tail -1)" "$((g1 - g0))"
     done
     kill "$sm_pid" 2>/dev/null; wait "$sm_pid" 2>/dev/null; sm_pid=""
 done

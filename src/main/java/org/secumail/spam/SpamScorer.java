@@ -86,8 +86,8 @@ public final class SpamScorer {
      * The plans a pass runs, with each one's setIndex beside it: most pattern rules are ruled
      * out by the type's pattern set, and deciding that from this array, without reading the
      * plan, its rule and their fields (scattered over the heap, and out of the processor's
-     * caches after the set scan has streamed megabytes of tables through them), saved the
-     * pass loop most of its time.
+     * caches after the set scan has streamed megabytes of tables through them), is cheaper:
+     * reading them for every rule was 5 % of the whole chain's JFR samples.
      */
     private record Selection(Plan[] plans, int[] setIndex) { }
     /** {@link #selected}'s arrays, by type, score set, network, kind and pass. */
