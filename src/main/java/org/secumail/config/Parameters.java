@@ -71,6 +71,17 @@ public final class Parameters {
         p("message_size_limit", "10240000");
         p("line_length_limit", "2048");
         p("message_reject_characters", "");
+
+        // cleanup: header_checks(5) and the limits on a message's headers and MIME structure
+        p("header_checks", "");
+        p("mime_header_checks", "$header_checks");
+        p("nested_header_checks", "$header_checks");
+        p("body_checks", "");
+        p("body_checks_size_limit", "51200");
+        p("header_size_limit", "102400");
+        p("hopcount_limit", "50");
+        p("mime_nesting_limit", "100");
+        p("mime_boundary_length_limit", "2048");
         p("maillog_file", "");
         p("secumail_shadow_mode", "no");
         p("secumail_metrics_listen", "");

@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.secumail.cleanup.CheckAction;
+import org.secumail.cleanup.CheckLog;
+import org.secumail.cleanup.MessageCleanup;
 import org.secumail.queue.Envelope;
 import org.secumail.smtpd.check.Stage;
 import org.secumail.smtpd.check.Verdict;
@@ -94,6 +97,12 @@ final class DataReceiver {
         };
     }
 
+    /** smtpd's reply for cleanup's reason "5.7.1 text": the class's code, the reason's status and text. */
+    private static Reply cleanupReply(int code, String reason) {
+        int sp = reason.indexOf(' ');
+        return sp < 0 ? Reply.of(code, reason, "") : Reply.of(code, reason.substring(0, sp), reason.substring(sp + 1));
+    }
+
     void receive() throws IOException {
         var svc = s.svc;
         var ctx = s.ctx;
@@ -110,12 +119,15 @@ final class DataReceiver {
         boolean[] stripChars = svc.noContentChecks ? null : svc.messageStripCharacters;
         boolean inHeaders = true;
         String messageId = null;
-        byte[] header = ReceivedHeader.build(svc, ctx, qid, tx.recipients, Instant.now()).getBytes(StandardCharsets.UTF_8);
-        content.write(header);
+        String received = ReceivedHeader.build(svc, ctx, qid, tx.recipients, Instant.now());
+        // cleanup(8) sees smtpd's own Received: header first: it is hop 1 and header_checks read it
+        MessageCleanup cleanup = new MessageCleanup(svc.cleanup, content, new CheckLog(qid, ctx.clientLabel(), "from=<" + tx.sender
+                + "> to=<" + tx.recipients.get(tx.recipients.size() - 1) + "> proto=" + ctx.protocol + " helo=<" + (ctx.helo == null ? "" : ctx.helo) + ">"));
+        for (String l : received.split("\r\n")) cleanup.line(l);
         for (String p : ctx.prepends) {
-            if (!EndOfDataContent.deferredPrepend(svc, p)) content.write((p + "\r\n").getBytes(StandardCharsets.UTF_8));
+            if (!EndOfDataContent.deferredPrepend(svc, p)) for (String l : p.split("\r?\n")) cleanup.line(l);
         }
-        size += header.length;
+        size += received.getBytes(StandardCharsets.UTF_8).length;
         boolean forbidBare = BareNewline.forbidden(svc, ctx);
         int piece = Math.max(TEXT_LINE_LIMIT, svc.lineLengthLimit);
         byte[] buf = new byte[piece + 2];
@@ -151,16 +163,31 @@ final class DataReceiver {
             size += len + (line.partial() ? 0 : 2);
             if (svc.messageSizeLimit > 0 && size > svc.messageSizeLimit) tooBig = true;
             if (!tooBig && !bare && !disallowed) {
-                content.write(line.bytes(), off, stripChars == null ? len : MessageCharacters.strip(line.bytes(), off, len, stripChars));
-                if (!line.partial()) content.write(CRLF);
+                cleanup.line(line.bytes(), off, stripChars == null ? len : MessageCharacters.strip(line.bytes(), off, len, stripChars), line.partial());
             }
             continuation = line.partial();
         }
+        cleanup.finish();
         tx.traceCommand("END-OF-MESSAGE", "END-OF-MESSAGE (" + size + " bytes)");
+        MessageCleanup.Outcome checked = cleanup.outcome();
+        String reason = checked.rejectReason;
+        // cleanup's order (smtpd.c): a temporary failure, the size, the hop count, then the content
         Reply refuse = null;
-        if (tooBig) refuse = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
+        boolean cleanupRefused = false;
+        if (checked.lookupFailed) refuse = Reply.of(451, "4.3.0", "Error: queue file write error");
+        else if (reason != null && CheckAction.temporary(reason)) refuse = cleanupReply(451, reason);
+        else if (tooBig) refuse = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
         else if (bare) refuse = Reply.of(svc.bareNewlineCode, "5.5.2", svc.hostname + " Error: bare " + bareWhat + " received");
+        else if (checked.hopsExceeded) refuse = Reply.of(554, "5.4.0", "Error: too many hops");
         else if (disallowed) refuse = Reply.of(550, "5.7.1", "disallowed character");
+        else if (reason != null) refuse = cleanupReply(550, reason);
+        if (refuse != null && !tooBig && !bare && !disallowed) cleanupRefused = true;   // cleanup logged it
+        if (refuse == null) {
+            if (checked.discard != null) ctx.discard = checked.discard;
+            if (checked.hold != null && ctx.hold == null) ctx.hold = checked.hold;
+            if (checked.redirect != null) ctx.redirect = checked.redirect;
+            if (checked.filter != null) ctx.filter = checked.filter;
+        }
         if (refuse == null) {
             ctx.command = "END-OF-MESSAGE";
             ctx.size = size;
@@ -169,7 +196,7 @@ final class DataReceiver {
             tx.flushWarnings("END-OF-MESSAGE", null);
         }
         boolean milterRefused = false;
-        if (refuse == null && ctx.discard == null && s.milters != null) {
+        if (refuse == null && ctx.discard == null && s.milters != null && !checked.pass) {
             try {
                 refuse = EndOfDataMilters.run(s, tx);
             } catch (IOException | RuntimeException e) {
@@ -187,7 +214,7 @@ final class DataReceiver {
             refuse = null;
         }
         if (refuse != null) {
-            if (!milterRefused) tx.logReject("END-OF-MESSAGE", refuse, null);
+            if (!milterRefused && !cleanupRefused) tx.logReject("END-OF-MESSAGE", refuse, null);
             tx.abort();
             s.error(refuse);
             return;
@@ -219,6 +246,14 @@ final class DataReceiver {
         String filter = ctx.filter != null ? ctx.filter : svc.contentFilter;
         if (!filter.isEmpty()) attrs.put(org.secumail.route.Router.CONTENT_FILTER, filter);   // FILTER_README: after the queue
         java.util.List<String> rcpts = tx.recipients;
+        if (ctx.redirect == null && !checked.bcc.isEmpty()) {
+            // header_checks BCC: more recipients, with NOTIFY=NEVER (cleanup_addr_bcc)
+            rcpts = new java.util.ArrayList<>(rcpts);
+            for (String b : checked.bcc) {
+                attrs.put(org.secumail.queue.DsnAttributes.notify(rcpts.size()), "NEVER");
+                rcpts.add(b);
+            }
+        }
         if (ctx.redirect != null) {
             // access(5) REDIRECT: the message goes to this one address instead of its recipients
             SmtpSession.LOG.info("{}: redirect: to=<{}> instead of {} recipient(s) from {}", qid, ctx.redirect, rcpts.size(), ctx.clientLabel());
