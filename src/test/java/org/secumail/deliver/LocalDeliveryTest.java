@@ -125,4 +125,25 @@ class LocalDeliveryTest {
             assertThat(waitForText(dir.resolve("queue/hold"), "held")).contains("Subject: held");
         }
     }
+
+    /** header_checks(5) actions that change where the message goes or what it holds (cleanup package). */
+    @Test
+    void headerAndBodyCheckActions() throws Exception {
+        try (Server server = start("mail_spool_directory = " + dir.resolve("mail") + "/\n"
+                + "header_checks = regexp:{ {/^Subject: discarded/ DISCARD}, {/^Subject: held/ HOLD review}, "
+                + "{/^Subject: redirected/ REDIRECT user2@example.test}, {/^Subject: copied/ BCC user2@example.test}, "
+                + "{/^Subject: renamed/ REPLACE Subject: replaced}, {/^Subject: marked/ PREPEND X-Marked: yes} }\n"
+                + "body_checks = regexp:{ {/^body$$/ REPLACE body was checked} }")) {
+            int port = server.listeners().get(0).port();
+            for (String subject : new String[] {"discarded", "held", "redirected", "copied", "renamed", "marked"}) {
+                assertThat(send(port, "a@example.test", "user1@example.test", subject)).contains("queued as");
+            }
+            String user1 = waitForText(dir.resolve("mail/user1/new"), "Subject: copied", "Subject: replaced", "Subject: marked");
+            assertThat(user1).contains("Subject: copied", "Subject: replaced", "X-Marked: yes\nSubject: marked", "body was checked\n")
+                    .doesNotContain("Subject: discarded", "Subject: held", "Subject: redirected", "Subject: renamed", "\nbody\n");
+            String user2 = waitForText(dir.resolve("mail/user2/new"), "Subject: redirected", "Subject: copied");
+            assertThat(user2).contains("Subject: redirected", "Subject: copied").doesNotContain("Subject: marked");
+            assertThat(waitForText(dir.resolve("queue/hold"), "held")).contains("Subject: held");
+        }
+    }
 }
