@@ -180,17 +180,20 @@ public final class MessageCleanup {
         headerPending = false;
         byte[] raw = header.toByteArray();
         header.reset();
-        String text = new String(raw, StandardCharsets.UTF_8);
-        String name = text.substring(0, text.indexOf(':')).strip();
-        String lower = name.toLowerCase(Locale.ROOT);
-        boolean received = lower.equals("received");
+        int colon = 0;
+        while (raw[colon] != ':') colon++;
+        String name = new String(raw, 0, colon, StandardCharsets.ISO_8859_1).strip();   // isHeader(): printable ASCII
+        boolean received = name.equalsIgnoreCase("received");
         if (received) hops++;
         Section section = mime.section();
-        boolean mimeHeader = MIME_HEADERS.contains(lower) || section == Section.PART_HEADERS;
-        List<LookupTable> tables = mimeHeader ? s.mimeHeaderChecks() : section == Section.PRIMARY_HEADERS ? s.headerChecks() : s.nestedHeaderChecks();
-        String param = mimeHeader ? "mime_header_checks" : section == Section.PRIMARY_HEADERS ? "header_checks" : "nested_header_checks";
-        if (checking && !tables.isEmpty()) {
-            CheckAction a = lookup(tables, param, text);
+        String text = null;
+        if (tracking) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            boolean mimeHeader = MIME_HEADERS.contains(lower) || section == Section.PART_HEADERS;
+            List<LookupTable> tables = mimeHeader ? s.mimeHeaderChecks() : section == Section.PRIMARY_HEADERS ? s.headerChecks() : s.nestedHeaderChecks();
+            String param = mimeHeader ? "mime_header_checks" : section == Section.PRIMARY_HEADERS ? "header_checks" : "nested_header_checks";
+            text = new String(raw, StandardCharsets.UTF_8);
+            CheckAction a = checking && !tables.isEmpty() ? lookup(tables, param, text) : null;
             if (a != null) {
                 a = act(a, "header", text, param);
                 if (a != null) {
@@ -207,8 +210,8 @@ public final class MessageCleanup {
                     }
                 }
             }
+            mime.header(name, text.substring(text.indexOf(':') + 1));
         }
-        if (tracking) mime.header(name, text.substring(text.indexOf(':') + 1));
         if (received && section == Section.PRIMARY_HEADERS && hops >= s.hopcountLimit() && !outcome.hopsExceeded) {
             outcome.hopsExceeded = true;
             LOG.warn("warning: {}: message rejected: hopcount exceeded", log.queueId());
