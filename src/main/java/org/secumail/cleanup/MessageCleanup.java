@@ -49,6 +49,11 @@ public final class MessageCleanup {
     private boolean continuingHeader;
     private long bodyOffset;
     private int hops;
+    /** Set for mail in the local header rewriting context: the headers it lacks are added. */
+    private MissingHeaders missing;
+    private String sender;
+    private java.time.Instant arrival;
+    private final MissingHeaders.Seen seen = new MissingHeaders.Seen();
 
     private final Outcome outcome = new Outcome();
 
@@ -64,6 +69,8 @@ public final class MessageCleanup {
         public String filter;
         public boolean pass;
         public final List<String> bcc = new ArrayList<>();
+        /** The primary Message-Id: header's value, or the one cleanup added; null when there is none. */
+        public String messageId;
     }
 
     /**
@@ -79,6 +86,13 @@ public final class MessageCleanup {
     }
 
     public Outcome outcome() { return outcome; }
+
+    /** Adds the Message-Id:, Date: and From: headers the message lacks (call before the first line). */
+    public void addMissingHeaders(MissingHeaders m, String envelopeSender, java.time.Instant arrivalTime) {
+        this.missing = m;
+        this.sender = envelopeSender;
+        this.arrival = arrivalTime;
+    }
 
     /** One whole line of text ("\r\n" not included), e.g. smtpd's own Received: header lines. */
     public void line(String text) throws IOException {
@@ -113,7 +127,10 @@ public final class MessageCleanup {
                 }
                 continuingHeader = false;
                 boolean empty = len == 0 && !partial;
-                if (!empty && mime.section() == Section.PRIMARY_HEADERS) out.write(CRLF);   // the missing separator
+                if (mime.section() == Section.PRIMARY_HEADERS) {
+                    primaryHeadersDone();
+                    if (!empty) out.write(CRLF);   // the missing separator
+                }
                 endOfHeaders();
                 if (empty) {
                     out.write(CRLF);
@@ -127,6 +144,16 @@ public final class MessageCleanup {
     /** The end of the message: a header still being put together goes out. */
     public void finish() throws IOException {
         if (mime.section() != Section.BODY) flushHeader();
+        if (mime.section() == Section.PRIMARY_HEADERS) primaryHeadersDone();
+    }
+
+    /** The end of the primary header section: the missing headers go after the others. */
+    private void primaryHeadersDone() throws IOException {
+        if (missing == null) return;
+        MissingHeaders.Added added = missing.missing(seen, log.queueId(), sender, arrival);
+        for (String h : added.headers()) writeHeader(h.getBytes(StandardCharsets.UTF_8));
+        if (added.messageId() != null && outcome.messageId == null) outcome.messageId = added.messageId();
+        missing = null;
     }
 
     private void endOfHeaders() {
@@ -186,9 +213,16 @@ public final class MessageCleanup {
         boolean received = name.equalsIgnoreCase("received");
         if (received) hops++;
         Section section = mime.section();
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (section == Section.PRIMARY_HEADERS) {
+            seen.header(lower);
+            if (outcome.messageId == null && lower.equals("message-id")) {
+                outcome.messageId = new String(raw, colon + 1, Math.min(raw.length - colon - 1, 998), StandardCharsets.UTF_8).strip()
+                        .replace('\n', ' ').replace('\t', ' ');
+            }
+        }
         String text = null;
         if (tracking) {
-            String lower = name.toLowerCase(Locale.ROOT);
             boolean mimeHeader = MIME_HEADERS.contains(lower) || section == Section.PART_HEADERS;
             List<LookupTable> tables = mimeHeader ? s.mimeHeaderChecks() : section == Section.PRIMARY_HEADERS ? s.headerChecks() : s.nestedHeaderChecks();
             String param = mimeHeader ? "mime_header_checks" : section == Section.PRIMARY_HEADERS ? "header_checks" : "nested_header_checks";

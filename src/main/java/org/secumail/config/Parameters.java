@@ -82,6 +82,10 @@ public final class Parameters {
         p("hopcount_limit", "50");
         p("mime_nesting_limit", "100");
         p("mime_boundary_length_limit", "2048");
+        p("local_header_rewrite_clients", "permit_inet_interfaces");
+        p("remote_header_rewrite_domain", "");
+        p("always_add_missing_headers", "no");
+        p("undisclosed_recipients_header", "");
         p("maillog_file", "");
         p("secumail_shadow_mode", "no");
         p("secumail_metrics_listen", "");

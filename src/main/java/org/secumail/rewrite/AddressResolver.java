@@ -169,7 +169,7 @@ public final class AddressResolver {
      * listed addresses or names) and proxy_interfaces, for the protocols of inet_protocols.
      * Another loopback address (127.0.0.2) is not ours: Postfix relays to it.
      */
-    static Set<String> ownAddresses(MainConfig cfg) {
+    public static Set<String> ownAddresses(MainConfig cfg) {
         Set<String> out = new HashSet<>();
         List<String> interfaces = new java.util.ArrayList<>(cfg.list("inet_interfaces"));
         interfaces.addAll(cfg.list("proxy_interfaces"));

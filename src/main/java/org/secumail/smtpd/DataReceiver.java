@@ -103,6 +103,26 @@ final class DataReceiver {
         return sp < 0 ? Reply.of(code, reason, "") : Reply.of(code, reason.substring(0, sp), reason.substring(sp + 1));
     }
 
+    /**
+     * Postfix's header rewriting context: local for local_header_rewrite_clients (our own
+     * addresses by default), or as a content filter's XFORWARD SOURCE=LOCAL|REMOTE says; remote
+     * mail has one too when remote_header_rewrite_domain is set.
+     */
+    private boolean localRewriteContext() {
+        var m = s.svc.missingHeaders;
+        if (m.always() || m.remoteContext()) return true;
+        String source = s.xforward.get("SOURCE");
+        if (source != null) return source.equalsIgnoreCase("LOCAL");
+        var ctx = s.ctx;
+        return m.clients().local(ctx.clientAddress, ctx.clientAddr, ctx.saslUser != null, () -> {
+            try {
+                return ctx.clientAddress != null && ctx.settings.mynetworks().matches(ctx.clientAddress, ctx.clientName);
+            } catch (org.secumail.table.LookupException e) {
+                return false;
+            }
+        });
+    }
+
     void receive() throws IOException {
         var svc = s.svc;
         var ctx = s.ctx;
@@ -117,12 +137,11 @@ final class DataReceiver {
         boolean disallowed = false;
         boolean[] rejectChars = svc.noContentChecks ? null : svc.messageRejectCharacters;
         boolean[] stripChars = svc.noContentChecks ? null : svc.messageStripCharacters;
-        boolean inHeaders = true;
-        String messageId = null;
         String received = ReceivedHeader.build(svc, ctx, qid, tx.recipients, Instant.now());
         // cleanup(8) sees smtpd's own Received: header first: it is hop 1 and header_checks read it
         MessageCleanup cleanup = new MessageCleanup(svc.cleanup, content, new CheckLog(qid, ctx.clientLabel(), "from=<" + tx.sender
                 + "> to=<" + tx.recipients.get(tx.recipients.size() - 1) + "> proto=" + ctx.protocol + " helo=<" + (ctx.helo == null ? "" : ctx.helo) + ">"));
+        if (localRewriteContext()) cleanup.addMissingHeaders(svc.missingHeaders, tx.sender, Instant.now());
         for (String l : received.split("\r\n")) cleanup.line(l);
         for (String p : ctx.prepends) {
             if (!EndOfDataContent.deferredPrepend(svc, p)) for (String l : p.split("\r?\n")) cleanup.line(l);
@@ -154,12 +173,6 @@ final class DataReceiver {
             int off = !continuation && line.length() > 0 && line.bytes()[0] == '.' ? 1 : 0;
             int len = line.length() - off;
             if (rejectChars != null && !disallowed && MessageCharacters.containsAny(line.bytes(), off, len, rejectChars)) disallowed = true;
-            if (inHeaders && !continuation) {
-                if (len == 0 && !line.partial()) inHeaders = false;
-                else if (messageId == null && len > 11 && new String(line.bytes(), off, 11, StandardCharsets.US_ASCII).equalsIgnoreCase("message-id:")) {
-                    messageId = new String(line.bytes(), off + 11, Math.min(len - 11, 998), StandardCharsets.UTF_8).strip();
-                }
-            }
             size += len + (line.partial() ? 0 : 2);
             if (svc.messageSizeLimit > 0 && size > svc.messageSizeLimit) tooBig = true;
             if (!tooBig && !bare && !disallowed) {
@@ -263,7 +276,7 @@ final class DataReceiver {
         attrs.putAll(tx.dsn.attributes(ctx.redirect == null));   // RFC 3461 parameters, for bounce(8)
         Envelope env = new Envelope(tx.sender, rcpts, Instant.now(), attrs);
         tx.writer.commit(env);
-        SmtpSession.LOG.info("{}: message-id={}", qid, messageId == null ? "" : messageId);
+        SmtpSession.LOG.info("{}: message-id={}", qid, checked.messageId == null ? "<>" : checked.messageId);
         tx.committed();
         org.secumail.metrics.Metrics.count("secumail.messages.accepted");
         s.junkCommands = 0;   // as Postfix's data_cmd: a received message forgives earlier errors

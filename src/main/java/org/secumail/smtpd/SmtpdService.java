@@ -88,6 +88,8 @@ public final class SmtpdService {
     public final boolean noMilters;
     /** cleanup(8)'s header_checks(5) tables and header limits; tables off with no_header_body_checks. */
     public final org.secumail.cleanup.CleanupSettings cleanup;
+    /** What cleanup adds to local mail that lacks it (local_header_rewrite_clients, always_add_missing_headers). */
+    public final org.secumail.cleanup.MissingHeaders missingHeaders;
     /** receive_override_options: no_header_body_checks (the built-in content checks; signing stays). */
     public final boolean noContentChecks;
     /** receive_override_options: no_unknown_recipient_checks. */
@@ -174,6 +176,7 @@ public final class SmtpdService {
         this.content = noContentChecks ? content.signingOnly() : content;
         org.secumail.cleanup.CleanupSettings cleanupSettings = org.secumail.cleanup.CleanupSettings.of(cfg);
         this.cleanup = noContentChecks ? cleanupSettings.withoutChecks() : cleanupSettings;
+        this.missingHeaders = org.secumail.cleanup.MissingHeaders.of(cfg);
         this.milters = noMilters ? java.util.List.of() : org.secumail.milter.MilterDefinition.list(cfg, "smtpd_milters");
         this.milterMaps = noMilters || cfg.get("smtpd_milter_maps").isBlank() ? null
                 : org.secumail.table.Tables.open(cfg.get("smtpd_milter_maps").strip(), cfg.configDir());

@@ -174,4 +174,39 @@ class MessageCleanupTest {
         run(c, out, "Subject: a", "\tb", "", "x");
         assertThat(c.outcome().rejectReason).isEqualTo("5.7.1 folded");
     }
+
+    @Test
+    void localMailGetsTheHeadersItLacksAfterItsOwn() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MessageCleanup c = new MessageCleanup(settings(null, null, 102400, 50), out, LOG);
+        java.time.Instant at = java.time.Instant.parse("2026-12-07T23:45:01Z");
+        c.addMissingHeaders(new MissingHeaders(false, false, "To: undisclosed-recipients:;", "mx.example.test", null), "a@example.test", at);
+        String written = run(c, out, "Received: from a", "Subject: x", "", "body");
+        assertThat(written).startsWith("Received: from a\r\nSubject: x\r\nMessage-Id: <20261207234501.4ABC@mx.example.test>\r\nDate: ")
+                .contains("\r\nFrom: a@example.test\r\nTo: undisclosed-recipients:;\r\n\r\nbody\r\n");
+        assertThat(c.outcome().messageId).isEqualTo("<20261207234501.4ABC@mx.example.test>");
+
+        out.reset();
+        c = new MessageCleanup(settings(null, null, 102400, 50), out, LOG);
+        c.addMissingHeaders(new MissingHeaders(false, false, "", "mx.example.test", null), "", at);
+        written = run(c, out, "Message-ID: <given@example.test>", "Date: Mon, 7 Dec 2026 10:00:00 +0000", "To: b@example.test");
+        assertThat(written).isEqualTo("Message-ID: <given@example.test>\r\nDate: Mon, 7 Dec 2026 10:00:00 +0000\r\n"
+                + "To: b@example.test\r\nFrom: MAILER-DAEMON\r\n");
+        assertThat(c.outcome().messageId).isEqualTo("<given@example.test>");
+
+        out.reset();
+        c = new MessageCleanup(settings(null, null, 102400, 50), out, LOG);
+        c.addMissingHeaders(new MissingHeaders(false, false, "", "mx.example.test", null), "a@example.test", at);
+        written = run(c, out, "Message-Id: <m@example.test>", "Date: x", "From: a@example.test", "Resent-From: b@example.test", "", "y");
+        assertThat(written).contains("Resent-From: b@example.test\r\nResent-Message-Id: <20261207234501.4ABC@mx.example.test>\r\nResent-Date: ")
+                .doesNotContain("\r\nFrom: a@example.test\r\nFrom:");
+    }
+
+    @Test
+    void remoteMailIsLeftAsItCame() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MessageCleanup c = new MessageCleanup(settings(null, null, 102400, 50), out, LOG);
+        assertThat(run(c, out, "Subject: x", "", "body")).isEqualTo("Subject: x\r\n\r\nbody\r\n");
+        assertThat(c.outcome().messageId).isNull();
+    }
 }
