@@ -26,6 +26,8 @@
  *     nested_header_checks; body lines, MIME boundaries included, to body_checks, the first
  *     body_checks_size_limit (51200) bytes of each part. The first matching rule of the first
  *     table that has one decides.</li>
+ * <li>Mail in the local header rewriting context ({@link org.secumail.cleanup.HeaderRewriteClients})
+ *     gets the Message-Id:, Date: and From: headers it lacks ({@link org.secumail.cleanup.MissingHeaders}).</li>
  * </ul>
  *
  * <h2>Actions</h2>
@@ -50,7 +52,9 @@
  * <h2>Configuration parameters</h2>
  * header_checks, mime_header_checks ($header_checks), nested_header_checks ($header_checks),
  * body_checks, body_checks_size_limit (51200), header_size_limit (102400), hopcount_limit (50),
- * mime_nesting_limit (100), mime_boundary_length_limit (2048).
+ * mime_nesting_limit (100), mime_boundary_length_limit (2048), local_header_rewrite_clients
+ * (permit_inet_interfaces), remote_header_rewrite_domain, always_add_missing_headers (no),
+ * undisclosed_recipients_header.
  * receive_override_options = no_header_body_checks turns the tables off; the limits stay.
  *
  * <h2>See also</h2>

@@ -7,7 +7,7 @@ import org.secumail.queue.Envelope;
 /**
  * The XFORWARD command of the SMTP client (Postfix's XFORWARD_README), sent when
  * smtp_send_xforward_command = yes and the server announces XFORWARD: the original client's
- * NAME, ADDR, PROTO and HELO from the queue file's envelope, each only when the server listed
+ * NAME, ADDR, PROTO, HELO and SOURCE (LOCAL or REMOTE) from the queue file's envelope, each only when the server listed
  * it, "[UNAVAILABLE]" when unknown. Values are xtext-free printable words: a space or control
  * character would split the command, so such a value is sent as [UNAVAILABLE].
  */
@@ -22,6 +22,10 @@ final class Xforward {
         add(b, offered, "ADDR", addr);
         add(b, offered, "PROTO", env.attributes().get("protocol"));
         add(b, offered, "HELO", env.attributes().get("helo"));
+        // SOURCE: the header rewriting context, so a re-injecting smtpd on 127.0.0.1 treats
+        // remote mail as remote (cleanup adds no Message-Id to it)
+        String context = env.attributes().get("rewrite_context");
+        if (context != null) add(b, offered, "SOURCE", context.toUpperCase(java.util.Locale.ROOT));
         return b.toString();
     }
 

@@ -105,14 +105,12 @@ final class DataReceiver {
 
     /**
      * Postfix's header rewriting context: local for local_header_rewrite_clients (our own
-     * addresses by default), or as a content filter's XFORWARD SOURCE=LOCAL|REMOTE says; remote
-     * mail has one too when remote_header_rewrite_domain is set.
+     * addresses by default), or as a content filter's XFORWARD SOURCE=LOCAL|REMOTE says.
      */
     private boolean localRewriteContext() {
         var m = s.svc.missingHeaders;
-        if (m.always() || m.remoteContext()) return true;
         String source = s.xforward.get("SOURCE");
-        if (source != null) return source.equalsIgnoreCase("LOCAL");
+        if ("LOCAL".equals(source) || "REMOTE".equals(source)) return source.equals("LOCAL");
         var ctx = s.ctx;
         return m.clients().local(ctx.clientAddress, ctx.clientAddr, ctx.saslUser != null, () -> {
             try {
@@ -141,7 +139,10 @@ final class DataReceiver {
         // cleanup(8) sees smtpd's own Received: header first: it is hop 1 and header_checks read it
         MessageCleanup cleanup = new MessageCleanup(svc.cleanup, content, new CheckLog(qid, ctx.clientLabel(), "from=<" + tx.sender
                 + "> to=<" + tx.recipients.get(tx.recipients.size() - 1) + "> proto=" + ctx.protocol + " helo=<" + (ctx.helo == null ? "" : ctx.helo) + ">"));
-        if (localRewriteContext()) cleanup.addMissingHeaders(svc.missingHeaders, tx.sender, Instant.now());
+        boolean localContext = localRewriteContext();
+        if (localContext || svc.missingHeaders.always() || svc.missingHeaders.remoteContext()) {
+            cleanup.addMissingHeaders(svc.missingHeaders, tx.sender, Instant.now());
+        }
         for (String l : received.split("\r\n")) cleanup.line(l);
         for (String p : ctx.prepends) {
             if (!EndOfDataContent.deferredPrepend(svc, p)) for (String l : p.split("\r?\n")) cleanup.line(l);
@@ -255,6 +256,7 @@ final class DataReceiver {
         }
         if (ctx.tlsProtocol != null) attrs.put("tls", ctx.tlsProtocol + " " + ctx.tlsCipher);
         if (ctx.hold != null) attrs.put("hold", ctx.hold);
+        attrs.put("rewrite_context", localContext ? "local" : "remote");   // XFORWARD SOURCE for a content filter
         if (quarantineFolder != null) attrs.put("folder", quarantineFolder);
         String filter = ctx.filter != null ? ctx.filter : svc.contentFilter;
         if (!filter.isEmpty()) attrs.put(org.secumail.route.Router.CONTENT_FILTER, filter);   // FILTER_README: after the queue

@@ -53,7 +53,27 @@ class XforwardTest {
             assertThat(c.cmd("MAIL FROM:<b@example.org>")).startsWith("250");
             assertThat(c.cmd("RCPT TO:<user1@example.test>")).startsWith("250");
             assertThat(log.lines().get(log.lines().size() - 1)).matches("\\w+: client=localhost\\[127.0.0.1\\]");
+            assertThat(c.cmd("DATA")).startsWith("354");
+            assertThat(c.cmd("Subject: y\r\n\r\nhello\r\n.")).startsWith("250");
         }
+        // SOURCE=REMOTE: the filter's mail is remote mail, left as it came; the next message,
+        // from 127.0.0.1 itself (local_header_rewrite_clients = permit_inet_interfaces), gets
+        // the Message-Id:, Date: and From: it lacks
+        java.util.Map<String, String> bySubject = new java.util.HashMap<>();
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (bySubject.size() < 2 && System.nanoTime() < end) {
+            Thread.sleep(100);
+            java.nio.file.Path box = dir.resolve("mail/user1/new");
+            if (!java.nio.file.Files.isDirectory(box)) continue;
+            try (var files = java.nio.file.Files.list(box)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    String m = java.nio.file.Files.readString(f);
+                    bySubject.put(m.contains("Subject: x") ? "x" : "y", m);
+                }
+            }
+        }
+        assertThat(bySubject.get("x")).doesNotContain("Message-Id:").doesNotContain("\nDate:");
+        assertThat(bySubject.get("y")).contains("\nMessage-Id: <").contains("\nDate: ").contains("\nFrom: b@example.org\n");
     }
 
     @Test
