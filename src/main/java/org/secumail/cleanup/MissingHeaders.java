@@ -25,8 +25,8 @@ import org.secumail.config.MainConfig;
  * @param clients local_header_rewrite_clients
  */
 public record MissingHeaders(boolean always, boolean remoteContext, String undisclosed, String hostname, HeaderRewriteClients clients) {
-    /** Postfix's mail_date(): "Mon, 7 Dec 2026 23:45:01 +0000 (UTC)". */
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z (z)", Locale.ROOT);
+    /** Postfix's mail_date(), the day of the month padded with a space: "Mon,  7 Dec 2026 23:45:01 +0000 (UTC)". */
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, ppd MMM yyyy HH:mm:ss Z (z)", Locale.ROOT);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT);
 
     public static MissingHeaders of(MainConfig cfg) {
