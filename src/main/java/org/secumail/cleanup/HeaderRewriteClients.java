@@ -66,13 +66,17 @@ public final class HeaderRewriteClients {
     }
 
     /**
+     * @param peer the address the connection came from (or the one a haproxy header gave):
+     *        permit_inet_interfaces looks at it, not at an XCLIENT address, as Postfix's does
+     *        (XCLIENT changes smtpd's client name and address, not its socket address)
+     * @param clientAddr the client address of the session (XCLIENT's when given), for tables
      * @param mynetworks whether the client is in mynetworks (asked only when an item needs it)
      * @return true for the local context; a table that cannot answer counts as no match
      */
-    public boolean local(InetAddress client, String clientAddr, boolean sasl, java.util.function.BooleanSupplier mynetworks) {
+    public boolean local(InetAddress peer, String clientAddr, boolean sasl, java.util.function.BooleanSupplier mynetworks) {
         for (Item item : items) {
             boolean hit = switch (item) {
-                case Own o -> client != null && own.contains(client.getHostAddress());
+                case Own o -> peer != null && own.contains(peer.getHostAddress());
                 case Mynetworks m -> mynetworks.getAsBoolean();
                 case Sasl a -> sasl;
                 case Table t -> {

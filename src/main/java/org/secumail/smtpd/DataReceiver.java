@@ -112,7 +112,7 @@ final class DataReceiver {
         String source = s.xforward.get("SOURCE");
         if ("LOCAL".equals(source) || "REMOTE".equals(source)) return source.equals("LOCAL");
         var ctx = s.ctx;
-        return m.clients().local(ctx.clientAddress, ctx.clientAddr, ctx.saslUser != null, () -> {
+        return m.clients().local(s.remote.getAddress(), ctx.clientAddr, ctx.saslUser != null, () -> {
             try {
                 return ctx.clientAddress != null && ctx.settings.mynetworks().matches(ctx.clientAddress, ctx.clientName);
             } catch (org.secumail.table.LookupException e) {
