@@ -97,6 +97,12 @@ final class DsnParameters {
         recipients.add(r);
     }
 
+    /** True when the recipient at this index was given with the same NOTIFY and ORCPT as r. */
+    boolean sameAs(int index, Rcpt r) {
+        Rcpt o = recipients.get(index);
+        return java.util.Objects.equals(o.notifyKinds(), r.notifyKinds()) && java.util.Objects.equals(o.orcpt(), r.orcpt());
+    }
+
     /** Forgets the parameters of the recipient at this index (a milter deleted it). */
     void removeAt(int index) {
         if (index < recipients.size()) recipients.remove(index);

@@ -22,6 +22,8 @@ import org.secumail.smtpd.check.Verdict;
 final class MailTransaction {
     private final SmtpSession s;
     final List<String> recipients = new ArrayList<>();
+    /** RCPT commands accepted, duplicates included: smtpd_recipient_limit counts them, as Postfix's rcpt_count. */
+    private int acceptedRcpts;
     String sender;
     QueueStore.Writer writer;
     Map<String, String> mailParams = Map.of();
@@ -207,7 +209,7 @@ final class MailTransaction {
             s.error(Reply.of(501, "5.5.4", "Syntax: RCPT TO:<address>"));
             return;
         }
-        if (recipients.size() < svc.recipientLimit) {
+        if (acceptedRcpts < svc.recipientLimit) {
             int rate = AnvilRates.count(svc, s.ctx, AnvilRates.Kind.RECIPIENT);
             if (rate > 0) {
                 SmtpSession.LOG.warn("warning: Recipient address rate limit exceeded: {} from {} for service {}", rate,
@@ -237,7 +239,7 @@ final class MailTransaction {
             s.error(rcptDsn.error());
             return;
         }
-        if (recipients.size() >= svc.recipientLimit) {
+        if (acceptedRcpts >= svc.recipientLimit) {
             s.error(Reply.of(452, "4.5.3", "Error: too many recipients"));
             return;
         }
@@ -273,10 +275,22 @@ final class MailTransaction {
             SmtpSession.LOG.info("{}: client={}{}{}", writer.id(), ctx.clientLabel(), SmtpAuth.logFields(ctx),
                     XforwardCommand.logFields(s.xforward));
         }
-        recipients.add(p.address());
-        dsn.accepted(rcptDsn);
+        // cleanup(8)'s duplicate filter: the same address with the same DSN parameters is
+        // accepted again but kept once, so it is delivered once
+        acceptedRcpts++;
+        if (!duplicate(p.address(), rcptDsn)) {
+            recipients.add(p.address());
+            dsn.accepted(rcptDsn);
+        }
         flushWarnings("RCPT", p.address());
         s.reply(Reply.of(250, "2.1.5", "Ok"));
+    }
+
+    private boolean duplicate(String address, DsnParameters.Rcpt r) {
+        for (int i = 0; i < recipients.size(); i++) {
+            if (recipients.get(i).equals(address) && dsn.sameAs(i, r)) return true;
+        }
+        return false;
     }
 
     /** The RCPT-time checks; null when the recipient is accepted. */
@@ -384,6 +398,7 @@ final class MailTransaction {
         }
         sender = null;
         recipients.clear();
+        acceptedRcpts = 0;
         mailParams = Map.of();
         dsn.clear();
         s.ctx.sender = null;

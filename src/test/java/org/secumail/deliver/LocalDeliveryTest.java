@@ -146,4 +146,32 @@ class LocalDeliveryTest {
             assertThat(waitForText(dir.resolve("queue/hold"), "held")).contains("Subject: held");
         }
     }
+
+    /** A recipient given twice (same NOTIFY and ORCPT) is delivered once, as cleanup's duplicate filter does. */
+    @Test
+    void aRepeatedRecipientIsDeliveredOnce() throws Exception {
+        try (Server server = start("mail_spool_directory = " + dir.resolve("mail") + "/")) {
+            int port = server.listeners().get(0).port();
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(10_000);
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                OutputStream out = s.getOutputStream();
+                out.write(("EHLO client.example\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<user1@example.test>\r\n"
+                        + "RCPT TO:<user1@example.test>\r\nRCPT TO:<user1@example.test> NOTIFY=NEVER\r\nDATA\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String line;
+                while ((line = in.readLine()) != null && !line.startsWith("354")) {
+                    assertThat(line).matches("2\\d\\d[ -].*");
+                }
+                out.write("Subject: twice\r\n\r\nx\r\n.\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(in.readLine()).startsWith("250 2.0.0 Ok: queued as");
+            }
+            waitForText(dir.resolve("mail/user1/new"), "Subject: twice");
+            Thread.sleep(500);   // a second copy, if there were one, would be written by now
+            try (Stream<Path> files = Files.list(dir.resolve("mail/user1/new"))) {
+                // the first two are one recipient; the third asked for other DSN notices, so it stays (as in Postfix)
+                assertThat(files.count()).isEqualTo(2);
+            }
+        }
+    }
 }
