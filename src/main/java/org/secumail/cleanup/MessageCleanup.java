@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.secumail.cleanup;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class MessageCleanup {
     static final Logger LOG = LoggerFactory.getLogger("secumail.cleanup");
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] NEWLINE = {'\n'};
     /** Postfix's HDR_OPT_MIME headers: mime_header_checks gets them wherever they are. */
     private static final Set<String> MIME_HEADERS = Set.of("content-type", "content-transfer-encoding", "content-disposition",
             "content-description", "content-id", "mime-version");
@@ -41,7 +41,7 @@ public final class MessageCleanup {
     private boolean checking;
 
     /** The logical header being put together ("\n" between its lines), or empty. */
-    private final ByteArrayOutputStream header = new ByteArrayOutputStream(256);
+    private final HeaderBuffer header = new HeaderBuffer();
     private boolean headerPending;
     /** The last piece was not a whole line: the next continues it. */
     private boolean continuing;
@@ -107,20 +107,20 @@ public final class MessageCleanup {
         if (mime.section() != Section.BODY) {
             if (piece) {
                 if (continuingHeader) {
-                    if (header.size() < s.headerSizeLimit()) header.write(b, off, len);
+                    if (header.length < s.headerSizeLimit()) header.append(b, off, len);
                     return;
                 }
             } else if (headerPending && len > 0 && (b[off] == ' ' || b[off] == '\t')) {
-                if (header.size() < s.headerSizeLimit()) {   // RFC 5322 section 2.2.3: a folded line
-                    header.write('\n');
-                    header.write(b, off, len);
+                if (header.length < s.headerSizeLimit()) {   // RFC 5322 section 2.2.3: a folded line
+                    header.append(NEWLINE, 0, 1);
+                    header.append(b, off, len);
                 }
                 continuingHeader = true;
                 return;
             } else {
                 flushHeader();
                 if (isHeader(b, off, len)) {
-                    header.write(b, off, len);
+                    header.append(b, off, len);
                     headerPending = true;
                     continuingHeader = true;
                     return;
@@ -205,28 +205,32 @@ public final class MessageCleanup {
     private void flushHeader() throws IOException {
         if (!headerPending) return;
         headerPending = false;
-        byte[] raw = header.toByteArray();
-        header.reset();
+        byte[] raw = header.bytes;
+        int rawLength = header.length;
+        header.length = 0;
         int colon = 0;
         while (raw[colon] != ':') colon++;
-        String name = new String(raw, 0, colon, StandardCharsets.ISO_8859_1).strip();   // isHeader(): printable ASCII
-        boolean received = name.equalsIgnoreCase("received");
+        int nameEnd = colon;
+        while (raw[nameEnd - 1] == ' ' || raw[nameEnd - 1] == '\t') nameEnd--;   // "Name :"
+        // no String for a header nobody reads: remote mail without tables is only counted and copied
+        boolean received = nameIs(raw, nameEnd, "received");
         if (received) hops++;
         Section section = mime.section();
-        String lower = name.toLowerCase(Locale.ROOT);
         if (section == Section.PRIMARY_HEADERS) {
-            seen.header(lower);
-            if (outcome.messageId == null && lower.equals("message-id")) {
-                outcome.messageId = new String(raw, colon + 1, Math.min(raw.length - colon - 1, 998), StandardCharsets.UTF_8).strip()
+            if (missing != null) seen.header(new String(raw, 0, nameEnd, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT));
+            if (outcome.messageId == null && nameIs(raw, nameEnd, "message-id")) {
+                outcome.messageId = new String(raw, colon + 1, Math.min(rawLength - colon - 1, 998), StandardCharsets.UTF_8).strip()
                         .replace('\n', ' ').replace('\t', ' ');
             }
         }
         String text = null;
         if (tracking) {
+            String name = new String(raw, 0, nameEnd, StandardCharsets.ISO_8859_1);   // isHeader(): printable ASCII
+            String lower = name.toLowerCase(Locale.ROOT);
             boolean mimeHeader = MIME_HEADERS.contains(lower) || section == Section.PART_HEADERS;
             List<LookupTable> tables = mimeHeader ? s.mimeHeaderChecks() : section == Section.PRIMARY_HEADERS ? s.headerChecks() : s.nestedHeaderChecks();
             String param = mimeHeader ? "mime_header_checks" : section == Section.PRIMARY_HEADERS ? "header_checks" : "nested_header_checks";
-            text = new String(raw, StandardCharsets.UTF_8);
+            text = new String(raw, 0, rawLength, StandardCharsets.UTF_8);
             CheckAction a = checking && !tables.isEmpty() ? lookup(tables, param, text) : null;
             if (a != null) {
                 a = act(a, "header", text, param);
@@ -236,6 +240,7 @@ public final class MessageCleanup {
                         case PREPEND -> writeHeader(a.text().getBytes(StandardCharsets.UTF_8));
                         case REPLACE -> {
                             raw = a.text().getBytes(StandardCharsets.UTF_8);
+                            rawLength = raw.length;
                             text = a.text();
                             name = text.substring(0, text.indexOf(':')).strip();
                             received = name.equalsIgnoreCase("received");
@@ -250,12 +255,36 @@ public final class MessageCleanup {
             outcome.hopsExceeded = true;
             LOG.warn("warning: {}: message rejected: hopcount exceeded", log.queueId());
         }
-        writeHeader(raw);
+        writeHeader(raw, rawLength);
+    }
+
+    private static boolean nameIs(byte[] raw, int nameLength, String lowerName) {
+        if (nameLength != lowerName.length()) return false;
+        for (int i = 0; i < nameLength; i++) {
+            if ((raw[i] | 0x20) != lowerName.charAt(i)) return false;   // ASCII letters and '-' (0x2d has the bit set)
+        }
+        return true;
+    }
+
+    /** A logical header's bytes, reused from one header to the next. */
+    private static final class HeaderBuffer {
+        byte[] bytes = new byte[512];
+        int length;
+
+        void append(byte[] b, int off, int len) {
+            if (length + len > bytes.length) bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + len));
+            System.arraycopy(b, off, bytes, length, len);
+            length += len;
+        }
+    }
+
+    private void writeHeader(byte[] raw) throws IOException {
+        writeHeader(raw, raw.length);
     }
 
     /** header_size_limit: a longer header is cut at its last line break past 90 % of the limit, else at the limit. */
-    private void writeHeader(byte[] raw) throws IOException {
-        int len = raw.length;
+    private void writeHeader(byte[] raw, int length) throws IOException {
+        int len = length;
         int limit = s.headerSizeLimit();
         if (len > limit) {
             int cut = limit;
