@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package org.secumail.cleanup;
 
+import java.util.function.Supplier;
+
 /**
  * cleanup(8)'s log line for a header_checks(5) action, in Postfix's shape so that log tools
  * read it: "QID: reject: header Subject: text from host[addr]; from=&lt;s&gt; to=&lt;r&gt;
@@ -8,13 +10,13 @@ package org.secumail.cleanup;
  * and other unprintable characters as "?", cut at 200 characters.
  *
  * @param queueId the message's queue ID
- * @param origin smtpd's client, "name[addr]"
- * @param tail the envelope part: "from=&lt;s&gt; to=&lt;r&gt; proto=ESMTP helo=&lt;h&gt;"
+ * @param client what follows "from ": "host[addr]; from=&lt;s&gt; to=&lt;r&gt; proto=ESMTP
+ *        helo=&lt;h&gt;", made only when a line is logged
  */
-public record CheckLog(String queueId, String origin, String tail) {
+public record CheckLog(String queueId, Supplier<String> client) {
     /** Logs one action: "reject", "warning", "hold", ...; where is "header", "body" or "mime-error". */
     void event(String action, String where, String line, String text) {
-        MessageCleanup.LOG.info("{}: {}: {} {} from {}; {}{}", queueId, action, where, printable(line), origin, tail,
+        MessageCleanup.LOG.info("{}: {}: {} {} from {}{}", queueId, action, where, printable(line), client.get(),
                 text.isEmpty() ? "" : ": " + text);
     }
 

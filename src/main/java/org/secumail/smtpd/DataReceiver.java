@@ -121,6 +121,17 @@ final class DataReceiver {
         });
     }
 
+    /** Hands smtpd's own header text to cleanup line by line (CRLF or LF between the lines). */
+    private static void lines(MessageCleanup cleanup, String text) throws IOException {
+        int start = 0;
+        while (start < text.length()) {
+            int nl = text.indexOf('\n', start);
+            int end = nl < 0 ? text.length() : nl;
+            cleanup.line(text.substring(start, end > start && text.charAt(end - 1) == '\r' ? end - 1 : end));
+            start = nl < 0 ? text.length() : nl + 1;
+        }
+    }
+
     void receive() throws IOException {
         var svc = s.svc;
         var ctx = s.ctx;
@@ -137,15 +148,15 @@ final class DataReceiver {
         boolean[] stripChars = svc.noContentChecks ? null : svc.messageStripCharacters;
         String received = ReceivedHeader.build(svc, ctx, qid, tx.recipients, Instant.now());
         // cleanup(8) sees smtpd's own Received: header first: it is hop 1 and header_checks read it
-        MessageCleanup cleanup = new MessageCleanup(svc.cleanup, content, new CheckLog(qid, ctx.clientLabel(), "from=<" + tx.sender
+        MessageCleanup cleanup = new MessageCleanup(svc.cleanup, content, new CheckLog(qid, () -> ctx.clientLabel() + "; from=<" + tx.sender
                 + "> to=<" + tx.recipients.get(tx.recipients.size() - 1) + "> proto=" + ctx.protocol + " helo=<" + (ctx.helo == null ? "" : ctx.helo) + ">"));
         boolean localContext = localRewriteContext();
         if (localContext || svc.missingHeaders.always() || svc.missingHeaders.remoteContext()) {
             cleanup.addMissingHeaders(svc.missingHeaders, tx.sender, Instant.now());
         }
-        for (String l : received.split("\r\n")) cleanup.line(l);
+        lines(cleanup, received);
         for (String p : ctx.prepends) {
-            if (!EndOfDataContent.deferredPrepend(svc, p)) for (String l : p.split("\r?\n")) cleanup.line(l);
+            if (!EndOfDataContent.deferredPrepend(svc, p)) lines(cleanup, p);
         }
         size += received.getBytes(StandardCharsets.UTF_8).length;
         boolean forbidBare = BareNewline.forbidden(svc, ctx);

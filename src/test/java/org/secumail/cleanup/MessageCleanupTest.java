@@ -15,7 +15,7 @@ import org.secumail.table.Tables;
 
 /** What cleanup writes to the queue file, and what its checks decide, line by line. */
 class MessageCleanupTest {
-    private static final CheckLog LOG = new CheckLog("4ABC", "client.example[192.0.2.1]", "from=<a@example.test> to=<b@example.test>"
+    private static final CheckLog LOG = new CheckLog("4ABC", () -> "client.example[192.0.2.1]; from=<a@example.test> to=<b@example.test>"
             + " proto=ESMTP helo=<client.example>");
 
     private static List<LookupTable> table(String rules) {
