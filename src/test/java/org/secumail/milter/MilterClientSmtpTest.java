@@ -65,6 +65,9 @@ class MilterClientSmtpTest {
                 "milter_command_timeout = 2s",
                 "milter_content_timeout = 2s",
                 "milter_connect_timeout = 2s",
+                // the XCLIENT client stands for a remote one: its mail is not stamped with the
+                // Date: it lacks (Postfix's permit_inet_interfaces would take the proxy's 127.0.0.1)
+                "local_header_rewrite_clients = permit_mynetworks",
                 String.join("\n", extra),
                 "");
         if (!main.contains("smtpd_milters")) main += "smtpd_milters = " + milter.endpoint() + "\n";
