@@ -27,6 +27,8 @@ record DeliverySide(Resolver dns, Forwarder forwarder) {
     Router router(MainConfig cfg, MasterConfig master) {
         AddressResolver addresses = new AddressResolver(cfg);
         LocalTransport local = new LocalTransport(cfg, addresses, new RecipientMaps(cfg), forwarder);
-        return Router.standard(cfg, addresses, local, dns, master.transports());
+        Router router = Router.standard(cfg, addresses, local, dns, master.transports());
+        local.passThrough(router::pass);
+        return router;
     }
 }

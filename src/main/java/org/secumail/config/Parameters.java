@@ -59,6 +59,12 @@ public final class Parameters {
         p("virtual_maps", "");
         p("mail_spool_directory", "/var/mail");
         p("home_mailbox", "");
+        // local(8): mailbox delivery through another transport, and users passwd does not know
+        p("mailbox_transport", "");
+        p("mailbox_transport_maps", "");
+        p("fallback_transport", "");
+        p("fallback_transport_maps", "");
+        p("luser_relay", "");
         p("recipient_delimiter", "");
         p("allow_percent_hack", "yes");
         p("swap_bangpath", "yes");

@@ -48,6 +48,10 @@ public final class LocalTransport implements Transport {
     private final MaildirWriter maildirWriter;
     private final MboxWriter mboxWriter;
     private final Forwarder forwarder;
+    private final MailboxDelegation delegation;
+    private final String myorigin;
+    /** Set once the router exists (mailbox_transport, fallback_transport need its agents). */
+    private volatile MailboxDelegation.Passer passer;
 
     /** Local delivery without forwarding: aliases to remote addresses are deferred. */
     public LocalTransport(MainConfig cfg, AddressResolver resolver, RecipientMaps maps) {
@@ -66,13 +70,41 @@ public final class LocalTransport implements Transport {
         this.virtualBase = Path.of(cfg.get("virtual_mailbox_base").isEmpty() ? "." : cfg.get("virtual_mailbox_base"));
         this.maildirWriter = new MaildirWriter(java.time.Clock.systemUTC(), cfg.get("myhostname"));
         this.mboxWriter = new MboxWriter(java.time.Clock.systemUTC());
+        this.delegation = new MailboxDelegation(cfg);
+        this.myorigin = cfg.get("myorigin");
     }
+
+    /** Where mailbox_transport and fallback_transport deliveries go: the router's agents. */
+    public void passThrough(MailboxDelegation.Passer p) { this.passer = p; }
 
     @Override
     public String name() { return "local"; }
 
     @Override
+    public List<DeliveryResult> deliverBatch(QueuedMessage msg, List<QueuedMessage.Recipient> recipients, Content content) {
+        List<DeliveryResult> results = new ArrayList<>(recipients.size());
+        for (QueuedMessage.Recipient r : recipients) {
+            DeliveryResult res;
+            try {
+                res = deliver(msg, r, content);
+            } catch (IOException | RuntimeException e) {
+                String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+                res = DeliveryResult.deferred("4.3.0", "none", "delivery temporarily suspended: " + why);
+            }
+            results.add(res);
+        }
+        return results;
+    }
+
+    @Override
     public DeliveryResult deliver(QueuedMessage msg, String recipient, Content content) throws IOException {
+        int index = 0;
+        for (QueuedMessage.Recipient r : msg.pending()) if (r.address().equals(recipient)) { index = r.index(); break; }
+        return deliver(msg, new QueuedMessage.Recipient(index, recipient), content);
+    }
+
+    private DeliveryResult deliver(QueuedMessage msg, QueuedMessage.Recipient rcpt, Content content) throws IOException {
+        String recipient = rcpt.address();
         List<Mailbox> mailboxes = new ArrayList<>();
         DeliveryResult problem;
         try {
@@ -93,7 +125,7 @@ public final class LocalTransport implements Transport {
         }
         String folder = quarantineFolder(msg);
         for (Mailbox box : mailboxes) {
-            if (box.remote() != null) continue;
+            if (box.remote() != null || box.via() != null) continue;
             try (InputStream in = content.open()) {
                 if (box.maildir() && folder != null) {
                     // a content check's quarantine into a Maildir++ folder (e.g. ".Junk"), which
@@ -115,6 +147,8 @@ public final class LocalTransport implements Transport {
                 }
             }
         }
+        DeliveryResult passed = passAll(msg, rcpt, mailboxes, content, where);
+        if (passed != null) return passed;
         if (!remote.isEmpty()) {
             // after the local copies: a failure here defers, and the retry repeats the local
             // copies rather than losing the forwarded one
@@ -135,9 +169,34 @@ public final class LocalTransport implements Transport {
         return f;
     }
 
-    /** A mailbox: a Maildir directory or an mbox file. */
-    private record Mailbox(Path path, boolean maildir, String remote) {
-        Mailbox(Path path, boolean maildir) { this(path, maildir, null); }
+    /**
+     * The mailbox deliveries handed to mailbox_transport or fallback_transport, after the
+     * mailboxes written here: the first that is not sent decides (a deferral retries the
+     * recipient as a whole, as in Postfix). With one such delivery and nothing else, its
+     * result is the recipient's, the agent's reply and relay included.
+     */
+    private DeliveryResult passAll(QueuedMessage msg, QueuedMessage.Recipient rcpt, List<Mailbox> mailboxes, Content content, List<String> where) {
+        List<Mailbox> vias = mailboxes.stream().filter(b -> b.via() != null).distinct().toList();   // mailbox.c: once per user
+        if (vias.isEmpty()) return null;
+        MailboxDelegation.Passer p = passer;
+        DeliveryResult last = null;
+        for (Mailbox box : vias) {
+            DeliveryResult r = p == null ? DeliveryResult.deferred("4.3.0", "none", "mail transport unavailable")
+                    : p.pass(box.via(), msg, new QueuedMessage.Recipient(rcpt.index(), box.address()), content);
+            if (r.status() != DeliveryResult.Status.SENT) return r;
+            last = r;
+            where.add(r.relay() + " (" + r.text() + ")");
+        }
+        return mailboxes.size() == 1 ? last : null;
+    }
+
+    /** A mailbox: a Maildir directory or an mbox file; or a remote address; or another transport's delivery. */
+    private record Mailbox(Path path, boolean maildir, String remote, String via, String address) {
+        Mailbox(Path path, boolean maildir) { this(path, maildir, null, null, null); }
+
+        static Mailbox remote(String address) { return new Mailbox(null, false, address, null, null); }
+
+        static Mailbox via(String transport, String address) { return new Mailbox(null, false, null, transport, address); }
     }
 
     /** Adds the mailboxes of {@code address} to {@code out}; returns a final result for failures. */
@@ -149,7 +208,7 @@ public final class LocalTransport implements Transport {
         if (valias.isPresent() && seen.add(r.address())) return expandList(valias.get(), depth, out, seen);
         switch (r.cls()) {
             case LOCAL -> {
-                return expandLocal(maps.stripExtension(r.localPart().toLowerCase(Locale.ROOT)), depth, out, seen);
+                return expandLocal(maps.stripExtension(r.localPart().toLowerCase(Locale.ROOT)), address, depth, out, seen);
             }
             case VIRTUAL_MAILBOX -> {
                 Optional<String> box = maps.virtualMailbox(r);
@@ -169,18 +228,18 @@ public final class LocalTransport implements Transport {
                     return DeliveryResult.deferred("4.3.0", "none", "alias expansion to remote address " + r.address()
                             + " needs forwarding, which is not configured");
                 }
-                out.add(new Mailbox(null, false, address));   // local(8) forwards: a new queue file (Forwarder)
+                out.add(Mailbox.remote(address));   // local(8) forwards: a new queue file (Forwarder)
                 return null;
             }
         }
     }
 
     /** A local user: its alias if it has one (an alias naming itself delivers to the user's own mailbox), else its mailbox. */
-    private DeliveryResult expandLocal(String user, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
+    private DeliveryResult expandLocal(String user, String address, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
         if (depth > MAX_DEPTH) return DeliveryResult.bounced("5.4.6", "local", "mail forwarding loop for " + user);
         Optional<String> alias = maps.alias(user);
         if (alias.isPresent() && seen.add(user)) return expandList(alias.get(), depth, out, seen);
-        return localMailbox(user, out);
+        return localMailbox(user, address, depth, out, seen);
     }
 
     private DeliveryResult expandList(String targets, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
@@ -189,29 +248,61 @@ public final class LocalTransport implements Transport {
                 return DeliveryResult.bounced("5.3.0", "local", "alias target \"" + t + "\" (file, command or :include:) is not supported");
             }
             // local(8): a name without @domain in an alias is a local user, whatever myorigin is
-            DeliveryResult r = t.indexOf('@') < 0 ? expandLocal(AddressResolver.unquote(t).toLowerCase(Locale.ROOT), depth + 1, out, seen)
-                    : expand(t, depth + 1, out, seen);
+            DeliveryResult r;
+            if (t.indexOf('@') < 0) {
+                String user = AddressResolver.unquote(t).toLowerCase(Locale.ROOT);
+                r = expandLocal(user, t + "@" + myorigin, depth + 1, out, seen);
+            } else {
+                r = expand(t, depth + 1, out, seen);
+            }
             if (r != null) return r;
         }
         return null;
     }
 
-    private DeliveryResult localMailbox(String user, List<Mailbox> out) {
+    /**
+     * A local user's mailbox, as local(8)'s deliver_mailbox: mailbox_transport(_maps) first,
+     * whether or not passwd knows the user; then home_mailbox (the user must be in passwd) or
+     * mail_spool_directory (passwd asked only when unknown users have somewhere to go:
+     * SecuMail's spool takes any user that local_recipient_maps let in).
+     */
+    private DeliveryResult localMailbox(String user, String address, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
         if (user.isEmpty() || user.startsWith(".") || user.contains("/") || user.chars().anyMatch(c -> c < 33 || c == 127)) {
             return DeliveryResult.bounced("5.1.3", "local", "bad local user name \"" + user + "\"");
+        }
+        Optional<String> via = delegation.mailboxTransport(user);
+        if (via.isPresent()) {
+            out.add(Mailbox.via(via.get(), address));
+            return null;
         }
         Path p;
         boolean maildir;
         if (!homeMailbox.isEmpty()) {
             Optional<Path> home = UnixUsers.home(user);
-            if (home.isEmpty()) return DeliveryResult.bounced("5.1.1", "local", "unknown user: \"" + user + "\"");
+            if (home.isEmpty()) return unknownUser(user, address, depth, out, seen);
             p = home.get().resolve(homeMailbox);
             maildir = homeMailbox.endsWith("/");
         } else {
+            if (delegation.handlesUnknown() && UnixUsers.home(user).isEmpty()) return unknownUser(user, address, depth, out, seen);
             p = spool.resolve(user);
             maildir = spoolIsMaildir;
         }
         out.add(new Mailbox(p, maildir));
         return null;
+    }
+
+    /** local(8)'s deliver_unknown: fallback_transport(_maps), then luser_relay, else a bounce. */
+    private DeliveryResult unknownUser(String user, String address, int depth, List<Mailbox> out, java.util.Set<String> seen) throws LookupException {
+        Optional<String> via = delegation.fallbackTransport(user);
+        if (via.isPresent()) {
+            out.add(Mailbox.via(via.get(), address));
+            return null;
+        }
+        Optional<String> relay = delegation.luserRelay(user, address);
+        if (relay.isPresent() && !relay.get().isEmpty() && seen.add("luser_relay " + user)) {
+            String to = relay.get().indexOf('@') < 0 ? relay.get() + "@" + myorigin : relay.get();
+            if (!to.equalsIgnoreCase(address)) return expand(to, depth + 1, out, seen);
+        }
+        return DeliveryResult.bounced("5.1.1", "local", "unknown user: \"" + user + "\"");
     }
 }

@@ -21,6 +21,12 @@
  * (MaildirWriter).</dd>
  * <dt>home_mailbox (default: empty)</dt><dd>A mailbox path relative to the user's home;
  * "Maildir/" (trailing '/') means a Maildir, otherwise an mbox file.</dd>
+ * <dt>mailbox_transport_maps, mailbox_transport (default: empty)</dt><dd>Every local
+ * user's mailbox delivery, after alias expansion, goes to this transport instead
+ * ("lmtp:unix:private/dovecot-lmtp"; the maps are searched with the bare user name).</dd>
+ * <dt>fallback_transport_maps, fallback_transport, luser_relay (default: empty)</dt><dd>Where
+ * mail for a user unknown to passwd goes, in this order ({@link
+ * org.secumail.deliver.MailboxDelegation}); without them it bounces with 5.1.1.</dd>
  * </dl>
  *
  * <h2>LOCAL TRANSPORT</h2>

@@ -189,6 +189,29 @@ public final class Router implements Transport, AutoCloseable {
         }
     }
 
+    /**
+     * One recipient handed over by local delivery (mailbox_transport, fallback_transport and
+     * their maps: "transport:nexthop", the next hop defaulting to the recipient's domain), as
+     * local(8)'s deliver_pass gives it to another agent. The local and virtual agents are
+     * refused: that would deliver in a circle.
+     */
+    public DeliveryResult pass(String spec, QueuedMessage msg, QueuedMessage.Recipient rcpt, Content content) {
+        NextHop hop;
+        try {
+            hop = NextHop.parse(spec, new NextHop("local", domainOf(rcpt.address())));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: bad transport \"{}\" for <{}>: {}", msg.id(), spec, rcpt.address(), e.getMessage());
+            return DeliveryResult.deferred("4.3.5", "none", "mail system configuration error");
+        }
+        if (hop.transport().equals("local") || hop.transport().equals("virtual") || agents.get(hop.transport()) == agents.get("local")) {
+            LOG.warn("{}: transport \"{}\" for <{}> is local delivery itself: mail would loop", msg.id(), spec, rcpt.address());
+            return DeliveryResult.deferred("4.3.5", "none", "mail system configuration error");
+        }
+        DeliveryResult[] out = new DeliveryResult[1];
+        run(msg, hop, List.of(0), List.of(rcpt), content, out);
+        return out[0] != null ? out[0] : DeliveryResult.deferred("4.3.0", "none", "delivery agent returned no result");
+    }
+
     /** Closes the agents that hold resources (the SMTP and LMTP session caches). */
     @Override
     public void close() {

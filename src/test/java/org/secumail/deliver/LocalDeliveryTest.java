@@ -174,4 +174,27 @@ class LocalDeliveryTest {
             }
         }
     }
+
+    /**
+     * A user the passwd file does not know, local(8)'s deliver_unknown: luser_relay (with
+     * $user expanded) takes the mail for another mailbox; fallback_transport, which comes
+     * first, hands it to another transport (here error(8), whose text is the bounce's).
+     */
+    @Test
+    void unknownUsersGoToLuserRelayOrFallbackTransport() throws Exception {
+        String spool = "mail_spool_directory = " + dir.resolve("mail") + "/\nmyorigin = example.test\nlocal_recipient_maps =\n";
+        try (Server server = start(spool + "luser_relay = root+$user")) {
+            int port = server.listeners().get(0).port();
+            assertThat(send(port, "a@example.test", "ghost@example.test", "for a ghost")).contains("queued as");
+            assertThat(waitForText(dir.resolve("mail/root/new"), "for a ghost")).contains("Subject: for a ghost");
+        }
+        try (org.secumail.outbound.LogLinesAccess log = new org.secumail.outbound.LogLinesAccess("secumail.local");
+             Server server = start(spool + "luser_relay = root\nfallback_transport = error:5.1.1 no such mailbox here")) {
+            int port = server.listeners().get(0).port();
+            assertThat(send(port, "a@example.test", "nobody2@example.test", "to nobody")).contains("queued as");
+            assertThat(log.await(l -> l.contains("to=<nobody2@example.test>"), Duration.ofSeconds(15)))
+                    .contains("dsn=5.1.1").contains("status=bounced (no such mailbox here)");
+        }
+        assertThat(readTree(dir.resolve("mail/root/new"))).doesNotContain("to nobody");
+    }
 }

@@ -152,4 +152,32 @@ class LmtpDovecotTest {
                     .contains("status=bounced (host " + dovecot.socket() + " said: 550 5.1.1 <ghost@dest.test> User doesn't exist");
         }
     }
+
+    /**
+     * mailbox_transport, the usual Postfix + Dovecot setup: local(8) still expands aliases,
+     * and every local user's mailbox delivery goes to Dovecot over LMTP, whose answer for an
+     * unknown user is the recipient's bounce. A user passwd does not know goes too (local(8)
+     * asks passwd only after mailbox_transport).
+     */
+    @Test
+    void localMailboxesGoToDovecotThroughMailboxTransport() throws Exception {
+        String main = String.join("\n", "compatibility_level = 3.6", "myhostname = mx.sender.test", "mydestination = dest.test",
+                "myorigin = dest.test", "mynetworks = 127.0.0.0/8", "alias_maps = inline:{ {team=alice, bob@dest.test} }",
+                "local_recipient_maps =", "queue_directory = " + dir.resolve("queue"), "dns_servers = 127.0.0.1:9",
+                "mailbox_transport = lmtp:unix:" + dovecot.socket(), "");
+        try (org.secumail.outbound.LogLinesAccess log = new org.secumail.outbound.LogLinesAccess("secumail.lmtp", "secumail.local");
+             org.secumail.Server server = org.secumail.Server.start(MainConfig.fromText(main, "main.cf", dir),
+                     org.secumail.config.MasterConfig.parse("127.0.0.1:0 inet n - n - - smtpd\n", "master.cf", 100))) {
+            int port = server.listeners().get(0).port();
+            org.secumail.outbound.LogLinesAccess.submit(port, "s@sender.test", "mailbox transport", "team@dest.test", "ghost@dest.test");
+            assertThat(inboxText(dovecot.inbox("alice@dest.test"), "Subject: mailbox transport")).contains("Subject: mailbox transport");
+            assertThat(inboxText(dovecot.inbox("bob@dest.test"), "Subject: mailbox transport")).contains("Subject: mailbox transport");
+            assertThat(Files.exists(dir.resolve("queue"))).isTrue();
+            String bounced = log.await(l -> l.contains("to=<ghost@dest.test>"), Duration.ofSeconds(20));
+            assertThat(bounced).contains("relay=" + dovecot.socket()).contains("dsn=5.1.1")
+                    .contains("status=bounced (host " + dovecot.socket() + " said: 550 5.1.1 <ghost@dest.test> User doesn't exist");
+            String team = log.await(l -> l.contains("to=<team@dest.test>"), Duration.ofSeconds(20));
+            assertThat(team).contains("status=sent").contains("<alice@dest.test>").contains("<bob@dest.test>");
+        }
+    }
 }
