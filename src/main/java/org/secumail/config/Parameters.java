@@ -77,6 +77,9 @@ public final class Parameters {
         p("message_size_limit", "10240000");
         p("line_length_limit", "2048");
         p("message_reject_characters", "");
+        p("plaintext_reject_code", "450");
+        p("multi_recipient_bounce_reject_code", "550");
+        p("dns_rr_list_limit", "100");
 
         // cleanup: header_checks(5) and the limits on a message's headers and MIME structure
         p("header_checks", "");

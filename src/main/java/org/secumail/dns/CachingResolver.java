@@ -92,6 +92,11 @@ public final class CachingResolver implements Resolver {
     }
 
     @Override
+    public DnsAnswer<String> ns(String name) {
+        return cached(new Key("NS", normalize(name)), () -> delegate.ns(name));
+    }
+
+    @Override
     public DnsAnswer<String> ptr(InetAddress address) {
         return cached(new Key("PTR", address.getHostAddress()), () -> delegate.ptr(address));
     }

@@ -22,6 +22,7 @@ import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
@@ -136,6 +137,11 @@ public final class DnsjavaResolver implements Resolver {
     @Override
     public DnsAnswer<String> txt(String name) {
         return query(name, Type.TXT, DnsjavaResolver::txtOf);
+    }
+
+    @Override
+    public DnsAnswer<String> ns(String name) {
+        return query(name, Type.NS, r -> presentation(((NSRecord) r).getTarget()));
     }
 
     @Override

@@ -22,6 +22,9 @@ public interface Resolver {
     /** PTR names (lower case, no trailing dot) for an address. */
     DnsAnswer<String> ptr(InetAddress address);
 
+    /** NS host names (no trailing dot); resolvers that cannot ask say NODATA. */
+    default DnsAnswer<String> ns(String name) { return DnsAnswer.of(DnsStatus.NODATA); }
+
     /**
      * A and AAAA together: OK if either has records; otherwise the "worst" of the two
      * statuses in the order TIMEOUT, SERVFAIL, NXDOMAIN, NODATA.

@@ -18,6 +18,7 @@ final class ClientIdentity {
 
     static void fromSocket(CheckContext ctx, InetAddress addr, SmtpdService svc) {
         setAddress(ctx, addr);
+        ctx.socketAddress = addr;
         if (addr.isLoopbackAddress()) {
             ctx.clientName = ctx.reverseName = "localhost";
             ctx.clientNameStatus = ctx.reverseNameStatus = 2;

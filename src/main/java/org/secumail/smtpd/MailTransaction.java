@@ -245,6 +245,7 @@ final class MailTransaction {
         }
         CheckContext ctx = s.ctx;
         ctx.recipient = p.address();
+        ctx.acceptedSoFar = acceptedRcpts;
         ctx.clearModifiers();
         if (trace != null) trace.recipient(p.address());
         Reply r = rcptChecks();
@@ -412,6 +413,7 @@ final class MailTransaction {
         s.xforward.clear();   // XFORWARD holds for one transaction (Postfix's smtpd_xforward_reset)
         s.ctx.queueId = "";
         s.ctx.recipientCount = 0;
+        s.ctx.acceptedSoFar = 0;
         s.ctx.size = 0;
         s.ctx.instance = "";
         s.ctx.transactionData.clear();

@@ -68,22 +68,27 @@ final class AccessRestrictions {
         return apply(c, t, keys, addr, cls);
     }
 
-    private static Verdict apply(CheckContext c, LookupTable t, List<String> keys, String replyName, String replyClass) {
+    static Verdict apply(CheckContext c, LookupTable t, List<String> keys, String replyName, String replyClass) {
+        return applyFound(c, t, keys, replyName, replyClass).orElse(Verdict.DUNNO);
+    }
+
+    /** The verdict of the first key in the table (a lookup failure too), or empty when none is there. */
+    static Optional<Verdict> applyFound(CheckContext c, LookupTable t, List<String> keys, String replyName, String replyClass) {
         Optional<String> value;
         try {
             value = AccessKeys.find(t, keys);
         } catch (LookupException e) {
             c.traceDetail(t.spec() + ": looked up " + keys + ": lookup failed: " + e.getMessage());
-            return new Verdict.Reject(Reply.of(451, "4.3.0", "<" + replyName + ">: Temporary lookup failure"), t.spec() + ": " + e.getMessage());
+            return Optional.of(new Verdict.Reject(Reply.of(451, "4.3.0", "<" + replyName + ">: Temporary lookup failure"), t.spec() + ": " + e.getMessage()));
         }
         if (c.trace != null) c.traceDetail(t.spec() + ": looked up " + keys + (value.isEmpty() ? ": not found" : ": found \"" + value.get() + "\""));
-        if (value.isEmpty()) return Verdict.DUNNO;
+        if (value.isEmpty()) return Optional.empty();
         String savedName = c.replyName;
         String savedClass = c.replyClass;
         c.replyName = replyName;
         c.replyClass = replyClass;
         try {
-            return AccessAction.apply(c, value.get(), t.spec());
+            return Optional.of(AccessAction.apply(c, value.get(), t.spec()));
         } finally {
             c.replyName = savedName;
             c.replyClass = savedClass;

@@ -26,6 +26,8 @@ public final class CheckContext {
 
     // client identity (XCLIENT may change it)
     public InetAddress clientAddress;
+    /** The connection's own peer address, which XCLIENT does not change (permit_inet_interfaces); null outside smtpd. */
+    public InetAddress socketAddress;
     public String clientAddr = "";
     /** Verified (forward-confirmed) client name, or "unknown". */
     public String clientName = "unknown";
@@ -90,6 +92,8 @@ public final class CheckContext {
     public String queueId = "";
     /** Recipients accepted so far in this transaction. */
     public int recipientCount;
+    /** In the RCPT stage: the recipients accepted before this one (Postfix's rcpt_count there). */
+    public int acceptedSoFar;
     /** MAIL FROM SIZE=, or the message size at end of data; 0 when unknown. */
     public long size;
     /** Unique per mail transaction (policy servers use it to tell transactions apart). */

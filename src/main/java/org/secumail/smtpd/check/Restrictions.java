@@ -12,6 +12,8 @@ public final class Restrictions {
         AddressRestrictions.register(r);
         AccessRestrictions.register(r);
         SenderLoginRestrictions.register(r);
+        SessionRestrictions.register(r);
+        ServerAccessRestrictions.register(r);
         org.secumail.dnsbl.DnsblRestrictions.register(r);
         org.secumail.policy.CheckPolicyService.register(r);
         org.secumail.greylist.GreylistRestrictions.register(r);

@@ -22,10 +22,20 @@ public final class RestrictionsDoc {
                 .append("(the stage's check_*_access table) and the names in smtpd_restriction_classes.\n\n")
                 .append("| restriction | argument | what it does |\n|---|---|---|\n");
         for (RestrictionRegistry.Spec s : Restrictions.builtin().specs().values()) {
-            sb.append("| `").append(s.name()).append("` | ").append(s.takesArgument() ? "type:name" : "")
+            sb.append("| `").append(s.name()).append("` | ").append(s.takesArgument() ? argument(s.name()) : "")
                     .append(" | ").append(s.description()).append(" |\n");
         }
         return sb.toString();
+    }
+
+    /** What the restriction's argument is: a lookup table for most, else what it names. */
+    private static String argument(String name) {
+        if (name.equals("sleep")) return "seconds";
+        if (name.equals("check_policy_service")) return "inet:host:port or unix:path";
+        if (name.startsWith("reject_rbl") || name.startsWith("reject_rhsbl") || name.startsWith("permit_dnswl") || name.startsWith("permit_rhswl")) {
+            return "domain[=d.d.d.d]";
+        }
+        return "type:name";
     }
 
     public static void main(String[] args) {
