@@ -176,7 +176,10 @@ public final class Server implements AutoCloseable {
                 server.metrics = org.secumail.metrics.MetricsHttpServer.start(metrics, store,
                         DashboardSetup.settings(cfg, metrics, store), DashboardSetup.backend(server, store, qmgr, registry, dns));
             }
-            server.parts = new SmtpdServices.Parts(dns, registry, saslFactory, authGuard, store, qmgr::wake, server.content, server.traces);
+            // verify(8): probes go through the router of the configuration in force, as real mail does
+            org.secumail.verify.AddressVerifier verifier = new org.secumail.verify.AddressVerifier(cfg, transport, java.time.Clock.systemUTC());
+            server.parts = new SmtpdServices.Parts(dns, registry, saslFactory, authGuard, store, qmgr::wake, server.content, server.traces,
+                    verifier);
             server.services = SmtpdServices.build(cfg, master, server.parts, endpoint -> null);
             for (SmtpdServices.Entry e : server.services.entries) {
                 for (InetSocketAddress bind : e.binds()) server.listen(bind, new SmtpServer(e.svc(), bind).start(), cfg);

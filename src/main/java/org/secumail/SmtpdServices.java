@@ -33,7 +33,8 @@ final class SmtpdServices {
 
     /** What every generation shares: the server's parts that a reload keeps. */
     record Parts(Resolver dns, RestrictionRegistry registry, Server.SaslFactory saslFactory, AuthGuard authGuard,
-                 QueueStore store, Runnable queueWakeup, ContentSetup.Shared content, org.secumail.trace.TraceStore traces) { }
+                 QueueStore store, Runnable queueWakeup, ContentSetup.Shared content, org.secumail.trace.TraceStore traces,
+                 org.secumail.verify.AddressVerifier verifier) { }
 
     final MainConfig cfg;
     final List<Entry> entries;
@@ -56,6 +57,7 @@ final class SmtpdServices {
         for (MasterConfig.Service s : master.services()) {
             MainConfig scfg = cfg.withOverrides(s.overrides());
             CheckSettings checks = new CheckSettings(scfg, parts.registry(), parts.dns());
+            checks.useVerifier(parts.verifier());
             Server.requireRelayControl(checks, s);
             prepared.add(new Prepared(s, scfg, checks, ServerTls.fromConfig(scfg), Server.bindAddresses(s.endpoint(), scfg)));
         }

@@ -80,6 +80,24 @@ public final class Parameters {
         p("plaintext_reject_code", "450");
         p("multi_recipient_bounce_reject_code", "550");
         p("dns_rr_list_limit", "100");
+        // verify(8) and reject_unverified_recipient / reject_unverified_sender
+        p("address_verify_map", "btree:$data_directory/verify_cache");   // accepted: SecuMail's cache is in memory
+        p("address_verify_sender", "$double_bounce_sender");
+        p("address_verify_positive_expire_time", "31d");
+        p("address_verify_positive_refresh_time", "7d");
+        p("address_verify_negative_expire_time", "3d");
+        p("address_verify_negative_refresh_time", "3h");
+        p("address_verify_negative_cache", "yes");
+        p("address_verify_poll_count", "3");
+        p("address_verify_poll_delay", "3s");
+        p("unverified_recipient_defer_code", "450");
+        p("unverified_recipient_reject_code", "450");
+        p("unverified_recipient_tempfail_action", "$reject_tempfail_action");
+        p("unverified_recipient_reject_reason", "");
+        p("unverified_sender_defer_code", "450");
+        p("unverified_sender_reject_code", "450");
+        p("unverified_sender_tempfail_action", "$reject_tempfail_action");
+        p("unverified_sender_reject_reason", "");
 
         // cleanup: header_checks(5) and the limits on a message's headers and MIME structure
         p("header_checks", "");

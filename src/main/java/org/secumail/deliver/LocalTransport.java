@@ -113,6 +113,7 @@ public final class LocalTransport implements Transport {
             return DeliveryResult.deferred("4.3.0", "local", "table lookup failed: " + e.getMessage());
         }
         if (problem != null) return problem;
+        if (org.secumail.verify.AddressVerifier.isProbe(msg)) return probeResult(msg, rcpt, mailboxes, content);
         String sender = msg.envelope().sender();
         List<String> where = new ArrayList<>();
         List<String> remote = mailboxes.stream().filter(b -> b.remote() != null).map(Mailbox::remote).distinct().toList();
@@ -188,6 +189,18 @@ public final class LocalTransport implements Transport {
             where.add(r.relay() + " (" + r.text() + ")");
         }
         return mailboxes.size() == 1 ? last : null;
+    }
+
+    /**
+     * An address verification probe: the expansion succeeded, so the address is deliverable
+     * here, unless a mailbox is another transport's (mailbox_transport), which is asked in
+     * turn (a probe again: Dovecot's LMTP answers RCPT TO). Nothing is written or forwarded.
+     */
+    private DeliveryResult probeResult(QueuedMessage msg, QueuedMessage.Recipient rcpt, List<Mailbox> mailboxes, Content content) {
+        DeliveryResult passed = passAll(msg, rcpt, mailboxes, content, new ArrayList<>());
+        if (passed != null && passed.status() != DeliveryResult.Status.SENT) return passed;
+        boolean forwarded = mailboxes.stream().anyMatch(b -> b.remote() != null);
+        return passed != null ? passed : DeliveryResult.sent("2.0.0", "local", forwarded ? "aliased to remote addresses" : "delivers to mailbox");
     }
 
     /** A mailbox: a Maildir directory or an mbox file; or a remote address; or another transport's delivery. */

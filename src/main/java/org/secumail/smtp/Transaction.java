@@ -65,6 +65,8 @@ final class Transaction {
                     + " exceeds size limit " + cs.sizeLimit + " of server " + cs.label));
             return new Outcome(res, null, false, true);
         }
+        // an address verification probe (verify(8)) stops after RCPT TO: its replies are the result
+        boolean probe = org.secumail.verify.AddressVerifier.isProbe(msg);
         boolean dataSent = false;
         boolean dotSent = false;
         try {
@@ -112,11 +114,12 @@ final class Transaction {
             cs.wire.write(mail.toString());
             if (pipelining) {
                 for (String c : rcptCommands) cs.wire.write(c);
-                cs.wire.write("DATA");
+                if (!probe) cs.wire.write("DATA");
             }
             cs.wire.flush();
             Reply mailReply = cs.wire.readReply();
             List<Integer> accepted = new ArrayList<>();
+            Reply[] rcptReplies = new Reply[rcpts.size()];
             for (int k = 0; k < sendable.size(); k++) {
                 int i = sendable.get(k);
                 cs.wire.stage("sending RCPT TO", s.rcptTimeout());
@@ -129,6 +132,7 @@ final class Transaction {
                 if (!mailReply.positive()) continue;   // pipelined RCPTs after a refused MAIL: read and ignore
                 if (r.positive()) {
                     accepted.add(i);
+                    rcptReplies[i] = r;
                 } else {
                     res[i] = reject(r, "RCPT TO");
                 }
@@ -136,11 +140,15 @@ final class Transaction {
             if (!mailReply.positive()) {
                 DeliveryResult failed = reject(mailReply, "MAIL FROM");
                 for (int i : sendable) res[i] = failed;
-                if (pipelining) {
+                if (pipelining && !probe) {
                     cs.wire.stage("sending DATA", s.dataInitTimeout());
                     cs.wire.readReply();
                 }
                 return new Outcome(res, null, false, false);
+            }
+            if (probe) {
+                for (int i : accepted) res[i] = DeliveryResult.sent(rcptReplies[i].dsn(), cs.relay, rcptReplies[i].text());
+                return new Outcome(res, null, false, true);
             }
             Reply dataReply = null;
             if (pipelining || !accepted.isEmpty()) {

@@ -28,7 +28,7 @@ public final class AddressRestrictions {
         r.register("check_recipient_maps", false, "old name of reject_unlisted_recipient", (s, a) -> c -> unlisted(c, false));
     }
 
-    private static Verdict as(CheckContext ctx, boolean sender, java.util.function.Function<String, Verdict> check) {
+    static Verdict as(CheckContext ctx, boolean sender, java.util.function.Function<String, Verdict> check) {
         String addr = sender ? ctx.sender : ctx.recipient;
         if (addr == null || addr.isEmpty()) return Verdict.DUNNO;
         String savedName = ctx.replyName;

@@ -51,6 +51,13 @@ public final class CheckSettings {
 
     public MainConfig config() { return config; }
 
+    private volatile org.secumail.verify.AddressVerifier verifier;
+
+    /** The address verification service of reject_unverified_* (none outside the server). */
+    public void useVerifier(org.secumail.verify.AddressVerifier v) { this.verifier = v; }
+
+    public org.secumail.verify.AddressVerifier verifier() { return verifier; }
+
     /** Starts the client-keyed DNS lookups of every list at once (see {@link ClientPrefetch}). */
     public void prefetchClient(CheckContext ctx) {
         for (ClientPrefetch p : prefetches) p.prefetch(ctx);

@@ -14,6 +14,7 @@ public final class Restrictions {
         SenderLoginRestrictions.register(r);
         SessionRestrictions.register(r);
         ServerAccessRestrictions.register(r);
+        VerifyRestrictions.register(r);
         org.secumail.dnsbl.DnsblRestrictions.register(r);
         org.secumail.policy.CheckPolicyService.register(r);
         org.secumail.greylist.GreylistRestrictions.register(r);
