@@ -126,7 +126,7 @@ secumail_clamd_servers = unix:$BENCH_DIR/clamd.sock
 EOF
     echo "127.0.0.1:$port inet n - n - 20000 smtpd" > "$dir/master.cf"
     # shellcheck disable=SC2086
-    java $SM_JAVA_OPTS -jar "$JAR" run -c "$dir" > "$dir/server.log" 2>&1 &
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$JAR" run -c "$dir" > "$dir/server.log" 2>&1 &
     PID[$mode]=$!
     wait_listening "$port" 60 "${PID[$mode]}" || { tail -20 "$dir/server.log" >&2; die "SecuMail ($mode) is not listening on $port"; }
 }

@@ -40,6 +40,7 @@ CLEAN=${CLEAN:-move}
 . "$here/lib-chain-config.sh"
 . "$repo/scripts/jdk.sh"
 PY=/usr/bin/python3
+# the server runs as the launcher runs it: its JVM options, and MALLOC_ARENA_MAX=2 (./secumail)
 SM_JAVA_OPTS=${SM_JAVA_OPTS:-$(grep -v '^[[:space:]]*#' "$repo/scripts/jvm-options" | tr '\n' ' ')}
 [ -f "$JAR" ] || (cd "$repo" && mvn -B -q -DskipTests package)
 [ -d "$STATE/corpus" ] || { echo "chain-parts: no corpus in $STATE/corpus: start the seed stack first (refstack's setup.sh)"; exit 1; }
@@ -78,7 +79,7 @@ for part in $PARTS; do
         *) echo "chain-parts: unknown part $part"; exit 1 ;;
     esac
     # shellcheck disable=SC2086
-    java $SM_JAVA_OPTS -Xlog:gc:file="$d/gc.log" -jar "$JAR" run -c "$d" > "$d/server.log" 2>&1 &
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -Xlog:gc:file="$d/gc.log" -jar "$JAR" run -c "$d" > "$d/server.log" 2>&1 &
     sm_pid=$!
     for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$SM_PORT") 2>/dev/null && break; sleep 0.2; done
     send "$d" "$WARM" "$d/warm.json"

@@ -329,7 +329,7 @@ EOF
         listening "$p" && { say "port $p is already in use"; return 1; }
     done
     # shellcheck disable=SC2086
-    java $SM_JAVA_OPTS -jar "$JAR" run -c "$SM_DIR" > "$SM_DIR/server.log" 2>&1 &
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$JAR" run -c "$SM_DIR" > "$SM_DIR/server.log" 2>&1 &
     SM_PID=$!
     for p in $(sm_port none) $(sm_port default) $(sm_port sign-rsa) $(sm_port sign-ed25519); do
         wait_listening "$p" 60 "$SM_PID" || { say "SecuMail is not listening on $p; see $SM_DIR/server.log"; tail -20 "$SM_DIR/server.log" >&2; return 1; }

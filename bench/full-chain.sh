@@ -55,6 +55,7 @@ CLEAN=${CLEAN:-move}; LAT_N=${LAT_N:-15}; ONE_OPTS=${ONE_OPTS:---loop asyncio --
 . "$here/lib-chain-config.sh"
 . "$repo/scripts/jdk.sh"
 PY=/usr/bin/python3
+# the server runs as the launcher runs it: its JVM options, and MALLOC_ARENA_MAX=2 (./secumail)
 SM_JAVA_OPTS=${SM_JAVA_OPTS:-$(grep -v '^[[:space:]]*#' "$repo/scripts/jvm-options" | tr '\n' ' ')}
 [ -f "$repo/target/secumail.jar" ] || (cd "$repo" && mvn -B -q -DskipTests package)
 
@@ -77,7 +78,7 @@ cleanup() {
 }
 trap cleanup EXIT
 # shellcheck disable=SC2086
-java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" run -c "$d" > "$d/server.log" 2>&1 &
+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" run -c "$d" > "$d/server.log" 2>&1 &
 sm_pid=$!
 for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$SM_PORT") 2>/dev/null && break; sleep 0.2; done
 

@@ -195,7 +195,7 @@ start_secumail() {
 127.0.0.1:$((SM_PORT + 2)) inet n - n - 20000 smtpd -o secumail_dkim_domains=$D -o secumail_dkim_selectors=rsa
 EOF
     # shellcheck disable=SC2086
-    java $SM_JAVA_OPTS -jar "$JAR" run -c "$SM_DIR" > "$SM_DIR/server.log" 2>&1 &
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$JAR" run -c "$SM_DIR" > "$SM_DIR/server.log" 2>&1 &
     SM_PID=$!
     wait_listening $((SM_PORT + 2)) 60 "$SM_PID" || { say "SecuMail did not start"; tail -20 "$SM_DIR/server.log" >&2; return 1; }
 }
@@ -206,7 +206,7 @@ start_secumail_milter() {
     { common_main "$SMM_DIR"; echo "data_directory = $SMM_DIR/data"; echo "secumail_dkim_domains = $D"
       echo "secumail_dkim_selectors = rsa"; } > "$SMM_DIR/main.cf"
     # shellcheck disable=SC2086
-    java $SM_JAVA_OPTS -jar "$JAR" milter -c "$SMM_DIR" --listen "127.0.0.1:$SMM_PORT" > "$SMM_DIR/milter.log" 2>&1 &
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$JAR" milter -c "$SMM_DIR" --listen "127.0.0.1:$SMM_PORT" > "$SMM_DIR/milter.log" 2>&1 &
     SMM_PID=$!
     wait_listening "$SMM_PORT" 60 "$SMM_PID" || { say "secumail milter did not start"; tail -20 "$SMM_DIR/milter.log" >&2; return 1; }
 }

@@ -22,7 +22,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 trap cleanup EXIT
 # shellcheck disable=SC2086
-java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" policyd -c "$BENCH_DIR/etc" --listen 127.0.0.1:$SM_PORT > "$BENCH_DIR/secumail.log" 2>&1 &
+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" policyd -c "$BENCH_DIR/etc" --listen 127.0.0.1:$SM_PORT > "$BENCH_DIR/secumail.log" 2>&1 &
 pids+=($!); sm_pid=$!
 have_pg=0
 if [ -x /usr/sbin/postgrey ] && [ "$(id -u)" = 0 ]; then

@@ -35,7 +35,7 @@ COMMON=$'compatibility_level = 3.6\nmyhostname = mx.example.test\nmydestination 
 printf '%s\nqueue_directory = %s\ndata_directory = %s\n' "$COMMON" "$BENCH_DIR/sm/queue" "$BENCH_DIR/sm/data" > "$BENCH_DIR/sm/main.cf"
 printf '127.0.0.1:%s inet n - n - 1 postscreen\nsmtpd pass - - n - 20000 smtpd\n127.0.0.1:%s inet n - n - 20000 smtpd\n' "$SM_PS" "$SM_PLAIN" > "$BENCH_DIR/sm/master.cf"
 # shellcheck disable=SC2086
-java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" run -c "$BENCH_DIR/sm" > "$BENCH_DIR/sm/server.log" 2>&1 &
+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" run -c "$BENCH_DIR/sm" > "$BENCH_DIR/sm/server.log" 2>&1 &
 sm_pid=$!
 if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/postfix ]; then
   printf '%s\n' "$COMMON" > "$BENCH_DIR/pf-main.cf"

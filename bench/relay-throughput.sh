@@ -103,7 +103,7 @@ ${SM_MAIN_EXTRA:-}
 EOF
     echo "127.0.0.1:$SM_PORT inet n - n - 20000 smtpd" > "$dir/master.cf"
     # shellcheck disable=SC2086
-    java $SM_JAVA_OPTS -jar "$JAR" run -c "$dir" > "$dir/server.log" 2>&1 &
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$JAR" run -c "$dir" > "$dir/server.log" 2>&1 &
     PIDS+=($!)
     wait_listening "$SM_PORT" 60 || { tail -20 "$dir/server.log" >&2; die "SecuMail did not start"; }
 }

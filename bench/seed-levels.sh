@@ -72,7 +72,7 @@ $extra_cf
 CF
   printf '127.0.0.1:%s inet n - n - 20000 smtpd\n' "$SM_PORT" > "$d/master.cf"
   # shellcheck disable=SC2086
-  java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" run -c "$d" > "$d/server.log" 2>&1 &
+  MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" run -c "$d" > "$d/server.log" 2>&1 &
   sm_pid=$!
   for i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$SM_PORT) 2>/dev/null && break; sleep 0.2; done
   for run in warmup $(seq 1 "$RUNS"); do

@@ -199,7 +199,7 @@ EOF
         SM_DIR=$SM_DIR SM_PORT=$SM_PORT bash -c "exec $SM_CMD" > "$SM_DIR/server.log" 2>&1 &
     else
         # shellcheck disable=SC2086
-        java $SM_JAVA_OPTS -jar "$JAR" run -c "$SM_DIR" > "$SM_DIR/server.log" 2>&1 &
+        MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$JAR" run -c "$SM_DIR" > "$SM_DIR/server.log" 2>&1 &
     fi
     SM_PID=$!
     if ! wait_listening "$SM_PORT" 60 "$SM_PID"; then

@@ -38,7 +38,7 @@ pids+=($!)
 printf 'compatibility_level = 3.6\ndata_directory = %s/data\nalias_maps =\ndns_servers = 127.0.0.1:%s\nsecumail_policyd_restrictions = check_spf\n' \
   "$BENCH_DIR" "$DNS_PORT" > "$BENCH_DIR/etc/main.cf"
 # shellcheck disable=SC2086
-java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" policyd -c "$BENCH_DIR/etc" --listen 127.0.0.1:$SM_PORT > "$BENCH_DIR/secumail.log" 2>&1 &
+MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$repo/target/secumail.jar" policyd -c "$BENCH_DIR/etc" --listen 127.0.0.1:$SM_PORT > "$BENCH_DIR/secumail.log" 2>&1 &
 pids+=($!); sm_pid=$!
 have_ps=0
 if [ -x /usr/bin/policyd-spf ]; then

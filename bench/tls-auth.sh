@@ -148,7 +148,7 @@ $3
 EOF
     echo "127.0.0.1:$2 inet n - n - - smtpd" > "$dir/master.cf"
     # shellcheck disable=SC2086
-    java $SM_JAVA_OPTS -jar "$JAR" run -c "$dir" > "$dir/server.log" 2>&1 &
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $SM_JAVA_OPTS -jar "$JAR" run -c "$dir" > "$dir/server.log" 2>&1 &
     PIDS+=($!)
     echo $! > "$B/$1.pid"
     wait_listening "$2" 60 || { tail -20 "$dir/server.log" >&2; die "SecuMail ($1) did not start"; }
