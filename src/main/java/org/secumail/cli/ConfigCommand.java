@@ -61,7 +61,7 @@ public final class ConfigCommand implements Callable<Integer> {
                 rc = 1;
                 continue;
             }
-            System.out.println(n + " = " + (expand ? src.get(n) : raw));
+            System.out.println(n + " = " + (expand ? expanded(src, n, raw) : raw));
         }
         if (names.isEmpty() && !defaults) {
             for (String u : cfg.unknownParameters()) {
@@ -71,4 +71,17 @@ public final class ConfigCommand implements Callable<Integer> {
         }
         return rc;
     }
+
+    /** The expanded value; a parameter whose text is not $-expanded (smtpd_expansion_filter, the footers) as it is. */
+    private static String expanded(MainConfig src, String name, String raw) {
+        if (RAW.contains(name)) return raw;
+        try {
+            return src.get(name);
+        } catch (org.secumail.config.ConfigException e) {
+            return raw;
+        }
+    }
+
+    /** Postfix's raw parameters among ours: their values are read without $name expansion. */
+    private static final java.util.Set<String> RAW = java.util.Set.of("smtpd_expansion_filter", "smtpd_reject_footer");
 }

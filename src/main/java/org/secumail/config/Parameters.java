@@ -78,6 +78,9 @@ public final class Parameters {
         p("line_length_limit", "2048");
         p("message_reject_characters", "");
         p("plaintext_reject_code", "450");
+        p("smtpd_reject_footer", "");
+        p("smtpd_reject_footer_maps", "");
+        p("smtpd_expansion_filter", "\\t\\40!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
         p("multi_recipient_bounce_reject_code", "550");
         p("dns_rr_list_limit", "100");
         // verify(8) and reject_unverified_recipient / reject_unverified_sender
@@ -101,6 +104,9 @@ public final class Parameters {
 
         // cleanup: header_checks(5) and the limits on a message's headers and MIME structure
         p("header_checks", "");
+        p("always_bcc", "");
+        p("sender_bcc_maps", "");
+        p("recipient_bcc_maps", "");
         p("mime_header_checks", "$header_checks");
         p("nested_header_checks", "$header_checks");
         p("body_checks", "");

@@ -232,6 +232,15 @@ final class DataReceiver {
             if (refuse != null && refuse.code() == 421) s.quit = true;
         }
         if (refuse == null && ctx.discard == null && svc.content.active()) refuse = contentChecks();
+        java.util.List<String> autoBcc = java.util.List.of();
+        if (refuse == null && ctx.discard == null && ctx.redirect == null && svc.autoBcc.enabled()) {
+            try {
+                autoBcc = svc.autoBcc.bcc(tx.sender, tx.recipients);   // sender_bcc_maps, recipient_bcc_maps, always_bcc
+            } catch (org.secumail.table.LookupException e) {
+                SmtpSession.LOG.warn("warning: {}: bcc map lookup problem -- message not accepted, try again later: {}", qid, e.getMessage());
+                refuse = Reply.of(451, "4.3.0", "Error: queue file write error");
+            }
+        }
         if (refuse != null && svc.shadowMode && !tooBig && !bare && !disallowed && refuse.code() != 421 && !refuse.line().contains("queue file write error")) {
             // shadow mode: a policy refusal (a milter's, a content check's) is logged and the message kept
             SmtpSession.LOG.info("{}: reject_warning: END-OF-MESSAGE from {}: {}; from=<{}> proto={} helo=<{}>", qid, ctx.clientLabel(),
@@ -272,10 +281,15 @@ final class DataReceiver {
         String filter = ctx.filter != null ? ctx.filter : svc.contentFilter;
         if (!filter.isEmpty()) attrs.put(org.secumail.route.Router.CONTENT_FILTER, filter);   // FILTER_README: after the queue
         java.util.List<String> rcpts = tx.recipients;
-        if (ctx.redirect == null && !checked.bcc.isEmpty()) {
-            // header_checks BCC: more recipients, with NOTIFY=NEVER (cleanup_addr_bcc)
+        if (ctx.redirect == null && (!checked.bcc.isEmpty() || !autoBcc.isEmpty())) {
+            // header_checks BCC and the automatic BCC: more recipients, with NOTIFY=NEVER (cleanup_addr_bcc),
+            // each address once (cleanup's duplicate filter: same address, same DSN parameters)
             rcpts = new java.util.ArrayList<>(rcpts);
-            for (String b : checked.bcc) {
+            java.util.Set<String> added = new java.util.HashSet<>();
+            java.util.List<String> all = new java.util.ArrayList<>(checked.bcc);
+            all.addAll(autoBcc);
+            for (String b : all) {
+                if (!added.add(b)) continue;
                 attrs.put(org.secumail.queue.DsnAttributes.notify(rcpts.size()), "NEVER");
                 rcpts.add(b);
             }

@@ -287,6 +287,9 @@ final class MailTransaction {
         s.reply(Reply.of(250, "2.1.5", "Ok"));
     }
 
+    /** The first recipient accepted in this transaction, or null. */
+    String firstRecipient() { return recipients.isEmpty() ? null : recipients.get(0); }
+
     private boolean duplicate(String address, DsnParameters.Rcpt r) {
         for (int i = 0; i < recipients.size(); i++) {
             if (recipients.get(i).equals(address) && dsn.sameAs(i, r)) return true;

@@ -114,7 +114,7 @@ public final class SmtpSession implements Runnable {
         } catch (SocketTimeoutException e) {
             LOG.info("timeout after {} from {}", lastCommand, ctx.clientLabel());
             try {
-                out.write(Reply.of(421, "4.4.2", svc.hostname + " Error: timeout exceeded").wire());
+                out.write(footed(Reply.of(421, "4.4.2", svc.hostname + " Error: timeout exceeded")).wire());
                 out.flush();
             } catch (IOException ignored) {
                 // the client is gone; nothing more to tell it
@@ -125,7 +125,7 @@ public final class SmtpSession implements Runnable {
             // A bug must cost one session, never the server: log it and tell the client to retry.
             LOG.error("fatal error in session with {} after {}", ctx.clientLabel(), lastCommand, e);
             try {
-                out.write(Reply.of(421, "4.3.0", svc.hostname + " Error: internal error").wire());
+                out.write(footed(Reply.of(421, "4.3.0", svc.hostname + " Error: internal error")).wire());
                 out.flush();
             } catch (IOException ignored) {
                 // nothing more to do
@@ -367,7 +367,13 @@ public final class SmtpSession implements Runnable {
         ctx.illegalPipelining = false;
     }
 
+    /** The reply with smtpd_reject_footer when it is a 4XX or 5XX one (smtpd_chat_reply()). */
+    private Reply footed(Reply r) {
+        return svc.rejectFooter.enabled() ? svc.rejectFooter.apply(r, ctx, remote.getPort(), tx.firstRecipient()) : r;
+    }
+
     void reply(Reply r) throws IOException {
+        r = footed(r);
         out.write(r.wire());
         tx.traceReply(r);
         org.secumail.metrics.Metrics.count("secumail.smtpd.replies", "code", Integer.toString(r.code()));

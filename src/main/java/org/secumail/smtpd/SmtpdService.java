@@ -31,6 +31,7 @@ public final class SmtpdService {
     /** smtpd_junk_command_limit (100). */
     public final int junkCommandLimit;
     public final Duration errorSleep;
+    final RejectFooter rejectFooter;
     public final boolean heloRequired;
     public final boolean delayReject;
     public final boolean strictEnvelopes;
@@ -88,6 +89,8 @@ public final class SmtpdService {
     public final boolean noMilters;
     /** cleanup(8)'s header_checks(5) tables and header limits; tables off with no_header_body_checks. */
     public final org.secumail.cleanup.CleanupSettings cleanup;
+    /** always_bcc, sender_bcc_maps, recipient_bcc_maps. */
+    public final org.secumail.cleanup.AutoBcc autoBcc;
     /** What cleanup adds to local mail that lacks it (local_header_rewrite_clients, always_add_missing_headers). */
     public final org.secumail.cleanup.MissingHeaders missingHeaders;
     /** receive_override_options: no_header_body_checks (the built-in content checks; signing stays). */
@@ -175,6 +178,7 @@ public final class SmtpdService {
         }
         this.content = noContentChecks ? content.signingOnly() : content;
         org.secumail.cleanup.CleanupSettings cleanupSettings = org.secumail.cleanup.CleanupSettings.of(cfg);
+        this.autoBcc = org.secumail.cleanup.AutoBcc.of(cfg);
         this.cleanup = noContentChecks ? cleanupSettings.withoutChecks() : cleanupSettings;
         this.missingHeaders = org.secumail.cleanup.MissingHeaders.of(cfg);
         this.milters = noMilters ? java.util.List.of() : org.secumail.milter.MilterDefinition.list(cfg, "smtpd_milters");
@@ -195,6 +199,7 @@ public final class SmtpdService {
         this.hardErrorLimit = cfg.integer("smtpd_hard_error_limit");
         this.junkCommandLimit = cfg.integer("smtpd_junk_command_limit");
         this.errorSleep = cfg.duration("smtpd_error_sleep_time");
+        this.rejectFooter = RejectFooter.fromConfig(cfg);
         this.heloRequired = cfg.bool("smtpd_helo_required");
         this.delayReject = cfg.bool("smtpd_delay_reject");
         this.strictEnvelopes = cfg.bool("strict_rfc821_envelopes");

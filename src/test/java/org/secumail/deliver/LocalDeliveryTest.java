@@ -197,4 +197,30 @@ class LocalDeliveryTest {
         }
         assertThat(readTree(dir.resolve("mail/root/new"))).doesNotContain("to nobody");
     }
+
+    /**
+     * cleanup's automatic BCC: sender_bcc_maps (by the sender's domain), recipient_bcc_maps
+     * (by the recipient) and always_bcc each add a recipient, once per message however many
+     * recipients map to it; the copies arrive like the original.
+     */
+    @Test
+    void automaticBccFromTheSenderTheRecipientAndAlways() throws Exception {
+        String extra = String.join("\n", "mail_spool_directory = " + dir.resolve("mail") + "/",
+                "sender_bcc_maps = inline:{ {@outside.test=user2@example.test} }",
+                "recipient_bcc_maps = inline:{ {team@example.test=postmaster@example.test} }",
+                "always_bcc = root@example.test");
+        try (Server server = start(extra)) {
+            int port = server.listeners().get(0).port();
+            assertThat(send(port, "a@outside.test", "user1@example.test", "copied three ways")).contains("queued as");
+            assertThat(waitForText(dir.resolve("mail/user1/new"), "copied three ways")).contains("Delivered-To: user1@example.test");
+            assertThat(waitForText(dir.resolve("mail/user2/new"), "copied three ways")).contains("Delivered-To: user2@example.test");
+            assertThat(waitForText(dir.resolve("mail/root/new"), "copied three ways")).contains("Subject: copied three ways");
+            assertThat(send(port, "b@inside.test", "team@example.test", "to the team")).contains("queued as");
+            // team expands to user1 and user2; its BCC goes to postmaster (an alias of user1); root as always
+            assertThat(waitForText(dir.resolve("mail/root/new"), "to the team")).contains("Subject: to the team");
+            String user1 = waitForText(dir.resolve("mail/user1/new"), "to the team", "Delivered-To: postmaster@example.test");
+            assertThat(user1).contains("Delivered-To: postmaster@example.test");
+            assertThat(readTree(dir.resolve("mail/user2/new"))).contains("to the team");
+        }
+    }
 }
