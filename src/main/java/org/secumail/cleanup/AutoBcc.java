@@ -4,11 +4,9 @@ package org.secumail.cleanup;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.secumail.config.MainConfig;
-import org.secumail.rewrite.AddressClass;
 import org.secumail.rewrite.AddressResolver;
 import org.secumail.table.LookupException;
 import org.secumail.table.LookupTable;
@@ -63,35 +61,6 @@ public final class AutoBcc {
     }
 
     private Optional<String> find(List<LookupTable> tables, String address) throws LookupException {
-        if (tables.isEmpty()) return Optional.empty();
-        List<String> keys = keys(address);
-        for (LookupTable t : tables) {
-            for (String k : t.matchesWholeInput() ? keys.subList(0, 1) : keys) {
-                Optional<String> v = t.lookup(k);
-                if (v.isPresent() && !v.get().isBlank()) return Optional.of(v.get().strip());
-            }
-        }
-        return Optional.empty();
-    }
-
-    private List<String> keys(String address) throws LookupException {
-        int at = address.lastIndexOf('@');
-        String local = at < 0 ? address : address.substring(0, at);
-        String domain = at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
-        String bare = local;
-        if (!delimiter.isEmpty()) {
-            for (int i = 1; i < local.length(); i++) {
-                if (delimiter.indexOf(local.charAt(i)) >= 0) { bare = local.substring(0, i); break; }
-            }
-        }
-        List<String> keys = new ArrayList<>();
-        keys.add(local + (at < 0 ? "" : "@" + domain));
-        if (!bare.equals(local)) keys.add(bare + (at < 0 ? "" : "@" + domain));
-        if (at < 0 || resolver.resolve(address).cls() == AddressClass.LOCAL) {
-            keys.add(local);
-            if (!bare.equals(local)) keys.add(bare);
-        }
-        if (at >= 0) keys.add("@" + domain);
-        return keys;
+        return org.secumail.rewrite.MailAddrKeys.find(tables, address, delimiter, resolver);
     }
 }

@@ -59,6 +59,11 @@ public final class Parameters {
         p("virtual_maps", "");
         p("mail_spool_directory", "/var/mail");
         p("home_mailbox", "");
+        // trivial-rewrite(8): routes by sender
+        p("sender_dependent_relayhost_maps", "");
+        p("sender_dependent_default_transport_maps", "");
+        p("empty_address_relayhost_maps_lookup_key", "<>");
+        p("empty_address_default_transport_maps_lookup_key", "<>");
         // local(8): mailbox delivery through another transport, and users passwd does not know
         p("mailbox_transport", "");
         p("mailbox_transport_maps", "");

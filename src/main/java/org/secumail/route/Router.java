@@ -40,6 +40,7 @@ public final class Router implements Transport, AutoCloseable {
     private final String relayTransport;
     private final String defaultTransport;
     private final String relayhost;
+    private final SenderRoutes senderRoutes;
     private final String name;
 
     /**
@@ -57,6 +58,7 @@ public final class Router implements Transport, AutoCloseable {
         this.relayTransport = cfg.get("relay_transport");
         this.defaultTransport = cfg.get("default_transport");
         this.relayhost = cfg.get("relayhost").strip();
+        this.senderRoutes = SenderRoutes.fromConfig(cfg, resolver);
         this.name = "delivery";
     }
 
@@ -84,7 +86,7 @@ public final class Router implements Transport, AutoCloseable {
         java.util.Set<String> out = new java.util.HashSet<>();
         for (QueuedMessage.Recipient r : msg.pending()) {
             try {
-                NextHop hop = filter == null || filter.isBlank() ? route(r.address()) : NextHop.parse(filter, new NextHop("smtp", domainOf(r.address())));
+                NextHop hop = filter == null || filter.isBlank() ? route(r.address(), msg.envelope().sender()) : NextHop.parse(filter, new NextHop("smtp", domainOf(r.address())));
                 if (hop.transport().equals("local") || hop.transport().equals("virtual")) continue;
                 out.add(hop.toString());
             } catch (LookupException | RuntimeException e) {
@@ -109,15 +111,33 @@ public final class Router implements Transport, AutoCloseable {
         return at < 0 ? "" : address.substring(at + 1);
     }
 
-    /** The next hop for one recipient address. */
+    /** The next hop for one recipient address, whatever the sender. */
     public NextHop route(String address) throws LookupException {
+        return route(address, null);
+    }
+
+    /**
+     * The next hop for one recipient address of mail from {@code sender} (null: not known):
+     * sender_dependent_relayhost_maps overrides relayhost, and
+     * sender_dependent_default_transport_maps default_transport, as in trivial-rewrite(8).
+     */
+    public NextHop route(String address, String sender) throws LookupException {
         ResolvedAddress r = resolver.resolve(address);
-        String nexthopDefault = relayhost.isEmpty() ? r.domain() : relayhost;
+        String relay = relayhost;
+        String dflt = defaultTransport;
+        if (sender != null && (senderRoutes.relayhosts() || senderRoutes.transports())
+                && (r.cls() == org.secumail.rewrite.AddressClass.RELAY || r.cls() == org.secumail.rewrite.AddressClass.DEFAULT)) {
+            Optional<String> sr = senderRoutes.relayhost(sender);
+            if (sr.isPresent()) relay = sr.get();
+            Optional<String> st = senderRoutes.defaultTransport(sender);
+            if (st.isPresent()) dflt = st.get();
+        }
+        String nexthopDefault = relay.isEmpty() ? r.domain() : relay;
         NextHop base = switch (r.cls()) {
             case LOCAL -> NextHop.parse(localTransport, new NextHop("local", ""));
             case VIRTUAL_ALIAS, VIRTUAL_MAILBOX -> NextHop.parse(virtualTransport, new NextHop("virtual", ""));
             case RELAY -> NextHop.parse(relayTransport, new NextHop("relay", nexthopDefault));
-            case DEFAULT -> NextHop.parse(defaultTransport, new NextHop("smtp", nexthopDefault));
+            case DEFAULT -> NextHop.parse(dflt, new NextHop("smtp", nexthopDefault));
         };
         // local(8) and virtual(8) ignore the next hop of their class default ("local:$myhostname");
         // for relay and default the class default is "transport" alone, so the domain or relayhost stays.
@@ -135,7 +155,7 @@ public final class Router implements Transport, AutoCloseable {
         for (int i = 0; i < recipients.size(); i++) {
             String rcpt = recipients.get(i).address();
             try {
-                NextHop hop = filter == null || filter.isBlank() ? route(rcpt) : NextHop.parse(filter, new NextHop("smtp", domainOf(rcpt)));
+                NextHop hop = filter == null || filter.isBlank() ? route(rcpt, msg.envelope().sender()) : NextHop.parse(filter, new NextHop("smtp", domainOf(rcpt)));
                 groups.computeIfAbsent(hop, k -> new ArrayList<>()).add(i);
             } catch (LookupException | RuntimeException e) {
                 LOG.warn("{}: transport_maps lookup for <{}> failed: {}", msg.id(), rcpt, e.getMessage());

@@ -112,4 +112,26 @@ class RouterTest {
         assertThat(res.get(0).relay()).isEqualTo("smtp");
         assertThat(res.get(1).relay()).isEqualTo("local");
     }
+
+    /**
+     * sender_dependent_relayhost_maps and sender_dependent_default_transport_maps: the sender
+     * (user@domain, then @domain; the null sender as "<>") picks the relayhost or the default
+     * transport of mail that leaves; transport_maps still win, and local mail is not touched.
+     */
+    @Test
+    void senderDependentRelayhostAndDefaultTransport() throws Exception {
+        Router r = router("relayhost = [smarthost.test]",
+                "sender_dependent_relayhost_maps = inline:{ {boss@our.test=[vip-relay.test]:587}, {@brand.test=[brand-relay.test]}, {<>=[bounce-relay.test]} }",
+                "sender_dependent_default_transport_maps = inline:{ {@lmtp-sender.test=lmtp:inet:127.0.0.1:24} }");
+        assertThat(r.route("x@elsewhere.test", "boss@our.test")).isEqualTo(new NextHop("smtp", "[vip-relay.test]:587"));
+        assertThat(r.route("x@elsewhere.test", "anyone@brand.test")).isEqualTo(new NextHop("smtp", "[brand-relay.test]"));
+        assertThat(r.route("x@elsewhere.test", "")).isEqualTo(new NextHop("smtp", "[bounce-relay.test]"));
+        assertThat(r.route("x@elsewhere.test", "someone@else.test")).isEqualTo(new NextHop("smtp", "[smarthost.test]"));
+        assertThat(r.route("x@elsewhere.test", null)).isEqualTo(new NextHop("smtp", "[smarthost.test]"));
+        assertThat(r.route("x@relayed.test", "anyone@brand.test")).isEqualTo(new NextHop("relay", "[brand-relay.test]"));
+        assertThat(r.route("x@elsewhere.test", "a@lmtp-sender.test")).isEqualTo(new NextHop("lmtp", "inet:127.0.0.1:24"));
+        // transport_maps and local delivery are not overridden
+        assertThat(r.route("x@special.test", "boss@our.test")).isEqualTo(new NextHop("smtp", "[10.0.0.1]:2525"));
+        assertThat(r.route("user@our.test", "boss@our.test").transport()).isEqualTo("local");
+    }
 }
