@@ -25,13 +25,38 @@ import org.secumail.table.Tables;
  */
 final class SaslLogin {
     private final List<LookupTable> maps;
+    /** smtp_sender_dependent_authentication: the sender's keys come first, and sessions are not reused. */
+    private final boolean senderDependent;
+    private final org.secumail.rewrite.AddressResolver resolver;
 
     SaslLogin(List<LookupTable> maps) {
+        this(maps, false, null);
+    }
+
+    private SaslLogin(List<LookupTable> maps, boolean senderDependent, org.secumail.rewrite.AddressResolver resolver) {
         this.maps = List.copyOf(maps);
+        this.senderDependent = senderDependent;
+        this.resolver = resolver;
     }
 
     static SaslLogin fromConfig(MainConfig cfg) {
-        return new SaslLogin(Tables.openAll(cfg.list("smtp_sasl_password_maps"), cfg.configDir(), false));
+        boolean bySender = cfg.bool("smtp_sender_dependent_authentication");
+        return new SaslLogin(Tables.openAll(cfg.list("smtp_sasl_password_maps"), cfg.configDir(), false), bySender,
+                bySender ? new org.secumail.rewrite.AddressResolver(cfg) : null);
+    }
+
+    boolean senderDependent() { return senderDependent; }
+
+    /**
+     * With smtp_sender_dependent_authentication, the password for the envelope sender
+     * (mail_addr_find keys: user@domain, user for our domains, @domain), before the server's.
+     */
+    Optional<String> credentials(String nexthop, String hostname, String domain, String sender) throws LookupException {
+        if (senderDependent && sender != null && !sender.isEmpty()) {
+            Optional<String> v = org.secumail.rewrite.MailAddrKeys.find(maps, sender, "", resolver);
+            if (v.isPresent()) return v;
+        }
+        return credentials(nexthop, hostname, domain);
     }
 
     /** The lookup keys, most specific first. */
@@ -67,10 +92,10 @@ final class SaslLogin {
         return Optional.empty();
     }
 
-    void authenticate(ClientSession cs, String nexthop, String domain, ClientSettings s) throws IOException, SessionException {
+    void authenticate(ClientSession cs, String nexthop, String domain, ClientSettings s, String sender) throws IOException, SessionException {
         Optional<String> cred;
         try {
-            cred = credentials(nexthop, cs.hostname, domain);
+            cred = credentials(nexthop, cs.hostname, domain, sender);
         } catch (LookupException e) {
             throw SessionException.soft("4.3.0", cs.relay, "smtp_sasl_password_maps lookup failed: " + e.getMessage());
         }

@@ -36,7 +36,7 @@ final class SessionOpener {
     }
 
     /** Connects over TCP to one MX candidate; {@code nexthop} is the configured destination for SASL lookups. */
-    ClientSession open(MxLookup.Candidate c, int port, String nexthop, String domain, boolean tryTls) throws SessionException {
+    ClientSession open(MxLookup.Candidate c, int port, String nexthop, String domain, boolean tryTls, String sender) throws SessionException {
         String label = c.toString();
         String addrText = c.address().getHostAddress();
         SmtpWire wire;
@@ -52,7 +52,7 @@ final class SessionOpener {
         ClientSession cs = new ClientSession(wire, label, label + ":" + port, c.hostname());
         try {
             handshake(cs, tryTls);
-            if (s.saslEnable()) sasl.authenticate(cs, nexthop, domain, s);
+            if (s.saslEnable()) sasl.authenticate(cs, nexthop, domain, s, sender);
             log.debug("session with {} ({}) ready: {}", label, addrText, cs.keywords);
             return cs;
         } catch (SessionException e) {

@@ -34,6 +34,7 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
     private final Logger log;
     private final MxLookup mx;
     private final SessionOpener opener;
+    private final SaslLogin sasl;
     private final DestinationGate gate;
     private final SessionCache cache;
     private final DeadDestinations dead;
@@ -44,6 +45,7 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
         this.log = LoggerFactory.getLogger("secumail." + s.name());
         this.mx = new MxLookup(dns, Set.of(s.myhostname()), s.ipv4(), s.ipv6(), s.mxAddressLimit(), random);
         this.opener = new SessionOpener(s, sasl, log);
+        this.sasl = sasl;
         this.gate = new DestinationGate(s.destinationConcurrency(), s.destinationRateDelay());
         this.dead = new DeadDestinations(s.deadDestinationTime());
         this.cache = new SessionCache(s.cacheTimeLimit(), s.reuseTimeLimit(), s.reuseCountLimit(), s.quitTimeout());
@@ -101,7 +103,9 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
                                            Transport.Content content) {
         DeliveryResult[] res = new DeliveryResult[rcpts.size()];
         SessionException last = null;
-        ClientSession cached = cache.take(d.key());
+        // sender-dependent SASL: a session logged in for one sender is never reused for another
+        boolean bySender = s.saslEnable() && sasl.senderDependent();
+        ClientSession cached = bySender ? null : cache.take(d.key());
         if (cached != null) {
             log.debug("{}: reusing cached session with {}", msg.id(), cached.relay);
             SessionException f = attempt(msg, cached, d, rcpts, content, res);
@@ -123,7 +127,7 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
             if (s.mxSessionLimit() > 0 && sessions >= s.mxSessionLimit()) break;
             ClientSession cs;
             try {
-                cs = open(d, nexthop, d.unixPath() != null ? null : candidates.get(i));
+                cs = open(d, nexthop, d.unixPath() != null ? null : candidates.get(i), msg.envelope().sender());
             } catch (SessionException e) {
                 log.info("{}: {}", msg.id(), e.getMessage());
                 last = e;
@@ -153,15 +157,15 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
     }
 
     /** Opens a session; under "may", a failed TLS handshake is retried once without TLS, as Postfix does. */
-    private ClientSession open(Destination d, String nexthop, MxLookup.Candidate c) throws SessionException {
+    private ClientSession open(Destination d, String nexthop, MxLookup.Candidate c, String sender) throws SessionException {
         // Postfix: "lmtp:unix:private/dovecot-lmtp" is relative to the queue directory
         if (c == null) return opener.openUnix(d.unixPath().isAbsolute() ? d.unixPath() : s.queueDirectory().resolve(d.unixPath()));
         try {
-            return opener.open(c, d.port(), nexthop, d.host(), true);
+            return opener.open(c, d.port(), nexthop, d.host(), true, sender);
         } catch (SessionException e) {
             if (!"may".equals(s.tlsLevel()) || !"4.7.5".equals(e.dsn)) throw e;
             log.info("{}; trying again without TLS", e.getMessage());
-            return opener.open(c, d.port(), nexthop, d.host(), false);
+            return opener.open(c, d.port(), nexthop, d.host(), false, sender);
         }
     }
 
@@ -189,7 +193,7 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
 
     /** RSET and cache the session for the next message to the destination, or QUIT. */
     private void release(String key, ClientSession cs, boolean reusable) {
-        if (!reusable || !cache.enabled()) {
+        if (!reusable || !cache.enabled() || (s.saslEnable() && sasl.senderDependent())) {
             cs.quit(s.quitTimeout());
             return;
         }

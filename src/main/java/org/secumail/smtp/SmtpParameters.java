@@ -58,6 +58,7 @@ public final class SmtpParameters {
         p("lmtp_destination_rate_delay", "$default_destination_rate_delay");
         p("smtp_sasl_auth_enable", "no");
         p("smtp_sasl_password_maps", "");
+        p("smtp_sender_dependent_authentication", "no");
         p("smtp_sasl_security_options", "noplaintext, noanonymous");
         // Deviation: Postfix's default is $smtp_sasl_security_options, which refuses PLAIN and
         // LOGIN even inside TLS; SecuMail allows them inside TLS (the usual relayhost setup).

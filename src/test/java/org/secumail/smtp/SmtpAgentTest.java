@@ -296,6 +296,31 @@ class SmtpAgentTest {
         assertThat(srv.lines).contains("AUTH PLAIN " + b64);
     }
 
+    /**
+     * smtp_sender_dependent_authentication: the sender's password (by user@domain, then
+     * @domain) before the next hop's, and a logged-in session is not reused for the next
+     * message, which may come from another sender.
+     */
+    @Test
+    void saslPasswordBySenderWhenSenderDependent() throws Exception {
+        ScriptedSmtpServer srv = server(c -> c.startsWith("AUTH PLAIN ") ? "235 2.7.0 Authentication successful"
+                : ScriptedSmtpServer.standard(c, "250-fake.test\r\n250-AUTH PLAIN LOGIN\r\n250 PIPELINING"));
+        String hop = "[127.0.0.1]:" + srv.port();
+        String maps = "smtp_sasl_password_maps = inline:{ {@sender.test=brand:pw1}, {" + hop + "=relay:pw0} }";
+        String b64brand = java.util.Base64.getEncoder().encodeToString("\0brand\0pw1".getBytes(StandardCharsets.UTF_8));
+        String b64relay = java.util.Base64.getEncoder().encodeToString("\0relay\0pw0".getBytes(StandardCharsets.UTF_8));
+        SmtpAgent bySender = agent("smtp_sasl_auth_enable = yes", maps, "smtp_sasl_security_options = noanonymous",
+                "smtp_sender_dependent_authentication = yes");
+        assertThat(send(bySender, message("S: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test"), hop).get(0).status()).isEqualTo(Status.SENT);
+        assertThat(send(bySender, message("S: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test"), hop).get(0).status()).isEqualTo(Status.SENT);
+        assertThat(srv.lines.stream().filter(l -> l.equals("AUTH PLAIN " + b64brand)).count()).isEqualTo(2);
+        assertThat(srv.lines.stream().filter(l -> l.startsWith("EHLO")).count()).isEqualTo(2);
+        srv.lines.clear();
+        SmtpAgent byHop = agent("smtp_sasl_auth_enable = yes", maps, "smtp_sasl_security_options = noanonymous");
+        assertThat(send(byHop, message("S: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test"), hop).get(0).status()).isEqualTo(Status.SENT);
+        assertThat(srv.lines).contains("AUTH PLAIN " + b64relay);
+    }
+
     @Test
     void saslPasswordLookupOrder() {
         assertThat(SaslLogin.keys("[relay.example]:587", "mx.relay.example", "dest.test"))
