@@ -88,6 +88,7 @@ public final class Parameters {
         p("smtpd_expansion_filter", "\\t\\40!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
         p("multi_recipient_bounce_reject_code", "550");
         p("dns_rr_list_limit", "100");
+        p("permit_mx_backup_networks", "");
         // verify(8) and reject_unverified_recipient / reject_unverified_sender
         p("address_verify_map", "btree:$data_directory/verify_cache");   // accepted: SecuMail's cache is in memory
         p("address_verify_sender", "$double_bounce_sender");

@@ -59,6 +59,14 @@ public final class SmtpParameters {
         p("smtp_sasl_auth_enable", "no");
         p("smtp_sasl_password_maps", "");
         p("smtp_sender_dependent_authentication", "no");
+        p("smtp_header_checks", "");
+        p("smtp_mime_header_checks", "");
+        p("smtp_nested_header_checks", "");
+        p("smtp_body_checks", "");
+        p("lmtp_header_checks", "");
+        p("lmtp_mime_header_checks", "");
+        p("lmtp_nested_header_checks", "");
+        p("lmtp_body_checks", "");
         p("smtp_sasl_security_options", "noplaintext, noanonymous");
         // Deviation: Postfix's default is $smtp_sasl_security_options, which refuses PLAIN and
         // LOGIN even inside TLS; SecuMail allows them inside TLS (the usual relayhost setup).

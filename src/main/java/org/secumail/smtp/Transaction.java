@@ -176,7 +176,8 @@ final class Transaction {
             }
             dataSent = true;
             cs.wire.stage("sending message body", s.dataXferTimeout());
-            try (InputStream in = content.open()) {
+            try (InputStream in = s.outputChecks() == null ? content.open()
+                    : OutputChecks.filter(content, s.outputChecks(), msg.id().toString(), cs.label, s.name())) {
                 DataWriter.write(in, cs.wire.raw(), s.lineLengthLimit());
             }
             cs.wire.flush();

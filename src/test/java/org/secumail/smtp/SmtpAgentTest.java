@@ -321,6 +321,32 @@ class SmtpAgentTest {
         assertThat(srv.lines).contains("AUTH PLAIN " + b64relay);
     }
 
+    /**
+     * smtp_header_checks and smtp_body_checks change the content while it is sent: a
+     * submission's Received: header dropped (IGNORE), a Subject: rewritten (REPLACE), a body
+     * line replaced; other lines, and the queued content, stay as they were.
+     */
+    @Test
+    void smtpHeaderAndBodyChecksChangeTheContentOnItsWayOut() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("smtp_header_checks"), """
+                /^Received: from .* with ESMTPSA/ IGNORE
+                /^Subject: (.*)/ REPLACE Subject: [outgoing] $1
+                """);
+        java.nio.file.Files.writeString(dir.resolve("smtp_body_checks"), "/^secret line$/ REPLACE (removed)\n");
+        ScriptedSmtpServer srv = server(c -> ScriptedSmtpServer.standard(c, "250-fake.test\r\n250 PIPELINING"));
+        String content = "Received: from laptop (unknown [192.0.2.55]) by mx.sender.test with ESMTPSA id X1\r\n"
+                + "Received: from mx.sender.test by relay.test with ESMTP id X2\r\n"
+                + "Subject: hello\r\nFrom: a@sender.test\r\n\r\nfirst\r\nsecret line\r\n.dot\r\n";
+        QueuedMessage m = message(content, Map.of(), "a@dest.test");
+        DeliveryResult r = send(agent("smtp_header_checks = regexp:" + dir.resolve("smtp_header_checks"),
+                "smtp_body_checks = regexp:" + dir.resolve("smtp_body_checks")), m, "[127.0.0.1]:" + srv.port()).get(0);
+        assertThat(r.status()).as(r.toString()).isEqualTo(Status.SENT);
+        String sent = srv.messages.get(0);
+        assertThat(sent).doesNotContain("ESMTPSA").contains("Received: from mx.sender.test by relay.test with ESMTP id X2\r\n")
+                .contains("Subject: [outgoing] hello\r\n").contains("\r\n\r\nfirst\r\n(removed)\r\n.dot\r\n");
+        assertThat(java.nio.file.Files.readString(m.contentFile())).contains("ESMTPSA").contains("secret line");
+    }
+
     @Test
     void saslPasswordLookupOrder() {
         assertThat(SaslLogin.keys("[relay.example]:587", "mx.relay.example", "dest.test"))

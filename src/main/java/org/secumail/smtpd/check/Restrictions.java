@@ -15,6 +15,7 @@ public final class Restrictions {
         SessionRestrictions.register(r);
         ServerAccessRestrictions.register(r);
         VerifyRestrictions.register(r);
+        MxBackupRestriction.register(r);
         org.secumail.dnsbl.DnsblRestrictions.register(r);
         org.secumail.policy.CheckPolicyService.register(r);
         org.secumail.greylist.GreylistRestrictions.register(r);

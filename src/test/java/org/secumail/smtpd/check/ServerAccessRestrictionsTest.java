@@ -151,4 +151,33 @@ class ServerAccessRestrictionsTest {
         assertThat(run("sleep soon", "", c -> { })).isInstanceOfSatisfying(Verdict.Reject.class,
                 r -> assertThat(r.reply()).isEqualTo(Reply.of(451, "4.3.5", "Server configuration error")));
     }
+
+    @Test
+    void permitMxBackupWhenThisHostIsALessPreferredMx() {
+        String cfg = "mydestination = mx.ours.test, ours.test\ninet_interfaces = 127.0.0.1\nrelay_domains = relayed.test\n";
+        dns.mx.put("backup.test", List.of(new MxRecord(10, "primary.example"), new MxRecord(20, "mx.ours.test")));
+        dns.a.put("primary.example", List.of(ip("192.0.2.1")));
+        dns.mx.put("byaddr.test", List.of(new MxRecord(10, "primary2.example"), new MxRecord(20, "backup-host.example")));
+        dns.a.put("primary2.example", List.of(ip("203.0.113.5")));
+        dns.a.put("backup-host.example", List.of(ip("127.0.0.1")));
+        dns.mx.put("primary.test", List.of(new MxRecord(10, "mx.ours.test"), new MxRecord(20, "other.example")));
+        dns.mx.put("stranger.test", List.of(new MxRecord(10, "other.example")));
+        dns.a.put("other.example", List.of(ip("198.51.100.1")));
+        dns.broken.add("broken.test");
+        java.util.function.Function<String, Verdict> rcpt = to -> run("permit_mx_backup", cfg, c -> c.recipient = to);
+        assertThat(rcpt.apply("x@backup.test")).isInstanceOf(Verdict.Permit.class);
+        assertThat(rcpt.apply("x@byaddr.test")).isInstanceOf(Verdict.Permit.class);
+        assertThat(rcpt.apply("x@primary.test")).isEqualTo(Verdict.DUNNO);    // we are the primary: no relaying
+        assertThat(rcpt.apply("x@stranger.test")).isEqualTo(Verdict.DUNNO);
+        assertThat(rcpt.apply("x@relayed.test")).isInstanceOf(Verdict.Permit.class);
+        assertThat(rcpt.apply("x@[192.0.2.1]")).isEqualTo(Verdict.DUNNO);
+        // an MX lookup that fails: a later reject becomes 450 4.4.4
+        assertThat(run("permit_mx_backup, reject", cfg, c -> c.recipient = "x@broken.test")).isInstanceOfSatisfying(Verdict.Reject.class,
+                v -> assertThat(v.reply()).isEqualTo(Reply.of(450, "4.4.4",
+                        "<x@broken.test>: Recipient address rejected: Unable to look up mail exchanger information: SERVFAIL")));
+        // permit_mx_backup_networks: every address of the primary MX hosts must be in them
+        String nets = cfg + "permit_mx_backup_networks = 192.0.2.0/24\n";
+        assertThat(run("permit_mx_backup", nets, c -> c.recipient = "x@backup.test")).isInstanceOf(Verdict.Permit.class);
+        assertThat(run("permit_mx_backup", nets, c -> c.recipient = "x@byaddr.test")).isEqualTo(Verdict.DUNNO);
+    }
 }
