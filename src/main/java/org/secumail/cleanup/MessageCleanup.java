@@ -255,7 +255,48 @@ public final class MessageCleanup {
             outcome.hopsExceeded = true;
             LOG.warn("warning: {}: message rejected: hopcount exceeded", log.queueId());
         }
+        if ((addressMapping != null || !dropHeaders.isEmpty()) && section == Section.PRIMARY_HEADERS) {
+            int c2 = 0;
+            while (c2 < rawLength && raw[c2] != ':') c2++;
+            int n2 = c2;
+            while (n2 > 0 && (raw[n2 - 1] == ' ' || raw[n2 - 1] == '\t')) n2--;
+            String lower = new String(raw, 0, n2, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+            // message_drop_headers: removed after the header checks, as cleanup_header() does
+            if (dropHeaders.contains(lower)) return;
+            // cleanup_rewrite_sender/recip: address headers of mail in a rewriting context
+            AddressMapping.Kind kind = addressMapping == null ? null : AddressMapping.headerKind(lower);
+            if (kind != null) {
+                try {
+                    String rewritten = addressMapping.rewriteHeader(new String(raw, 0, rawLength, StandardCharsets.UTF_8), kind, qualifyDomain);
+                    if (rewritten != null) {
+                        raw = rewritten.getBytes(StandardCharsets.UTF_8);
+                        rawLength = raw.length;
+                    }
+                } catch (org.secumail.table.LookupException e) {
+                    LOG.warn("warning: {}: canonical or masquerade map lookup problem -- message not accepted, try again later: {}",
+                            log.queueId(), e.getMessage());
+                    outcome.lookupFailed = true;
+                }
+            }
+        }
         writeHeader(raw, rawLength);
+    }
+
+    private AddressMapping addressMapping;
+    private String qualifyDomain;
+    private java.util.Set<String> dropHeaders = java.util.Set.of();
+
+    /** message_drop_headers: primary headers (lower-case names) that are not kept. */
+    public void dropHeaders(java.util.Set<String> lowerNames) { this.dropHeaders = lowerNames; }
+
+    /**
+     * Rewrites the addresses in address headers, for mail in a header rewriting context: an
+     * address without a domain gets @{@code qualifyDomain} ($myorigin for local mail,
+     * remote_header_rewrite_domain for remote mail), then the canonical maps and masquerading.
+     */
+    public void rewriteHeaderAddresses(AddressMapping m, String qualifyDomain) {
+        this.addressMapping = m;
+        this.qualifyDomain = qualifyDomain;
     }
 
     private static boolean nameIs(byte[] raw, int nameLength, String lowerName) {

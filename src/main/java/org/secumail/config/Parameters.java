@@ -59,6 +59,8 @@ public final class Parameters {
         p("virtual_maps", "");
         p("mail_spool_directory", "/var/mail");
         p("home_mailbox", "");
+        p("mailbox_size_limit", "51200000");
+        p("virtual_mailbox_limit", "51200000");
         // trivial-rewrite(8): routes by sender
         p("sender_dependent_relayhost_maps", "");
         p("sender_dependent_default_transport_maps", "");
@@ -111,6 +113,18 @@ public final class Parameters {
         // cleanup: header_checks(5) and the limits on a message's headers and MIME structure
         p("header_checks", "");
         p("always_bcc", "");
+        p("message_drop_headers", "bcc, content-length, resent-bcc, return-path");
+        // cleanup(8) address mapping: canonical(5) and masquerading
+        p("canonical_maps", "");
+        p("sender_canonical_maps", "");
+        p("recipient_canonical_maps", "");
+        p("canonical_classes", "envelope_sender, envelope_recipient, header_sender, header_recipient");
+        p("sender_canonical_classes", "envelope_sender, header_sender");
+        p("recipient_canonical_classes", "envelope_recipient, header_recipient");
+        p("masquerade_domains", "");
+        p("masquerade_exceptions", "");
+        p("masquerade_classes", "envelope_sender, header_sender, header_recipient");
+        p("propagate_unmatched_extensions", "canonical, virtual");
         p("sender_bcc_maps", "");
         p("recipient_bcc_maps", "");
         p("mime_header_checks", "$header_checks");

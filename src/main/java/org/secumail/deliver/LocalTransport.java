@@ -37,6 +37,7 @@ import org.secumail.table.LookupException;
  * Alias targets that are files, commands or :include: lists are bounced as unsupported.
  */
 public final class LocalTransport implements Transport {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("secumail.local");
     static final int MAX_DEPTH = 10;
 
     private final AddressResolver resolver;
@@ -49,6 +50,8 @@ public final class LocalTransport implements Transport {
     private final MboxWriter mboxWriter;
     private final Forwarder forwarder;
     private final MailboxDelegation delegation;
+    private final long mailboxLimit;
+    private final long virtualLimit;
     private final String myorigin;
     /** Set once the router exists (mailbox_transport, fallback_transport need its agents). */
     private volatile MailboxDelegation.Passer passer;
@@ -71,6 +74,20 @@ public final class LocalTransport implements Transport {
         this.maildirWriter = new MaildirWriter(java.time.Clock.systemUTC(), cfg.get("myhostname"));
         this.mboxWriter = new MboxWriter(java.time.Clock.systemUTC());
         this.delegation = new MailboxDelegation(cfg);
+        this.mailboxLimit = cfg.longValue("mailbox_size_limit");
+        this.virtualLimit = cfg.longValue("virtual_mailbox_limit");
+        long messageLimit = cfg.longValue("message_size_limit");
+        // local.c and virtual.c stop (and defer all local mail) when a mailbox limit is under the
+        // message size limit or the message size is unlimited; here it is said once, and the
+        // limit still applies per delivery
+        for (String[] p : new String[][] {{"mailbox_size_limit", Long.toString(mailboxLimit)}, {"virtual_mailbox_limit", Long.toString(virtualLimit)}}) {
+            long limit = Long.parseLong(p[1]);
+            if (limit > 0 && messageLimit <= 0) {
+                LOG.warn("warning: configuration error: {} is limited but message_size_limit is unlimited", p[0]);
+            } else if (limit > 0 && limit < messageLimit) {
+                LOG.warn("warning: configuration error: {} is smaller than message_size_limit", p[0]);
+            }
+        }
         this.myorigin = cfg.get("myorigin");
     }
 
@@ -125,6 +142,8 @@ public final class LocalTransport implements Transport {
             }
         }
         String folder = quarantineFolder(msg);
+        DeliveryResult tooBig = sizeLimits(msg, mailboxes);
+        if (tooBig != null) return tooBig;
         for (Mailbox box : mailboxes) {
             if (box.remote() != null || box.via() != null) continue;
             try (InputStream in = content.open()) {
@@ -189,6 +208,29 @@ public final class LocalTransport implements Transport {
             where.add(r.relay() + " (" + r.text() + ")");
         }
         return mailboxes.size() == 1 ? last : null;
+    }
+
+    /**
+     * mailbox_size_limit (local) and virtual_mailbox_limit (virtual): a mailbox file that the
+     * message would take past the limit, or a Maildir message file over it, is not written and
+     * the recipient bounces with 5.2.2, as Postfix's file size limit (EFBIG) makes it bounce.
+     * Checked for all mailboxes first, so no copy is written when one of them would fail.
+     */
+    private DeliveryResult sizeLimits(QueuedMessage msg, List<Mailbox> mailboxes) throws IOException {
+        for (Mailbox box : mailboxes) {
+            if (box.remote() != null || box.via() != null) continue;
+            boolean virtual = box.path().startsWith(virtualBase) && !virtualBase.equals(Path.of("."));
+            long limit = virtual ? virtualLimit : mailboxLimit;
+            if (limit <= 0) continue;
+            long need = msg.size();
+            if (!box.maildir() && java.nio.file.Files.exists(box.path())) need += java.nio.file.Files.size(box.path());
+            if (need > limit) {
+                return DeliveryResult.bounced("5.2.2", virtual ? "virtual" : "local", box.maildir()
+                        ? "maildir delivery failed: error writing message: File too large"
+                        : "cannot update mailbox " + box.path() + " for user " + box.path().getFileName() + ". error writing message: File too large");
+            }
+        }
+        return null;
     }
 
     /**

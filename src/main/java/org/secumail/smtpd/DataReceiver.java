@@ -154,6 +154,11 @@ final class DataReceiver {
         if (localContext || svc.missingHeaders.always() || svc.missingHeaders.remoteContext()) {
             cleanup.addMissingHeaders(svc.missingHeaders, tx.sender, Instant.now());
         }
+        // cleanup's header address rewriting: local mail (@$myorigin, canonical maps, masquerading),
+        // remote mail only with remote_header_rewrite_domain
+        cleanup.dropHeaders(svc.dropHeaders);
+        if (localContext) cleanup.rewriteHeaderAddresses(svc.addressMapping, svc.myorigin);
+        else if (!svc.remoteRewriteDomain.isEmpty()) cleanup.rewriteHeaderAddresses(svc.addressMapping, svc.remoteRewriteDomain);
         lines(cleanup, received);
         for (String p : ctx.prepends) {
             if (!EndOfDataContent.deferredPrepend(svc, p)) lines(cleanup, p);
@@ -233,9 +238,22 @@ final class DataReceiver {
         }
         if (refuse == null && ctx.discard == null && svc.content.active()) refuse = contentChecks();
         java.util.List<String> autoBcc = java.util.List.of();
+        String envSender = tx.sender;
+        java.util.List<String> envRcpts = tx.recipients;
+        if (refuse == null && ctx.discard == null && svc.addressMapping.enabled()) {
+            try {   // canonical maps and masquerading of the envelope (cleanup_addr.c)
+                envSender = svc.addressMapping.map(tx.sender, org.secumail.cleanup.AddressMapping.Kind.ENVELOPE_SENDER);
+                java.util.List<String> mapped = new java.util.ArrayList<>(tx.recipients.size());
+                for (String r : tx.recipients) mapped.add(svc.addressMapping.map(r, org.secumail.cleanup.AddressMapping.Kind.ENVELOPE_RECIPIENT));
+                envRcpts = mapped;
+            } catch (org.secumail.table.LookupException e) {
+                SmtpSession.LOG.warn("warning: {}: canonical map lookup problem -- message not accepted, try again later: {}", qid, e.getMessage());
+                refuse = Reply.of(451, "4.3.0", "Error: queue file write error");
+            }
+        }
         if (refuse == null && ctx.discard == null && ctx.redirect == null && svc.autoBcc.enabled()) {
             try {
-                autoBcc = svc.autoBcc.bcc(tx.sender, tx.recipients);   // sender_bcc_maps, recipient_bcc_maps, always_bcc
+                autoBcc = svc.autoBcc.bcc(envSender, envRcpts);   // sender_bcc_maps, recipient_bcc_maps, always_bcc
             } catch (org.secumail.table.LookupException e) {
                 SmtpSession.LOG.warn("warning: {}: bcc map lookup problem -- message not accepted, try again later: {}", qid, e.getMessage());
                 refuse = Reply.of(451, "4.3.0", "Error: queue file write error");
@@ -280,7 +298,7 @@ final class DataReceiver {
         if (quarantineFolder != null) attrs.put("folder", quarantineFolder);
         String filter = ctx.filter != null ? ctx.filter : svc.contentFilter;
         if (!filter.isEmpty()) attrs.put(org.secumail.route.Router.CONTENT_FILTER, filter);   // FILTER_README: after the queue
-        java.util.List<String> rcpts = tx.recipients;
+        java.util.List<String> rcpts = envRcpts;
         if (ctx.redirect == null && (!checked.bcc.isEmpty() || !autoBcc.isEmpty())) {
             // header_checks BCC and the automatic BCC: more recipients, with NOTIFY=NEVER (cleanup_addr_bcc),
             // each address once (cleanup's duplicate filter: same address, same DSN parameters)
@@ -301,7 +319,7 @@ final class DataReceiver {
             rcpts = java.util.List.of(ctx.redirect);
         }
         attrs.putAll(tx.dsn.attributes(ctx.redirect == null));   // RFC 3461 parameters, for bounce(8)
-        Envelope env = new Envelope(tx.sender, rcpts, Instant.now(), attrs);
+        Envelope env = new Envelope(envSender, rcpts, Instant.now(), attrs);
         tx.writer.commit(env);
         SmtpSession.LOG.info("{}: message-id={}", qid, checked.messageId == null ? "<>" : checked.messageId);
         tx.committed();

@@ -91,6 +91,12 @@ public final class SmtpdService {
     public final org.secumail.cleanup.CleanupSettings cleanup;
     /** always_bcc, sender_bcc_maps, recipient_bcc_maps. */
     public final org.secumail.cleanup.AutoBcc autoBcc;
+    /** canonical maps, masquerade_domains; $myorigin and remote_header_rewrite_domain for header addresses. */
+    public final org.secumail.cleanup.AddressMapping addressMapping;
+    public final String myorigin;
+    public final String remoteRewriteDomain;
+    /** message_drop_headers (bcc, content-length, resent-bcc, return-path), lower case. */
+    public final java.util.Set<String> dropHeaders;
     /** What cleanup adds to local mail that lacks it (local_header_rewrite_clients, always_add_missing_headers). */
     public final org.secumail.cleanup.MissingHeaders missingHeaders;
     /** receive_override_options: no_header_body_checks (the built-in content checks; signing stays). */
@@ -179,6 +185,11 @@ public final class SmtpdService {
         this.content = noContentChecks ? content.signingOnly() : content;
         org.secumail.cleanup.CleanupSettings cleanupSettings = org.secumail.cleanup.CleanupSettings.of(cfg);
         this.autoBcc = org.secumail.cleanup.AutoBcc.of(cfg);
+        this.addressMapping = org.secumail.cleanup.AddressMapping.of(cfg);
+        this.myorigin = cfg.get("myorigin");
+        this.remoteRewriteDomain = cfg.get("remote_header_rewrite_domain").strip();
+        this.dropHeaders = cfg.list("message_drop_headers").stream().map(h -> h.toLowerCase(java.util.Locale.ROOT))
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         this.cleanup = noContentChecks ? cleanupSettings.withoutChecks() : cleanupSettings;
         this.missingHeaders = org.secumail.cleanup.MissingHeaders.of(cfg);
         this.milters = noMilters ? java.util.List.of() : org.secumail.milter.MilterDefinition.list(cfg, "smtpd_milters");

@@ -104,8 +104,14 @@ public final class AddressVerifier {
             text = e.text();
         }
         if (now - probed > PROBE_TTL && refreshNeeded(status, updated, now)) {
+            // the entry first, then the probe: a probe that answers at once must not be overwritten
+            if (updated != 0 || negCache) {
+                Entry mark = new Entry(status, now, updated, text);
+                if (cache.size() >= MAX_ENTRIES && !cache.containsKey(address)) prune();
+                // a probe result that arrived since this query read the cache is newer: kept
+                cache.compute(address, (k, old) -> old != null && old != e ? old : mark);
+            }
             probe(address);
-            if (updated != 0 || negCache) put(address, new Entry(status, now, updated, text));
         }
         return new Answer(status, text);
     }

@@ -41,7 +41,10 @@ class CleanupDifferentialTest {
             "header_checks = regexp:{ {/^Subject: hold/ HOLD}, {/^X-Drop:/ IGNORE}, {/^X-Rename:/ REPLACE X-Renamed: yes},"
                     + " {/^X-Mark:/ PREPEND X-Marked: 1} }",
             "body_checks = regexp:{ {/^secret/ REPLACE [removed]}, {/^drop this line/ IGNORE} }",
-            "header_size_limit = 200", "");
+            "header_size_limit = 200",
+            "sender_canonical_maps = inline:{ {old@example.test=new@example.test} }",
+            "recipient_canonical_maps = inline:{ {team@example.test=user2@example.test} }",
+            "masquerade_domains = example.test", "");
 
     @BeforeAll
     static void start() throws Exception {
@@ -76,7 +79,16 @@ class CleanupDifferentialTest {
                         + "drop this line\r\n"),
                 Arguments.of("MIME parts", null, mime),
                 Arguments.of("a client named by XCLIENT", "192.0.2.10", "Subject: hold xclient\r\n\r\nbody\r\n"),
-                Arguments.of("a remote client", "bind:127.0.0.2", "Subject: hold remote\r\nTo: u@example.test\r\n\r\nbody\r\n"));
+                Arguments.of("a remote client", "bind:127.0.0.2", "Subject: hold remote\r\nTo: u@example.test\r\n\r\nbody\r\n"),
+                Arguments.of("address headers of local mail", null, "Subject: hold canonical\r\nFrom: Old User <old@example.test>\r\n"
+                        + "To: root, team@example.test\r\nCc: \"Some, One\" <x@sub.example.test> (comment)\r\n"
+                        + "Reply-To: y@mail.sub.example.test\r\nBcc: undisclosed-recipients:;\r\nX-Other: old@example.test\r\n\r\nbody\r\n"),
+                Arguments.of("address headers of remote mail", "bind:127.0.0.2", "Subject: hold canonical remote\r\n"
+                        + "From: Old User <old@example.test>\r\nTo: root, x@sub.example.test\r\n\r\nbody\r\n"),
+                Arguments.of("headers cleanup drops", "bind:127.0.0.2", "Subject: hold drops\r\nReturn-Path: <forged@example.test>\r\n"
+                        + "Content-Length: 12\r\nBcc: hidden@example.test\r\nResent-Bcc: x@example.test\r\nX-Kept: yes\r\n\r\nbody\r\n"),
+                Arguments.of("a long rewritten address list", null, "Subject: hold long list\r\nTo: one@sub.example.test, "
+                        + "two@sub.example.test, three@sub.example.test, four@sub.example.test, five@sub.example.test\r\n\r\nbody\r\n"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -92,7 +104,10 @@ class CleanupDifferentialTest {
         String actual = normalize(held(smId), smId);
         assertThat(actual).as(what).isEqualTo(expected);
         // the cases differ as meant: remote mail is left alone, local mail gets a Message-Id
-        if (client != null && client.startsWith("bind:")) assertThat(actual).doesNotContain("Message-Id:", "\nDate:", "\nFrom:");
+        if (client != null && client.startsWith("bind:")) {
+            assertThat(actual).doesNotContain("Message-Id:", "\nDate:");
+            if (!message.contains("From:")) assertThat(actual).doesNotContain("\nFrom:");
+        }
         else if (!message.contains("Message-ID:")) assertThat(actual).contains("Message-Id: <STAMP.QID@mx.example.test>");
     }
 

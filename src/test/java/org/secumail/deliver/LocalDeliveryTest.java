@@ -223,4 +223,22 @@ class LocalDeliveryTest {
             assertThat(readTree(dir.resolve("mail/user2/new"))).contains("to the team");
         }
     }
+
+    /**
+     * mailbox_size_limit: a message that would take the mbox file past the limit is not
+     * appended and bounces with 5.2.2 (the mailbox keeps what it had).
+     */
+    @Test
+    void mailboxSizeLimitBouncesWhatWouldNotFit() throws Exception {
+        try (org.secumail.outbound.LogLinesAccess log = new org.secumail.outbound.LogLinesAccess("secumail.local");
+             Server server = start("mail_spool_directory = " + dir.resolve("spool") + "\nmailbox_size_limit = 700\nmessage_size_limit = 600")) {
+            int port = server.listeners().get(0).port();
+            assertThat(send(port, "a@example.test", "user1@example.test", "first fits")).contains("queued as");
+            assertThat(waitForText(dir.resolve("spool/user1"), "first fits")).contains("Subject: first fits");
+            assertThat(send(port, "a@example.test", "user1@example.test", "second does not")).contains("queued as");
+            assertThat(log.await(l -> l.contains("status=bounced"), Duration.ofSeconds(15))).contains("dsn=5.2.2")
+                    .contains("cannot update mailbox " + dir.resolve("spool/user1") + " for user user1. error writing message: File too large");
+            assertThat(readTree(dir.resolve("spool/user1"))).doesNotContain("second does not");
+        }
+    }
 }

@@ -92,7 +92,7 @@ class AddressVerificationTest {
         int mxPort = mx.listeners().get(0).port();
         Server relay = start("relay", "mydestination =", "relay_domains = dest.test, down.test",
                 "transport_maps = inline:{ {dest.test=smtp:[127.0.0.1]:" + mxPort + "}, {down.test=smtp:[127.0.0.1]:9} }",
-                "smtpd_recipient_restrictions = reject_unverified_recipient", "address_verify_poll_delay = 1s",
+                "smtpd_recipient_restrictions = reject_unverified_recipient", "address_verify_poll_delay = 2s",
                 "smtp_connect_timeout = 2s", "unverified_recipient_reject_code = 550");
         int port = relay.listeners().get(0).port();
         List<String> r = rcpts(port, "alice@dest.test", "ghost@dest.test", "bob@down.test");
