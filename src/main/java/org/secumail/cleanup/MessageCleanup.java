@@ -260,11 +260,11 @@ public final class MessageCleanup {
             while (c2 < rawLength && raw[c2] != ':') c2++;
             int n2 = c2;
             while (n2 > 0 && (raw[n2 - 1] == ' ' || raw[n2 - 1] == '\t')) n2--;
-            String lower = new String(raw, 0, n2, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
             // message_drop_headers: removed after the header checks, as cleanup_header() does
-            if (dropHeaders.contains(lower)) return;
+            for (String d : dropHeaders) if (nameIs(raw, n2, d)) return;
             // cleanup_rewrite_sender/recip: address headers of mail in a rewriting context
-            AddressMapping.Kind kind = addressMapping == null ? null : AddressMapping.headerKind(lower);
+            AddressMapping.Kind kind = addressMapping == null ? null
+                    : AddressMapping.headerKind(new String(raw, 0, n2, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT));
             if (kind != null) {
                 try {
                     String rewritten = addressMapping.rewriteHeader(new String(raw, 0, rawLength, StandardCharsets.UTF_8), kind, qualifyDomain);
