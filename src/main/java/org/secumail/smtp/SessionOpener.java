@@ -37,6 +37,12 @@ final class SessionOpener {
 
     /** Connects over TCP to one MX candidate; {@code nexthop} is the configured destination for SASL lookups. */
     ClientSession open(MxLookup.Candidate c, int port, String nexthop, String domain, boolean tryTls, String sender) throws SessionException {
+        return open(c, port, nexthop, domain, tryTls, sender, s.tlsLevel());
+    }
+
+    /** With {@code level} in place of smtp_tls_security_level (smtp_tls_policy_maps). */
+    ClientSession open(MxLookup.Candidate c, int port, String nexthop, String domain, boolean tryTls, String sender, String level)
+            throws SessionException {
         String label = c.toString();
         String addrText = c.address().getHostAddress();
         SmtpWire wire;
@@ -51,7 +57,7 @@ final class SessionOpener {
         }
         ClientSession cs = new ClientSession(wire, label, label + ":" + port, c.hostname());
         try {
-            handshake(cs, tryTls);
+            handshake(cs, tryTls, level);
             if (s.saslEnable()) sasl.authenticate(cs, nexthop, domain, s, sender);
             log.debug("session with {} ({}) ready: {}", label, addrText, cs.keywords);
             return cs;
@@ -76,7 +82,7 @@ final class SessionOpener {
         }
         ClientSession cs = new ClientSession(wire, path.toString(), path.toString(), "localhost");
         try {
-            handshake(cs, false);
+            handshake(cs, false, "none");
             return cs;
         } catch (SessionException e) {
             cs.close();
@@ -104,7 +110,7 @@ final class SessionOpener {
         return SessionException.soft("4.4.2", cs.relay, text);
     }
 
-    private void handshake(ClientSession cs, boolean tryTls) throws IOException, SessionException {
+    private void handshake(ClientSession cs, boolean tryTls, String level) throws IOException, SessionException {
         cs.wire.stage("receiving the initial server greeting", s.heloTimeout());
         Reply greeting = cs.wire.readReply();
         if (!greeting.positive()) {
@@ -113,7 +119,6 @@ final class SessionOpener {
             throw new SessionException(hard, dsn, cs.relay, "host " + cs.label + " refused to talk to me: " + greeting.text());
         }
         hello(cs);
-        String level = s.tlsLevel();
         if (!level.equals("none") && tryTls) {
             if (!cs.has("STARTTLS")) {
                 if (!level.equals("may")) {

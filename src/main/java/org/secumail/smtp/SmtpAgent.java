@@ -35,6 +35,7 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
     private final MxLookup mx;
     private final SessionOpener opener;
     private final SaslLogin sasl;
+    private final TlsPolicy tlsPolicy;
     private final DestinationGate gate;
     private final SessionCache cache;
     private final DeadDestinations dead;
@@ -46,6 +47,7 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
         this.mx = new MxLookup(dns, Set.of(s.myhostname()), s.ipv4(), s.ipv6(), s.mxAddressLimit(), random);
         this.opener = new SessionOpener(s, sasl, log);
         this.sasl = sasl;
+        this.tlsPolicy = s.tlsPolicy();
         this.gate = new DestinationGate(s.destinationConcurrency(), s.destinationRateDelay());
         this.dead = new DeadDestinations(s.deadDestinationTime());
         this.cache = new SessionCache(s.cacheTimeLimit(), s.reuseTimeLimit(), s.reuseCountLimit(), s.quitTimeout());
@@ -160,12 +162,23 @@ public final class SmtpAgent implements DeliveryAgent, AutoCloseable {
     private ClientSession open(Destination d, String nexthop, MxLookup.Candidate c, String sender) throws SessionException {
         // Postfix: "lmtp:unix:private/dovecot-lmtp" is relative to the queue directory
         if (c == null) return opener.openUnix(d.unixPath().isAbsolute() ? d.unixPath() : s.queueDirectory().resolve(d.unixPath()));
+        String level = s.tlsLevel();
+        if (tlsPolicy.enabled() && !s.lmtp()) {
+            TlsPolicy.Decision p;
+            try {
+                p = tlsPolicy.lookup(nexthop).orElse(null);
+            } catch (org.secumail.table.LookupException e) {
+                throw SessionException.soft("4.3.0", "none", "smtp_tls_policy_maps lookup failed: " + e.getMessage());
+            }
+            if (p != null && p.refusal() != null) throw SessionException.soft("4.7.5", "none", p.refusal() + " (destination " + nexthop + ")");
+            if (p != null) level = p.level();
+        }
         try {
-            return opener.open(c, d.port(), nexthop, d.host(), true, sender);
+            return opener.open(c, d.port(), nexthop, d.host(), true, sender, level);
         } catch (SessionException e) {
-            if (!"may".equals(s.tlsLevel()) || !"4.7.5".equals(e.dsn)) throw e;
+            if (!"may".equals(level) || !"4.7.5".equals(e.dsn)) throw e;
             log.info("{}; trying again without TLS", e.getMessage());
-            return opener.open(c, d.port(), nexthop, d.host(), false, sender);
+            return opener.open(c, d.port(), nexthop, d.host(), false, sender, level);
         }
     }
 

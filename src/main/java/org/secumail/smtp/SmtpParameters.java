@@ -59,6 +59,7 @@ public final class SmtpParameters {
         p("smtp_sasl_auth_enable", "no");
         p("smtp_sasl_password_maps", "");
         p("smtp_sender_dependent_authentication", "no");
+        p("smtp_tls_policy_maps", "");
         p("smtp_header_checks", "");
         p("smtp_mime_header_checks", "");
         p("smtp_nested_header_checks", "");

@@ -347,6 +347,32 @@ class SmtpAgentTest {
         assertThat(java.nio.file.Files.readString(m.contentFile())).contains("ESMTPSA").contains("secret line");
     }
 
+    /**
+     * smtp_tls_policy_maps: the next hop's own level replaces smtp_tls_security_level
+     * ("encrypt" for a server without STARTTLS defers); a level SecuMail cannot meet
+     * (fingerprint) defers rather than send with less protection; other next hops keep the
+     * default; keys: the next hop as written, then ".parent" domains.
+     */
+    @Test
+    void tlsPolicyPerNextHop() throws Exception {
+        ScriptedSmtpServer srv = server(c -> ScriptedSmtpServer.standard(c, "250-fake.test\r\n250 PIPELINING"));
+        String hop = "[127.0.0.1]:" + srv.port();
+        DeliveryResult enc = send(agent("smtp_tls_policy_maps = inline:{ {" + hop + "=encrypt protocols=>=TLSv1.2} }"),
+                message("S: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test"), hop).get(0);
+        assertThat(enc.status()).isEqualTo(Status.DEFERRED);
+        assertThat(enc.text()).isEqualTo("TLS is required, but was not offered by host 127.0.0.1[127.0.0.1]");
+        DeliveryResult fp = send(agent("smtp_tls_policy_maps = inline:{ {" + hop + "=fingerprint match=AA:BB} }"),
+                message("S: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test"), hop).get(0);
+        assertThat(fp.status()).isEqualTo(Status.DEFERRED);
+        assertThat(fp.text()).contains("TLS policy \"fingerprint\" is not supported");
+        assertThat(srv.lines).noneMatch(l -> l.startsWith("MAIL"));
+        DeliveryResult other = send(agent("smtp_tls_policy_maps = inline:{ {[other.test]=encrypt} }"),
+                message("S: t\r\n\r\nhi\r\n", Map.of(), "a@dest.test"), hop).get(0);
+        assertThat(other.status()).isEqualTo(Status.SENT);
+        assertThat(TlsPolicy.keys("mail.example.com")).containsExactly("mail.example.com", ".example.com", ".com");
+        assertThat(TlsPolicy.keys("[mx.example.com]:587")).containsExactly("[mx.example.com]:587");
+    }
+
     @Test
     void saslPasswordLookupOrder() {
         assertThat(SaslLogin.keys("[relay.example]:587", "mx.relay.example", "dest.test"))
