@@ -72,6 +72,21 @@ public final class AddressMapping {
                 cfg.get("recipient_delimiter"), cfg.get("myorigin"), new AddressResolver(cfg));
     }
 
+    /**
+     * smtp_generic_maps (or lmtp_generic_maps): the SMTP client's rewriting of the envelope and
+     * of every address header of mail it sends, with the same keys and recursion; extensions
+     * propagate when propagate_unmatched_extensions names "generic". Null when not set.
+     */
+    public static AddressMapping generic(MainConfig cfg, String prefix) {
+        List<LookupTable> t = new ArrayList<>();
+        for (String spec : cfg.list(prefix + "_generic_maps")) t.add(Tables.open(spec, cfg.configDir()));
+        if (t.isEmpty()) return null;
+        Maps none = new Maps(List.of(), Set.of());
+        return new AddressMapping(none, none, new Maps(List.copyOf(t), Set.of(Kind.values())), List.of(), Set.of(), Set.of(),
+                cfg.list("propagate_unmatched_extensions").stream().anyMatch(x -> x.equalsIgnoreCase("generic")),
+                cfg.get("recipient_delimiter"), cfg.get("myorigin"), new AddressResolver(cfg));
+    }
+
     private static Maps maps(MainConfig cfg, String prefix) {
         List<LookupTable> t = new ArrayList<>();
         for (String spec : cfg.list(prefix + "_maps")) t.add(Tables.open(spec, cfg.configDir()));
@@ -203,7 +218,7 @@ public final class AddressMapping {
     public String rewriteHeader(String header, Kind kind, String qualifyDomain) throws LookupException {
         try {
             return HeaderAddresses.rewrite(header, addr -> {
-                String a = addr.indexOf('@') < 0 ? addr + "@" + qualifyDomain : addr;
+                String a = addr.indexOf('@') < 0 && qualifyDomain != null ? addr + "@" + qualifyDomain : addr;
                 try {
                     return map(a, kind);
                 } catch (LookupException e) {

@@ -20,7 +20,8 @@ record ClientSettings(boolean lmtp, String heloName, Duration connectTimeout, Du
                       List<String> saslPasswordMaps, List<String> saslSecurityOptions, List<String> saslTlsSecurityOptions,
                       List<String> saslMechanismFilter, boolean ipv4, boolean ipv6, String myhostname,
                       java.nio.file.Path queueDirectory, Duration deadDestinationTime, boolean sendXforward,
-                      int lineLengthLimit, org.secumail.cleanup.CleanupSettings outputChecks, TlsPolicy tlsPolicy) {
+                      int lineLengthLimit, org.secumail.cleanup.CleanupSettings outputChecks, TlsPolicy tlsPolicy,
+                      org.secumail.cleanup.AddressMapping generic) {
 
     static final List<String> TLS_LEVELS = List.of("none", "may", "encrypt", "verify", "secure");
 
@@ -48,7 +49,8 @@ record ClientSettings(boolean lmtp, String heloName, Duration connectTimeout, Du
                 lower(cfg.list("smtp_sasl_mechanism_filter")), all || protocols.contains("ipv4"), all || protocols.contains("ipv6"),
                 cfg.get("myhostname").toLowerCase(Locale.ROOT), cfg.path("queue_directory"),
                 cfg.duration("minimal_backoff_time"), cfg.bool(prefix + "_send_xforward_command"),
-                cfg.integer(prefix + "_line_length_limit"), OutputChecks.fromConfig(cfg, prefix), TlsPolicy.fromConfig(cfg));
+                cfg.integer(prefix + "_line_length_limit"), OutputChecks.fromConfig(cfg, prefix), TlsPolicy.fromConfig(cfg),
+                org.secumail.cleanup.AddressMapping.generic(cfg, prefix));
     }
 
     private static Duration positive(MainConfig cfg, String name) {

@@ -47,13 +47,17 @@ final class OutputChecks {
     }
 
     /** The content as the tables change it. */
-    static InputStream filter(Transport.Content content, CleanupSettings settings, String queueId, String relay, String prefix) throws IOException {
+    static InputStream filter(Transport.Content content, CleanupSettings checks, org.secumail.cleanup.AddressMapping generic, String queueId,
+                              String relay, String prefix) throws IOException {
+        CleanupSettings settings = checks != null ? checks : new CleanupSettings(List.of(), List.of(), List.of(), List.of(), 0,
+                Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE);
         PipedInputStream pipe = new PipedInputStream(64 * 1024);
         PipedOutputStream sink = new PipedOutputStream(pipe);
         IOException[] failure = new IOException[1];
         Thread.ofVirtual().name("smtp-output-checks").start(() -> {
             try (InputStream in = content.open(); OutputStream out = sink) {
                 MessageCleanup mc = new MessageCleanup(settings, out, new CheckLog(queueId, () -> "to " + relay));
+                if (generic != null) mc.rewriteHeaderAddresses(generic, null);   // smtp_generic_maps: every address header
                 feed(in, mc);
                 mc.finish();
                 MessageCleanup.Outcome o = mc.outcome();

@@ -60,6 +60,8 @@ public final class SmtpParameters {
         p("smtp_sasl_password_maps", "");
         p("smtp_sender_dependent_authentication", "no");
         p("smtp_tls_policy_maps", "");
+        p("smtp_generic_maps", "");
+        p("lmtp_generic_maps", "");
         p("smtp_header_checks", "");
         p("smtp_mime_header_checks", "");
         p("smtp_nested_header_checks", "");

@@ -70,7 +70,7 @@ final class Transaction {
         boolean dataSent = false;
         boolean dotSent = false;
         try {
-            StringBuilder mail = new StringBuilder("MAIL FROM:<").append(env.sender()).append('>');
+            StringBuilder mail = new StringBuilder("MAIL FROM:<").append(generic(env.sender(), org.secumail.cleanup.AddressMapping.Kind.ENVELOPE_SENDER)).append('>');
             if (cs.has("SIZE")) mail.append(" SIZE=").append(msg.size());
             if (cs.has("8BITMIME") && eightBit(content)) mail.append(" BODY=8BITMIME");
             if (utf8) mail.append(" SMTPUTF8");
@@ -86,7 +86,7 @@ final class Transaction {
             for (int i = 0; i < rcpts.size(); i++) if (res[i] == null) sendable.add(i);
             for (int i : sendable) {
                 QueuedMessage.Recipient r = rcpts.get(i);
-                StringBuilder c = new StringBuilder("RCPT TO:<").append(r.address()).append('>');
+                StringBuilder c = new StringBuilder("RCPT TO:<").append(generic(r.address(), org.secumail.cleanup.AddressMapping.Kind.ENVELOPE_RECIPIENT)).append('>');
                 if (dsn) {
                     String notify = DsnAttributes.notifyOf(env, r.index());
                     String orcpt = DsnAttributes.orcptOf(env, r.index());
@@ -176,8 +176,8 @@ final class Transaction {
             }
             dataSent = true;
             cs.wire.stage("sending message body", s.dataXferTimeout());
-            try (InputStream in = s.outputChecks() == null ? content.open()
-                    : OutputChecks.filter(content, s.outputChecks(), msg.id().toString(), cs.label, s.name())) {
+            try (InputStream in = s.outputChecks() == null && s.generic() == null ? content.open()
+                    : OutputChecks.filter(content, s.outputChecks(), s.generic(), msg.id().toString(), cs.label, s.name())) {
                 DataWriter.write(in, cs.wire.raw(), s.lineLengthLimit());
             }
             cs.wire.flush();
@@ -197,6 +197,18 @@ final class Transaction {
                 return new Outcome(res, f, true, false);
             }
             return new Outcome(res, f, false, false);
+        }
+    }
+
+    /** smtp_generic_maps for an envelope address; a table that cannot answer keeps the address (and logs). */
+    private String generic(String address, org.secumail.cleanup.AddressMapping.Kind kind) {
+        if (s.generic() == null || address.isEmpty()) return address;
+        try {
+            String a = s.generic().map(address, kind);
+            return safe(a) ? a : address;
+        } catch (org.secumail.table.LookupException e) {
+            org.slf4j.LoggerFactory.getLogger("secumail." + s.name()).warn("warning: {}_generic_maps lookup of {}: {}", s.name(), address, e.getMessage());
+            return address;
         }
     }
 

@@ -373,6 +373,24 @@ class SmtpAgentTest {
         assertThat(TlsPolicy.keys("[mx.example.com]:587")).containsExactly("[mx.example.com]:587");
     }
 
+    /**
+     * smtp_generic_maps: the envelope sender, the recipients and the address headers of mail
+     * that leaves are rewritten ("@domain" results keep the user); the queued copy is not.
+     */
+    @Test
+    void smtpGenericMapsRewriteWhatLeaves() throws Exception {
+        ScriptedSmtpServer srv = server(c -> ScriptedSmtpServer.standard(c, "250-fake.test\r\n250 PIPELINING"));
+        String maps = "smtp_generic_maps = inline:{ {sender@sender.test=public@example.net}, {@box.lan=@example.net} }";
+        QueuedMessage m = message("From: Box <root@box.lan>\r\nTo: a@dest.test, b@box.lan\r\nSubject: s\r\n\r\nroot@box.lan\r\n",
+                Map.of(), "a@dest.test", "b@box.lan");
+        List<DeliveryResult> r = send(agent(maps), m, "[127.0.0.1]:" + srv.port());
+        assertThat(r).extracting(DeliveryResult::status).containsOnly(Status.SENT);
+        assertThat(srv.lines).contains("MAIL FROM:<public@example.net>").contains("RCPT TO:<a@dest.test>").contains("RCPT TO:<b@example.net>");
+        assertThat(srv.messages.get(0)).contains("From: Box <root@example.net>\r\n").contains("To: a@dest.test, b@example.net\r\n")
+                .endsWith("\r\n\r\nroot@box.lan\r\n");   // the body is not rewritten
+        assertThat(java.nio.file.Files.readString(m.contentFile())).contains("From: Box <root@box.lan>");
+    }
+
     @Test
     void saslPasswordLookupOrder() {
         assertThat(SaslLogin.keys("[relay.example]:587", "mx.relay.example", "dest.test"))
