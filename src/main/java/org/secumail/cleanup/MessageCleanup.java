@@ -267,9 +267,10 @@ public final class MessageCleanup {
                     : AddressMapping.headerKind(new String(raw, 0, n2, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT));
             if (kind != null) {
                 try {
-                    String rewritten = addressMapping.rewriteHeader(new String(raw, 0, rawLength, StandardCharsets.UTF_8), kind, qualifyDomain);
+                    // byte for byte: an 8-bit display name that is not UTF-8 must come out unchanged
+                    String rewritten = addressMapping.rewriteHeader(new String(raw, 0, rawLength, StandardCharsets.ISO_8859_1), kind, qualifyDomain);
                     if (rewritten != null) {
-                        raw = rewritten.getBytes(StandardCharsets.UTF_8);
+                        raw = rewritten.getBytes(StandardCharsets.ISO_8859_1);
                         rawLength = raw.length;
                     }
                 } catch (org.secumail.table.LookupException e) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.secumail.config.MainConfig;
 import org.secumail.table.LookupException;
 import org.secumail.table.LookupTable;
 import org.secumail.table.Tables;
@@ -208,5 +209,27 @@ class MessageCleanupTest {
         MessageCleanup c = new MessageCleanup(settings(null, null, 102400, 50), out, LOG);
         assertThat(run(c, out, "Subject: x", "", "body")).isEqualTo("Subject: x\r\n\r\nbody\r\n");
         assertThat(c.outcome().messageId).isNull();
+    }
+
+    /**
+     * Address headers of local mail rewritten byte for byte: an 8-bit display name that is not
+     * UTF-8 (Latin-1 here) comes out as it came in, only the address changes; dropped headers go.
+     */
+    @Test
+    void addressRewritingKeepsOtherBytesAndDropsHeaders() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MessageCleanup c = new MessageCleanup(settings(null, null, 102400, 50), out, LOG);
+        MainConfig cfg = MainConfig.fromText("myhostname = mx.example.test\nmydestination = example.test\n"
+                + "sender_canonical_maps = inline:{ {old@example.test=new@example.test} }\n", "main.cf", java.nio.file.Path.of("."));
+        c.rewriteHeaderAddresses(AddressMapping.of(cfg), "mx.example.test");
+        c.dropHeaders(java.util.Set.of("return-path"));
+        byte[] from = "From: J\u00fcrgen <old@example.test>".getBytes(StandardCharsets.ISO_8859_1);
+        c.line(from, 0, from.length, false);
+        c.line("Return-Path: <forged@example.test>");
+        c.line("");
+        c.line("body");
+        c.finish();
+        byte[] expected = "From: J\u00fcrgen <new@example.test>\r\n\r\nbody\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(out.toByteArray()).isEqualTo(expected);
     }
 }
